@@ -1,0 +1,784 @@
+//! The resolver: from an X-Forwarded-For chain and a trust policy to the client address.
+//!
+//! This module is pure: no AWS types, no I/O, no logging, no globals. Tests, benches, fuzz targets
+//! and the local ALB all call the same [`resolve`].
+//!
+//! # Positions
+//! Every comma in the chain makes a position. Positions are numbered from the **right**, starting
+//! at 0: position 0 is the entry the ALB appended (the address of the TCP peer it saw), position 1
+//! the entry the proxy in front of the ALB appended, and so on. Everything left of the entries
+//! written by trusted infrastructure was written by the client and proves nothing.
+//!
+//! # Invariants
+//! - Entries are read from the right and only as far as the policy needs: in count mode entries
+//!   left of position `N` are never parsed, so they can never change the answer, and a 16 KiB chain
+//!   costs what a 50-byte one costs.
+//! - An entry that is not an address keeps its position (so counts still line up) and is an error
+//!   when the policy has to read it; the resolver never skips it and never guesses.
+//! - The answer is canonical: dotted-quad IPv4, RFC 5952 IPv6, IPv4-mapped IPv6 as IPv4. Feeding
+//!   the answer back in as a one-entry chain gives the same answer.
+//! - The configuration errors are caught when the [`TrustPolicy`] is built; a call to [`resolve`]
+//!   can only fail because of its input.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ipnet::IpNet;
+
+/// The largest hop count a [`ProxyCount`] accepts. The ALB refuses (HTTP 463) a request whose
+/// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
+pub const MAX_PROXY_COUNT: u8 = 30;
+
+/// How many trusted proxies stand between the client and the ALB (0 to [`MAX_PROXY_COUNT`]).
+///
+/// ```
+/// use alb_client_ip::client_ip::ProxyCount;
+/// assert_eq!(ProxyCount::new(2).map(ProxyCount::get), Some(2));
+/// assert!(ProxyCount::new(31).is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ProxyCount(u8);
+
+impl ProxyCount {
+    /// A count, or `None` when it is above [`MAX_PROXY_COUNT`].
+    pub const fn new(count: u8) -> Option<Self> {
+        if count <= MAX_PROXY_COUNT {
+            Some(Self(count))
+        } else {
+            None
+        }
+    }
+
+    /// The number of trusted proxies.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// A set of trusted address ranges, stored as sorted, merged intervals so that a lookup is a
+/// binary search: its cost grows with the logarithm of the number of ranges, which matters when
+/// the set is a CDN's published list of hundreds of prefixes.
+///
+/// ```
+/// use alb_client_ip::client_ip::TrustedRanges;
+/// let ranges = TrustedRanges::new(["10.0.0.0/8".parse().unwrap(), "2001:db8::/32".parse().unwrap()]);
+/// assert!(ranges.contains("10.1.2.3".parse().unwrap()));
+/// assert!(ranges.contains("2001:db8::1".parse().unwrap()));
+/// assert!(!ranges.contains("192.0.2.1".parse().unwrap()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrustedRanges {
+    v4: Box<[(u32, u32)]>,
+    v6: Box<[(u128, u128)]>,
+}
+
+impl TrustedRanges {
+    /// Builds the set from networks; overlapping and adjacent networks are merged.
+    pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Self {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for net in nets {
+            match net {
+                IpNet::V4(n) => v4.push((u32::from(n.network()), u32::from(n.broadcast()))),
+                IpNet::V6(n) => v6.push((u128::from(n.network()), u128::from(n.broadcast()))),
+            }
+        }
+        Self {
+            v4: merge(v4).into_boxed_slice(),
+            v6: merge(v6).into_boxed_slice(),
+        }
+    }
+
+    /// Whether `ip` lies inside one of the ranges. IPv4-mapped IPv6 addresses are looked up as
+    /// IPv4, the form [`parse_entry`] returns them in.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip.to_canonical() {
+            IpAddr::V4(a) => within(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => within(&self.v6, u128::from(a)),
+        }
+    }
+
+    /// The number of disjoint intervals left after merging.
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    /// Whether the set holds no range at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn merge<T: Ord + Copy + Successor>(mut ranges: Vec<(T, T)>) -> Vec<(T, T)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(T, T)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            // Overlapping or adjacent: extend the previous interval.
+            Some(last) if last.1.successor().is_none_or(|next| start <= next) => {
+                last.1 = last.1.max(end);
+            }
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+fn within<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
+    let after = ranges.partition_point(|&(start, _)| start <= x);
+    after
+        .checked_sub(1)
+        .and_then(|i| ranges.get(i))
+        .is_some_and(|&(_, end)| x <= end)
+}
+
+trait Successor: Sized {
+    fn successor(self) -> Option<Self>;
+}
+impl Successor for u32 {
+    fn successor(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+impl Successor for u128 {
+    fn successor(self) -> Option<Self> {
+        self.checked_add(1)
+    }
+}
+
+/// Which entries of the chain are written by infrastructure you trust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustPolicy {
+    /// A fixed number of trusted proxies in front of the ALB: the client is the entry at position
+    /// `N` from the right. Safe only when the ALB cannot be reached except through those proxies.
+    Count(ProxyCount),
+    /// Walk from the right past every entry inside these ranges; the first entry outside them is
+    /// the client. Stronger than a count: an entry is believed only if a trusted peer wrote it.
+    Ranges(TrustedRanges),
+}
+
+impl Default for TrustPolicy {
+    /// No proxy in front of the ALB: the client is the address the ALB itself saw.
+    fn default() -> Self {
+        Self::Count(ProxyCount::default())
+    }
+}
+
+impl fmt::Display for TrustPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Count(n) => write!(f, "count of {} trusted proxies", n.get()),
+            Self::Ranges(r) => write!(f, "{} trusted address intervals", r.len()),
+        }
+    }
+}
+
+/// How the client address was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChosenBy {
+    /// The X-Forwarded-For entry at this position, counted from the right starting at 0.
+    Position(usize),
+    /// The event carried no X-Forwarded-For; this is the source address the event itself holds.
+    Fallback,
+}
+
+/// A client address the trusted part of the chain vouches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp {
+    /// The address, in canonical form.
+    pub addr: IpAddr,
+    /// Where in the input it came from.
+    pub chosen_by: ChosenBy,
+}
+
+/// Why no client address can be vouched for. Borrows the offending text; never allocates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResolveError<'a> {
+    /// There is neither an X-Forwarded-For chain nor a source address.
+    NoAddress,
+    /// The chain holds fewer entries than the policy needs.
+    ChainTooShort {
+        /// Entries present.
+        entries: usize,
+        /// Entries the policy needs (trusted proxies plus the client).
+        needed: usize,
+    },
+    /// An entry the policy had to read is not an IP address.
+    InvalidEntry {
+        /// Its position from the right, starting at 0.
+        position: usize,
+        /// The entry as received, spaces and tabs trimmed.
+        entry: &'a str,
+    },
+    /// Every entry is inside the trusted ranges: no entry is the client.
+    AllTrusted {
+        /// Entries present.
+        entries: usize,
+    },
+    /// The source address the event carries (the fallback) is not an IP address.
+    InvalidSource {
+        /// The value as received.
+        value: &'a str,
+    },
+}
+
+impl ResolveError<'_> {
+    /// A stable, machine-readable code for this error.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::NoAddress => "no_client_address",
+            Self::ChainTooShort { .. } => "chain_too_short",
+            Self::InvalidEntry { .. } => "invalid_entry",
+            Self::AllTrusted { .. } => "all_trusted",
+            Self::InvalidSource { .. } => "invalid_source_address",
+        }
+    }
+}
+
+/// At most this many characters of an offending value are echoed in messages.
+const ECHO_LIMIT: usize = 64;
+
+/// Shortens attacker-controlled text before it is echoed back (on a character boundary).
+pub fn shorten(s: &str) -> &str {
+    match s.char_indices().nth(ECHO_LIMIT) {
+        Some((cut, _)) => s.get(..cut).unwrap_or(s),
+        None => s,
+    }
+}
+
+impl fmt::Display for ResolveError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::NoAddress => f.write_str(
+                "The request has no X-Forwarded-For header and the event carries no source address.",
+            ),
+            Self::ChainTooShort { entries, needed } => write!(
+                f,
+                "X-Forwarded-For holds {entries} entries but the trusted proxy count needs at least {needed}."
+            ),
+            Self::InvalidEntry { position, entry } => write!(
+                f,
+                "X-Forwarded-For entry at position {position} from the right ({:?}) is not an IP address.",
+                shorten(entry)
+            ),
+            Self::AllTrusted { entries } => write!(
+                f,
+                "All {entries} X-Forwarded-For entries are trusted proxies, so none of them is the client."
+            ),
+            Self::InvalidSource { value } => write!(
+                f,
+                "The event's source address ({:?}) is not an IP address.",
+                shorten(value)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError<'_> {}
+
+/// Resolves the client address.
+///
+/// `chain` holds every X-Forwarded-For value of the request, in the order received; they are read
+/// as one comma-separated list. `source` is the address the event itself carries, used only when
+/// `chain` is empty; it is then treated as a one-entry chain, so the policy still applies (with a
+/// count of 1 or more, a bare peer address is a proxy, not the client).
+///
+/// ```
+/// use alb_client_ip::client_ip::{resolve, ChosenBy, ProxyCount, TrustPolicy};
+/// let chain = ["203.0.113.195, 70.41.3.18, 150.172.238.178"];
+///
+/// let alb_only = TrustPolicy::default();
+/// let ip = resolve(&chain, None, &alb_only).unwrap();
+/// assert_eq!(ip.addr.to_string(), "150.172.238.178");
+///
+/// let two_proxies = TrustPolicy::Count(ProxyCount::new(2).unwrap());
+/// let ip = resolve(&chain, None, &two_proxies).unwrap();
+/// assert_eq!((ip.addr.to_string().as_str(), ip.chosen_by), ("203.0.113.195", ChosenBy::Position(2)));
+///
+/// // A forged entry on the left never wins; a bad entry the policy must read is an error.
+/// assert!(resolve(&["evil, 1.2.3.4"], None, &alb_only).is_ok());
+/// assert!(resolve(&["1.2.3.4, evil"], None, &alb_only).is_err());
+/// ```
+pub fn resolve<'a, S: AsRef<str>>(
+    chain: &'a [S],
+    source: Option<&'a str>,
+    policy: &TrustPolicy,
+) -> Result<ClientIp, ResolveError<'a>> {
+    if chain.is_empty() {
+        let Some(value) = source else {
+            return Err(ResolveError::NoAddress);
+        };
+        let addr = parse_entry(value).ok_or(ResolveError::InvalidSource { value: trim(value) })?;
+        let trusted = match policy {
+            Policy::Count(n) => n.get() > 0,
+            Policy::Ranges(ranges) => ranges.contains(addr),
+        };
+        return if trusted {
+            match policy {
+                Policy::Count(n) => Err(ResolveError::ChainTooShort {
+                    entries: 1,
+                    needed: usize::from(n.get()) + 1,
+                }),
+                Policy::Ranges(_) => Err(ResolveError::AllTrusted { entries: 1 }),
+            }
+        } else {
+            Ok(ClientIp {
+                addr,
+                chosen_by: ChosenBy::Fallback,
+            })
+        };
+    }
+
+    let mut entries = chain.iter().rev().flat_map(|v| v.as_ref().rsplit(','));
+    let mut seen = 0;
+    match policy {
+        Policy::Count(n) => {
+            let target = usize::from(n.get());
+            for (position, raw) in entries.by_ref().enumerate() {
+                seen = position + 1;
+                let addr = parse_entry(raw).ok_or(ResolveError::InvalidEntry {
+                    position,
+                    entry: trim(raw),
+                })?;
+                if position == target {
+                    return Ok(ClientIp {
+                        addr,
+                        chosen_by: ChosenBy::Position(position),
+                    });
+                }
+            }
+            Err(ResolveError::ChainTooShort {
+                entries: seen,
+                needed: target + 1,
+            })
+        }
+        Policy::Ranges(ranges) => {
+            for (position, raw) in entries.enumerate() {
+                seen = position + 1;
+                let addr = parse_entry(raw).ok_or(ResolveError::InvalidEntry {
+                    position,
+                    entry: trim(raw),
+                })?;
+                if !ranges.contains(addr) {
+                    return Ok(ClientIp {
+                        addr,
+                        chosen_by: ChosenBy::Position(position),
+                    });
+                }
+            }
+            Err(ResolveError::AllTrusted { entries: seen })
+        }
+    }
+}
+
+use TrustPolicy as Policy;
+
+fn trim(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+/// Parses one X-Forwarded-For entry into a canonical address, or `None` when it is not one.
+///
+/// Accepted: `IPv4`, `IPv4:port`, IPv6 in any case, `[IPv6]`, `[IPv6]:port`, IPv6 with a zone
+/// (`fe80::1%eth0`, zone dropped), surrounded by spaces or tabs. Refused: the unspecified addresses
+/// `0.0.0.0` and `::` (no TCP peer has them), hostnames, `unknown`, obfuscated tokens
+/// (`_hidden`), leading-zero or short IPv4 forms, inner whitespace, ports outside 1 to 65535, and
+/// zones with characters outside RFC 6874's unreserved set.
+///
+/// ```
+/// use alb_client_ip::client_ip::parse_entry;
+/// let ip = |s| parse_entry(s).map(|a| a.to_string());
+/// assert_eq!(ip(" 2001:DB8::21f:5bff:febf:ce22:8a2e "), Some("2001:db8:0:21f:5bff:febf:ce22:8a2e".into()));
+/// assert_eq!(ip("[::ffff:192.0.2.1]:443"), Some("192.0.2.1".into()));
+/// assert_eq!(ip("192.0.2.1:8080"), Some("192.0.2.1".into()));
+/// assert_eq!(ip("010.0.0.1"), None);
+/// assert_eq!(ip("unknown"), None);
+/// ```
+pub fn parse_entry(entry: &str) -> Option<IpAddr> {
+    let s = trim(entry);
+    let addr = if let Some(rest) = s.strip_prefix('[') {
+        let (inner, after) = rest.split_once(']')?;
+        if !after.is_empty() && !is_port(after.strip_prefix(':')?) {
+            return None;
+        }
+        IpAddr::V6(parse_v6(inner)?)
+    } else {
+        let mut colons = s.match_indices(':');
+        match (colons.next(), colons.next()) {
+            (None, _) => IpAddr::V4(s.parse::<Ipv4Addr>().ok()?),
+            (Some((at, _)), None) => {
+                let host = s.get(..at)?;
+                let port = s.get(at + 1..)?;
+                if !is_port(port) {
+                    return None;
+                }
+                IpAddr::V4(host.parse::<Ipv4Addr>().ok()?)
+            }
+            // A bare IPv6 address; a port can only follow the bracketed form.
+            _ => IpAddr::V6(parse_v6(s)?),
+        }
+    };
+    let addr = addr.to_canonical();
+    (!addr.is_unspecified()).then_some(addr)
+}
+
+fn parse_v6(s: &str) -> Option<Ipv6Addr> {
+    let host = match s.split_once('%') {
+        Some((host, zone)) => {
+            let unreserved =
+                |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+            if zone.is_empty() || zone.len() > 64 || !zone.bytes().all(unreserved) {
+                return None;
+            }
+            host
+        }
+        None => s,
+    };
+    host.parse().ok()
+}
+
+fn is_port(s: &str) -> bool {
+    (1..=5).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(n: u8) -> TrustPolicy {
+        TrustPolicy::Count(ProxyCount::new(n).unwrap())
+    }
+
+    fn ranges(list: &[&str]) -> TrustPolicy {
+        TrustPolicy::Ranges(TrustedRanges::new(list.iter().map(|s| s.parse().unwrap())))
+    }
+
+    #[test]
+    fn entry_forms() {
+        // (case, input, expected canonical output or None for "invalid")
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("IPv4", "192.0.2.1", Some("192.0.2.1")),
+            (
+                "IPv4 with spaces and tabs",
+                " \t192.0.2.1\t ",
+                Some("192.0.2.1"),
+            ),
+            ("IPv4 with port", "192.0.2.1:8080", Some("192.0.2.1")),
+            (
+                "IPv4 with largest port",
+                "192.0.2.1:65535",
+                Some("192.0.2.1"),
+            ),
+            ("IPv6 lower", "2001:db8::1", Some("2001:db8::1")),
+            (
+                "IPv6 upper, as the ALB appends it",
+                "2001:DB8::21F:5BFF:FEBF:CE22:8A2E",
+                Some("2001:db8:0:21f:5bff:febf:ce22:8a2e"),
+            ),
+            (
+                "IPv6 uncompressed",
+                "2001:0db8:0:0:0:0:0:1",
+                Some("2001:db8::1"),
+            ),
+            ("IPv6 bracketed", "[2001:db8::1]", Some("2001:db8::1")),
+            (
+                "IPv6 bracketed with port",
+                "[2001:db8::1]:443",
+                Some("2001:db8::1"),
+            ),
+            ("IPv6 with zone", "fe80::1%eth0", Some("fe80::1")),
+            (
+                "IPv6 bracketed with zone and port",
+                "[fe80::1%en0]:80",
+                Some("fe80::1"),
+            ),
+            (
+                "IPv4-mapped IPv6 as IPv4",
+                "::ffff:192.0.2.1",
+                Some("192.0.2.1"),
+            ),
+            (
+                "IPv4-mapped hex form as IPv4",
+                "::FFFF:c000:201",
+                Some("192.0.2.1"),
+            ),
+            ("loopback", "127.0.0.1", Some("127.0.0.1")),
+            ("IPv6 loopback", "::1", Some("::1")),
+            ("Fail: empty", "", None),
+            ("Fail: only spaces", "   ", None),
+            ("Fail: unspecified IPv4", "0.0.0.0", None),
+            ("Fail: unspecified IPv6", "::", None),
+            ("Fail: unspecified mapped", "::ffff:0.0.0.0", None),
+            ("Fail: hostname", "example.com", None),
+            ("Fail: unknown", "unknown", None),
+            ("Fail: obfuscated token", "_hidden", None),
+            ("Fail: leading zero octet", "010.0.0.1", None),
+            ("Fail: short IPv4", "10.1", None),
+            ("Fail: integer IPv4", "3221225985", None),
+            ("Fail: hex IPv4", "0xc0.0.2.1", None),
+            ("Fail: inner space", "192.0. 2.1", None),
+            ("Fail: space before port", "192.0.2.1 :80", None),
+            ("Fail: port above 65535", "192.0.2.1:65536", None),
+            ("Fail: port zero", "192.0.2.1:0", None),
+            ("Fail: signed port", "192.0.2.1:+80", None),
+            ("Fail: empty port", "192.0.2.1:", None),
+            ("Fail: long port", "192.0.2.1:000080", None),
+            (
+                "Fail: v6 bracket port above 65535",
+                "[2001:db8::1]:99999",
+                None,
+            ),
+            ("Fail: bracket without end", "[2001:db8::1", None),
+            ("Fail: end without bracket", "2001:db8::1]", None),
+            ("Fail: junk after bracket", "[2001:db8::1]x", None),
+            ("Fail: IPv4 in brackets", "[192.0.2.1]:80", None),
+            ("Fail: empty zone", "fe80::1%", None),
+            ("Fail: zone smuggling text", "fe80::1%eth0,evil", None),
+            ("Fail: zone with space", "fe80::1%a b", None),
+            ("Fail: zone with slash", "fe80::1%../../x", None),
+            ("Fail: CIDR", "192.0.2.0/24", None),
+            ("Fail: two ports", "192.0.2.1:80:80", None),
+            ("Fail: control character", "192.0.2.1\u{0}", None),
+            ("Fail: unicode digits", "１９２.0.2.1", None),
+            ("Fail: quoted", "\"192.0.2.1\"", None),
+        ];
+        for (case, input, want) in cases {
+            let got = parse_entry(input).map(|a| a.to_string());
+            assert_eq!(got.as_deref(), *want, "{case}: {input:?}");
+        }
+    }
+
+    #[test]
+    fn count_mode_table() {
+        type Case<'a> = (
+            &'a str,
+            &'a [&'a str],
+            u8,
+            Result<(&'a str, usize), &'a str>,
+        );
+        let cases: &[Case] = &[
+            (
+                "count 0 takes the entry the ALB appended",
+                &["1.1.1.1, 2.2.2.2, 3.3.3.3"],
+                0,
+                Ok(("3.3.3.3", 0)),
+            ),
+            (
+                "count 2 takes the third from the right",
+                &["1.1.1.1, 2.2.2.2, 3.3.3.3"],
+                2,
+                Ok(("1.1.1.1", 2)),
+            ),
+            (
+                "forged leftmost entry is ignored",
+                &["6.6.6.6, 1.1.1.1, 2.2.2.2"],
+                1,
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "garbage left of the target is never parsed",
+                &["garbage, ::1, 2.2.2.2"],
+                1,
+                Ok(("::1", 1)),
+            ),
+            (
+                "several header lines join in order",
+                &["1.1.1.1, 2.2.2.2", "3.3.3.3"],
+                1,
+                Ok(("2.2.2.2", 1)),
+            ),
+            (
+                "no space after commas",
+                &["1.1.1.1,2.2.2.2,3.3.3.3"],
+                1,
+                Ok(("2.2.2.2", 1)),
+            ),
+            (
+                "Fail: chain too short",
+                &["1.1.1.1, 2.2.2.2"],
+                2,
+                Err("chain_too_short"),
+            ),
+            (
+                "Fail: invalid entry at target position",
+                &["1.1.1.1, unknown, 2.2.2.2"],
+                1,
+                Err("invalid_entry"),
+            ),
+            (
+                "Fail: invalid entry right of target",
+                &["1.1.1.1, 2.2.2.2, bogus"],
+                1,
+                Err("invalid_entry"),
+            ),
+            (
+                "Fail: empty piece keeps its position",
+                &["1.1.1.1,,2.2.2.2"],
+                1,
+                Err("invalid_entry"),
+            ),
+            ("Fail: empty header value", &[""], 0, Err("invalid_entry")),
+            (
+                "Fail: trailing comma",
+                &["1.1.1.1, 2.2.2.2,"],
+                0,
+                Err("invalid_entry"),
+            ),
+        ];
+        for (case, chain, n, want) in cases {
+            let got = resolve(chain, None, &count(*n));
+            let got = got
+                .map(|c| match c.chosen_by {
+                    ChosenBy::Position(p) => (c.addr.to_string(), p),
+                    ChosenBy::Fallback => panic!("{case}: unexpected fallback"),
+                })
+                .map_err(|e| e.code());
+            let want = want.map(|(a, p)| (a.to_string(), p));
+            assert_eq!(got, want, "{case}");
+        }
+    }
+
+    #[test]
+    fn range_mode_table() {
+        let trusted = ranges(&["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]);
+        type Case<'a> = (&'a str, &'a [&'a str], Result<(&'a str, usize), &'a str>);
+        let cases: &[Case] = &[
+            (
+                "untrusted peer is the client",
+                &["1.1.1.1, 3.3.3.3"],
+                Ok(("3.3.3.3", 0)),
+            ),
+            (
+                "skips trusted entries",
+                &["6.6.6.6, 1.1.1.1, 10.0.0.1, 10.9.9.9"],
+                Ok(("1.1.1.1", 2)),
+            ),
+            (
+                "skips trusted IPv6",
+                &["1.1.1.1, [2001:db8::5]:80"],
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "bare trusted address",
+                &["1.1.1.1, 192.0.2.7"],
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "mapped trusted entry is trusted",
+                &["1.1.1.1, ::ffff:10.0.0.1"],
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "garbage left of the client is never parsed",
+                &["junk, 1.1.1.1, 10.0.0.1"],
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "injected trusted-looking entry left of the client",
+                &["10.0.0.1, 1.1.1.1, 10.0.0.2"],
+                Ok(("1.1.1.1", 1)),
+            ),
+            (
+                "Fail: all trusted",
+                &["10.0.0.1, 10.0.0.2"],
+                Err("all_trusted"),
+            ),
+            (
+                "Fail: invalid entry in the walk",
+                &["1.1.1.1, nope, 10.0.0.1"],
+                Err("invalid_entry"),
+            ),
+        ];
+        for (case, chain, want) in cases {
+            let got = resolve(chain, None, &trusted)
+                .map(|c| match c.chosen_by {
+                    ChosenBy::Position(p) => (c.addr.to_string(), p),
+                    ChosenBy::Fallback => panic!("{case}: unexpected fallback"),
+                })
+                .map_err(|e| e.code());
+            let want = want.map(|(a, p)| (a.to_string(), p));
+            assert_eq!(got, want, "{case}");
+        }
+    }
+
+    #[test]
+    fn fallback_applies_the_policy_to_the_source_address() {
+        let none: [&str; 0] = [];
+        let got = resolve(&none, Some("198.51.100.1"), &count(0)).unwrap();
+        assert_eq!(got.chosen_by, ChosenBy::Fallback);
+        assert_eq!(got.addr.to_string(), "198.51.100.1");
+        assert_eq!(
+            resolve(&none, Some("198.51.100.1"), &count(1))
+                .unwrap_err()
+                .code(),
+            "chain_too_short"
+        );
+        let trusted = ranges(&["198.51.100.0/24"]);
+        assert_eq!(
+            resolve(&none, Some("198.51.100.1"), &trusted)
+                .unwrap_err()
+                .code(),
+            "all_trusted"
+        );
+        assert_eq!(
+            resolve(&none, None, &count(0)).unwrap_err().code(),
+            "no_client_address"
+        );
+        assert_eq!(
+            resolve(&none, Some("nope"), &count(0)).unwrap_err().code(),
+            "invalid_source_address"
+        );
+    }
+
+    #[test]
+    fn fallback_is_ignored_when_a_chain_exists() {
+        let got = resolve(&["203.0.113.9"], Some("198.51.100.1"), &count(0)).unwrap();
+        assert_eq!(got.addr.to_string(), "203.0.113.9");
+    }
+
+    #[test]
+    fn ranges_merge_overlaps_and_neighbours() {
+        let r = TrustedRanges::new(
+            [
+                "10.0.0.0/9",
+                "10.128.0.0/9",
+                "10.0.0.0/24",
+                "255.255.255.255/32",
+                "::/128",
+            ]
+            .iter()
+            .map(|s| s.parse().unwrap()),
+        );
+        assert_eq!(r.len(), 3);
+        assert!(r.contains("10.200.0.1".parse().unwrap()));
+        assert!(r.contains("255.255.255.255".parse().unwrap()));
+        assert!(!r.contains("11.0.0.0".parse().unwrap()));
+        assert!(!r.contains("9.255.255.255".parse().unwrap()));
+    }
+
+    #[test]
+    fn messages_are_one_sentence_and_shorten_long_values() {
+        let long = "x".repeat(1000);
+        let chain = [long.as_str()];
+        let err = resolve(&chain, None, &count(0)).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.len() < 200, "{msg}");
+        assert!(msg.ends_with('.'));
+    }
+
+    #[test]
+    fn reads_only_as_far_as_needed() {
+        // The left part is not even valid UTF-8-level sense; it is never parsed.
+        let left = "garbage,".repeat(2000);
+        let chain = format!("{left}192.0.2.1, 198.51.100.2");
+        assert_eq!(
+            resolve(&[chain.as_str()], None, &count(1))
+                .unwrap()
+                .addr
+                .to_string(),
+            "192.0.2.1"
+        );
+    }
+}

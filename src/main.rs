@@ -1,0 +1,46 @@
+//! The Lambda function: start tracing, read the configuration once, serve events.
+
+use std::process::ExitCode;
+
+use alb_client_ip::{config::Config, handler};
+use lambda_runtime::service_fn;
+
+/// The variables `lambda_runtime` needs; it panics without them, so they are checked first.
+const RUNTIME_VARS: [&str; 4] = [
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+];
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("alb-client-ip: refusing to start: {e}");
+            return ExitCode::from(78); // EX_CONFIG
+        }
+    };
+    let missing: Vec<&str> = RUNTIME_VARS
+        .into_iter()
+        .filter(|v| std::env::var_os(v).is_none())
+        .collect();
+    if !missing.is_empty() {
+        eprintln!(
+            "alb-client-ip: not running under a Lambda runtime ({} unset); run it locally with `cargo run --release --bin local-alb` or `cargo lambda watch`.",
+            missing.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    lambda_runtime::tracing::init_default_subscriber();
+    tracing::info!(policy = %config.policy(), "configured");
+    let config = &config;
+    match lambda_runtime::run(service_fn(move |event| handler::handle(config, event))).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("alb-client-ip: runtime stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
