@@ -254,7 +254,8 @@ impl fmt::Display for ResolveError<'_> {
             ),
             Self::ChainTooShort { entries, needed } => write!(
                 f,
-                "X-Forwarded-For holds {entries} entries but the trusted proxy count needs at least {needed}."
+                "The forwarding chain holds {entries} {} but the trusted proxy count needs at least {needed}.",
+                if entries == 1 { "address" } else { "addresses" }
             ),
             Self::InvalidEntry { position, entry } => write!(
                 f,
@@ -263,7 +264,7 @@ impl fmt::Display for ResolveError<'_> {
             ),
             Self::AllTrusted { entries } => write!(
                 f,
-                "All {entries} X-Forwarded-For entries are trusted proxies, so none of them is the client."
+                "Every address in the forwarding chain ({entries}) is a trusted proxy, so none of them is the client."
             ),
             Self::InvalidSource { value } => write!(
                 f,

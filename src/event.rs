@@ -23,6 +23,7 @@
 //! one map, is refused as `conflicting_headers`: the ALB never produces it, and picking one would
 //! be a guess.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
@@ -306,37 +307,43 @@ enum HeaderKind {
     Other,
 }
 
-struct HeaderName {
+struct HeaderName<'de> {
     kind: HeaderKind,
-    /// Kept only for the error message of a wrong-typed value.
-    name: String,
+    /// Borrowed from the payload unless the name had JSON escapes; used only in error messages.
+    name: Cow<'de, str>,
 }
 
-impl<'de> Deserialize<'de> for HeaderName {
+fn header_kind(s: &str) -> HeaderKind {
+    if s.eq_ignore_ascii_case("x-forwarded-for") {
+        HeaderKind::ForwardedFor
+    } else if s.eq_ignore_ascii_case("user-agent") {
+        HeaderKind::UserAgent
+    } else if s.eq_ignore_ascii_case("x-amzn-trace-id") {
+        HeaderKind::TraceId
+    } else {
+        HeaderKind::Other
+    }
+}
+
+impl<'de> Deserialize<'de> for HeaderName<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl Visitor<'_> for V {
-            type Value = HeaderName;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderName<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a header name")
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<HeaderName, E> {
-                let kind = if s.eq_ignore_ascii_case("x-forwarded-for") {
-                    HeaderKind::ForwardedFor
-                } else if s.eq_ignore_ascii_case("user-agent") {
-                    HeaderKind::UserAgent
-                } else if s.eq_ignore_ascii_case("x-amzn-trace-id") {
-                    HeaderKind::TraceId
-                } else {
-                    HeaderKind::Other
-                };
-                // Names of ordinary headers are not copied: this runs for every header.
-                let name = if kind == HeaderKind::Other {
-                    String::new()
-                } else {
-                    s.to_owned()
-                };
-                Ok(HeaderName { kind, name })
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(HeaderName {
+                    kind: header_kind(s),
+                    name: Cow::Borrowed(s),
+                })
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(HeaderName {
+                    kind: header_kind(s),
+                    name: Cow::Owned(s.to_owned()),
+                })
             }
         }
         d.deserialize_str(V)
@@ -400,10 +407,7 @@ impl<'de> Visitor<'de> for HeadersSeed {
                     } else {
                         "a string"
                     };
-                    let field = match name.kind {
-                        HeaderKind::Other => format!("{} (a value)", self.field()),
-                        _ => format!("{}.{}", self.field(), name.name),
-                    };
+                    let field = format!("{}.{}", self.field(), name.name);
                     problem.get_or_insert(Malformed::WrongType {
                         field,
                         expected: what,

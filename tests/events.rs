@@ -1,0 +1,130 @@
+//! Every fixture in `events/` through the handler, compared with the expected responses beside it.
+//!
+//! `events/NAME.json` is an invocation payload; `events/NAME.expected.json` is a list of
+//! `{"env": {...}, "response": {...}}` cases: the configuration and the exact ALB response. An
+//! event without an expected file fails the test. `UPDATE_EXPECTED=1` rewrites the responses from
+//! the current code (then review the diff).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use alb_client_ip::config::Config;
+use alb_client_ip::event::Event;
+use alb_client_ip::handler;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{Value, json};
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+fn config_from(env: &Value) -> Config {
+    Config::from_lookup(|k| env.get(k).and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|e| panic!("fixture env {env} is refused: {e}"))
+}
+
+async fn respond(config: &Config, payload: &[u8]) -> Value {
+    // The same path as lambda_runtime: deserialize the payload type, call the handler.
+    let event: Event = serde_json::from_slice(payload).expect("Event accepts any JSON");
+    let response = handler::handle(config, LambdaEvent::new(event, Context::default()))
+        .await
+        .expect("the handler never fails");
+    serde_json::to_value(response).unwrap()
+}
+
+#[tokio::test]
+async fn every_event_answers_as_expected() {
+    let update = std::env::var_os("UPDATE_EXPECTED").is_some();
+    let mut names: Vec<PathBuf> = fs::read_dir(events_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.ends_with(".json") && !name.ends_with(".expected.json")
+        })
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 10,
+        "expected the scenario fixtures in events/"
+    );
+
+    let mut checked = 0;
+    for path in names {
+        let expected_path = path.with_extension("expected.json");
+        let expected_text = fs::read_to_string(&expected_path).unwrap_or_else(|_| {
+            panic!(
+                "{} has no expected file {}",
+                path.display(),
+                expected_path.display()
+            )
+        });
+        let mut cases: Vec<Value> = serde_json::from_str(&expected_text).unwrap();
+        assert!(
+            !cases.is_empty(),
+            "{} lists no case",
+            expected_path.display()
+        );
+        let payload = fs::read(&path).unwrap();
+        for case in &mut cases {
+            let got = respond(&config_from(&case["env"]), &payload).await;
+            if update {
+                case["response"] = got;
+            } else {
+                assert_eq!(
+                    got,
+                    case["response"],
+                    "{} with env {}",
+                    path.display(),
+                    case["env"]
+                );
+            }
+            checked += 1;
+        }
+        if update {
+            fs::write(
+                &expected_path,
+                serde_json::to_string_pretty(&cases).unwrap() + "\n",
+            )
+            .unwrap();
+        }
+    }
+    assert!(checked >= 15);
+}
+
+/// The contract's invariants, checked on every fixture's expected response, so a wrong golden
+/// file cannot slip in through `UPDATE_EXPECTED`.
+#[test]
+fn expected_responses_keep_the_contract() {
+    for entry in fs::read_dir(events_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_str().unwrap().ends_with(".expected.json") {
+            continue;
+        }
+        let cases: Vec<Value> = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        for case in cases {
+            let r = &case["response"];
+            let where_ = format!("{} {}", path.display(), case["env"]);
+            assert!(!r.to_string().contains("null"), "{where_}: a null");
+            let status = r["statusCode"].as_i64().unwrap();
+            assert!(status == 200 || status == 400, "{where_}");
+            assert_eq!(r["headers"]["cache-control"], "no-store", "{where_}");
+            assert_eq!(
+                r["multiValueHeaders"]["cache-control"],
+                json!(["no-store"]),
+                "{where_}"
+            );
+            assert_eq!(r["headers"]["content-type"], "application/json", "{where_}");
+            let body: Value = serde_json::from_str(r["body"].as_str().unwrap()).unwrap();
+            if status == 200 {
+                assert!(body.get("client_ip").is_some() || body == json!({"status": "healthy"}));
+            } else {
+                assert!(body.get("client_ip").is_none(), "{where_}");
+                assert!(
+                    body["error"].is_string() && body["message"].is_string(),
+                    "{where_}"
+                );
+            }
+        }
+    }
+}
