@@ -1,0 +1,235 @@
+//! The whole handler on structured events: JSON built from the fuzzer's bytes, so that the input
+//! gets past the JSON parser and reaches the header maps, the request context and the resolver,
+//! with right and wrong types, odd header spellings and plausible chains.
+//!
+//! Oracles: the response has the documented shape (`check_response`); a client address is always
+//! one that appears in the event (an X-Forwarded-For piece or the source address), never invented;
+//! a health-check answer never hides an X-Forwarded-For.
+#![no_main]
+
+use std::net::IpAddr;
+
+use alb_client_ip::client_ip::parse_entry;
+use alb_client_ip::config::Config;
+use alb_client_ip::handler::handle_bytes;
+use alb_client_ip_fuzz::{Answer, Entry, PolicyInput, check_response, line};
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Map, Value, json};
+
+#[derive(Arbitrary, Debug)]
+enum Json {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn value(&self, depth: u8) -> Value {
+        if depth > 6 {
+            return Value::Null;
+        }
+        match self {
+            Self::Null => Value::Null,
+            Self::Bool(b) => json!(b),
+            Self::Int(i) => json!(i),
+            Self::Float(f) => json!(f),
+            Self::Str(s) => json!(s),
+            Self::Arr(a) => Value::Array(a.iter().map(|j| j.value(depth + 1)).collect()),
+            Self::Obj(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.value(depth + 1)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Name {
+    /// X-Forwarded-For, its letters' case flipped by the bits.
+    ForwardedFor(u16),
+    Underscored,
+    UserAgent,
+    TraceId,
+    Other(String),
+}
+
+impl Name {
+    fn render(&self) -> String {
+        match self {
+            Self::ForwardedFor(bits) => "x-forwarded-for"
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if (bits >> (i % 16)) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            Self::Underscored => "x_forwarded_for".into(),
+            Self::UserAgent => "user-agent".into(),
+            Self::TraceId => "x-amzn-trace-id".into(),
+            Self::Other(s) => s.clone(),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum HeaderValue {
+    Lines(Vec<(Vec<Entry>, bool)>),
+    HealthChecker,
+    Text(String),
+    Json(Json),
+}
+
+impl HeaderValue {
+    fn value(&self, multi: bool) -> Value {
+        match self {
+            Self::Lines(lines) => {
+                let lines: Vec<String> = lines.iter().map(|(e, t)| line(e, *t)).collect();
+                if multi {
+                    json!(lines)
+                } else {
+                    json!(lines.join(", "))
+                }
+            }
+            Self::HealthChecker if multi => json!(["ELB-HealthChecker/2.0"]),
+            Self::HealthChecker => json!("ELB-HealthChecker/2.0"),
+            Self::Text(s) if multi => json!([s]),
+            Self::Text(s) => json!(s),
+            Self::Json(j) => j.value(1),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum HeaderMap {
+    Null,
+    Wrong(Json),
+    Map(Vec<(Name, HeaderValue)>),
+}
+
+impl HeaderMap {
+    fn value(&self, multi: bool) -> Value {
+        match self {
+            Self::Null => Value::Null,
+            Self::Wrong(j) => j.value(1),
+            Self::Map(items) => Value::Object(
+                items
+                    .iter()
+                    .map(|(n, v)| (n.render(), v.value(multi)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Source {
+    Entry(Entry),
+    Json(Json),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Context {
+    Elb,
+    Identity(Source),
+    Http(Source),
+    Wrong(Json),
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    policy: PolicyInput,
+    headers: Option<HeaderMap>,
+    multi: Option<HeaderMap>,
+    context: Option<Context>,
+    extra: Vec<(String, Json)>,
+}
+
+impl Input {
+    fn event(&self) -> Value {
+        let mut top = Map::new();
+        for (k, v) in &self.extra {
+            top.insert(k.clone(), v.value(1));
+        }
+        if let Some(h) = &self.headers {
+            top.insert("headers".into(), h.value(false));
+        }
+        if let Some(h) = &self.multi {
+            top.insert("multiValueHeaders".into(), h.value(true));
+        }
+        let source = |s: &Source| match s {
+            Source::Entry(e) => json!({ "sourceIp": e.render() }),
+            Source::Json(j) => json!({ "sourceIp": j.value(2) }),
+        };
+        if let Some(c) = &self.context {
+            let ctx = match c {
+                Context::Elb => json!({"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:x"}}),
+                Context::Identity(s) => json!({ "identity": source(s) }),
+                Context::Http(s) => json!({ "http": source(s) }),
+                Context::Wrong(j) => j.value(1),
+            };
+            top.insert("requestContext".into(), ctx);
+        }
+        Value::Object(top)
+    }
+}
+
+/// Every address the event could justify: each comma piece of each X-Forwarded-For string value
+/// (under any spelling), and the source addresses.
+fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
+    let mut found = Vec::new();
+    let mut any_forwarded_for = false;
+    let mut strings = |v: &Value, out: &mut Vec<IpAddr>| {
+        let list: Vec<&str> = match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        for s in list {
+            any_forwarded_for = true;
+            out.extend(s.split(',').filter_map(parse_entry));
+        }
+    };
+    for map in ["headers", "multiValueHeaders"] {
+        if let Some(Value::Object(h)) = event.get(map) {
+            for (name, v) in h {
+                if name.eq_ignore_ascii_case("x-forwarded-for") {
+                    strings(v, &mut found);
+                }
+            }
+        }
+    }
+    for holder in ["identity", "http"] {
+        if let Some(s) = event
+            .get("requestContext")
+            .and_then(|c| c.get(holder))
+            .and_then(|h| h.get("sourceIp"))
+            .and_then(Value::as_str)
+        {
+            found.extend(parse_entry(s));
+        }
+    }
+    (found, any_forwarded_for)
+}
+
+fuzz_target!(|input: Input| {
+    let event = input.event();
+    let bytes = serde_json::to_vec(&event).expect("a Value serializes");
+    let (policy, _) = input.policy.policy();
+    let answer = check_response(&handle_bytes(&Config::with_policy(policy), &bytes));
+    let (found, any_forwarded_for) = candidates(&event);
+    match answer {
+        Answer::Client(addr) => assert!(found.contains(&addr), "{addr} invented from {event}"),
+        Answer::Healthy => assert!(!any_forwarded_for, "health answer despite a chain: {event}"),
+        Answer::Refused(_) => {}
+    }
+});
