@@ -1,3 +1,76 @@
-fn main() {
-    println!("Hello, world!");
+//! The `local-alb` command: parse the options, build the invoker, serve.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use alb_client_ip::config::Config;
+use local_alb::invoke::Invoker;
+use local_alb::options::{self, Command, Target, USAGE};
+use local_alb::server;
+
+fn main() -> ExitCode {
+    let options = match options::parse(std::env::args().skip(1)) {
+        Ok(Command::Serve(options)) => options,
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("local-alb: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let invoker = match &options.target {
+        Target::InProcess => match Config::from_env() {
+            Ok(config) => {
+                // The function's own log lines, as under Lambda, when a level is asked for;
+                // otherwise stderr carries only the access log.
+                if ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+                    .iter()
+                    .any(|v| std::env::var_os(v).is_some())
+                {
+                    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
+                }
+                eprintln!("local-alb: alb-client-ip in-process, {}", config.policy());
+                Invoker::InProcess(Arc::new(config))
+            }
+            Err(e) => {
+                eprintln!("local-alb: the function's configuration is refused: {e}");
+                return ExitCode::from(78);
+            }
+        },
+        Target::Lambda { invocation_url } => match Invoker::lambda(invocation_url) {
+            Ok(invoker) => {
+                eprintln!("local-alb: invoking {invocation_url}");
+                invoker
+            }
+            Err(e) => {
+                eprintln!("local-alb: --lambda-url: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("local-alb: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let served = runtime.block_on(server::run(
+        &options.listen,
+        options.event,
+        invoker,
+        options.timeout,
+    ));
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("local-alb: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

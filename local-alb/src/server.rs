@@ -1,0 +1,323 @@
+//! The HTTP front end: listeners, keep-alive HTTP/1.1 connections, one invocation per request,
+//! one access-log line per request, and a clean stop on SIGINT or SIGTERM.
+//!
+//! hyper parses the request; its own limits are set above the ALB's so that the ALB's limits
+//! (checked by [`event::build`](crate::event::build)) are the ones a client meets. What hyper
+//! still answers itself is listed in the README.
+
+use std::convert::Infallible;
+use std::hash::{BuildHasher, RandomState};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::ext::ReasonPhrase;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode, Version};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::access_log::{self, Entry};
+use crate::event::{self, EventOptions, MAX_BODY, RawRequest, Refusal};
+use crate::invoke::Invoker;
+use crate::response::{self, HttpResponse};
+
+/// hyper's read buffer: above the ALB's 64 KiB header limit (and 16 KiB request line), so that
+/// requests between the two get the ALB's 400 rather than hyper's 431.
+pub const READ_BUFFER: usize = 256 * 1024;
+/// Most header lines hyper accepts; more get hyper's 431.
+pub const MAX_HEADER_COUNT: usize = 2048;
+/// A connection that sends no complete request head for this long is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a stop waits for requests in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What every request needs.
+struct State {
+    event: EventOptions,
+    invoker: Invoker,
+    timeout: Duration,
+    random: RandomState,
+    counter: AtomicU64,
+}
+
+/// Binds every listener, prints each URL on stdout, then serves until SIGINT or SIGTERM.
+pub async fn run(
+    listen: &[SocketAddr],
+    event: EventOptions,
+    invoker: Invoker,
+    timeout: Duration,
+) -> io::Result<()> {
+    let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16)>(64);
+    let mut acceptors = Vec::new();
+    for addr in listen {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+        let local = listener.local_addr()?;
+        println!("local-alb: listening on http://{local}/");
+        let tx = tx.clone();
+        acceptors.push(tokio::spawn(async move {
+            loop {
+                match listener.accept().await {
+                    Ok((stream, peer)) => {
+                        if tx.send((stream, peer, local.port())).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Out of descriptors and the like: wait a moment rather than spin.
+                    Err(e) => {
+                        eprintln!("local-alb: accept on {local}: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+        }));
+    }
+    drop(tx);
+    use std::io::Write as _;
+    let _ = io::stdout().flush();
+
+    let state = Arc::new(State {
+        event,
+        invoker,
+        timeout,
+        random: RandomState::new(),
+        counter: AtomicU64::new(0),
+    });
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .keep_alive(true)
+        .max_buf_size(READ_BUFFER)
+        .max_headers(MAX_HEADER_COUNT)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+
+    let stop = stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            signal = &mut stop => {
+                eprintln!("local-alb: {signal}, stopping");
+                break;
+            }
+            next = accepted.recv() => {
+                let Some((stream, peer, port)) = next else { break };
+                let _ = stream.set_nodelay(true);
+                let state = Arc::clone(&state);
+                let service = service_fn(move |req| handle(Arc::clone(&state), peer, port, req));
+                let conn = builder.serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    // A client that goes away mid-request is not the server's problem.
+                    let _ = conn.await;
+                });
+            }
+        }
+    }
+    for acceptor in acceptors {
+        acceptor.abort();
+    }
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("local-alb: connections still open after {SHUTDOWN_GRACE:?}, closing them");
+    }
+    Ok(())
+}
+
+/// Resolves on the first SIGINT or SIGTERM, naming it.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "SIGINT"
+}
+
+async fn handle(
+    state: Arc<State>,
+    peer: SocketAddr,
+    listener_port: u16,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = Instant::now();
+    let time = SystemTime::now();
+    let (parts, body) = request.into_parts();
+    let target = parts.uri.to_string();
+    let version = match parts.version {
+        Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
+    let headers: Vec<(&[u8], &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()))
+        .collect();
+    let user_agent = parts
+        .headers
+        .get("user-agent")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+
+    let seconds = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    let n = state.counter.fetch_add(1, Ordering::Relaxed);
+    let random = u128::from(state.random.hash_one(n)) << 32 | u128::from(state.random.hash_one(!n));
+    let trace_root = event::trace_root(u32::try_from(seconds).unwrap_or(u32::MAX), random);
+    let trace_log = format!("Root={trace_root}");
+
+    // Read at most one byte more than the ALB forwards: enough to know the body is too large.
+    let body = Limited::new(body, MAX_BODY + 1).collect().await;
+    let (body, too_large) = match body {
+        Ok(collected) => (collected.to_bytes(), false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let raw = RawRequest {
+        method: parts.method.as_str().as_bytes(),
+        target: target.as_bytes(),
+        version,
+        headers: &headers,
+        body: &body,
+        peer,
+        listener_port,
+        trace_root: &trace_root,
+    };
+    let built = match event::build(&raw, &state.event) {
+        // Head refusals (400, 463) come first, as at the ALB; then the body limit.
+        Ok(_) if too_large => Err(Refusal::BodyTooLarge { len: MAX_BODY + 1 }),
+        other => other,
+    };
+
+    let mut entry = Entry {
+        time,
+        peer,
+        method: parts.method.as_str(),
+        target: &target,
+        status: 0,
+        target_status: None,
+        duration: Duration::ZERO,
+        received: body.len(),
+        sent: 0,
+        user_agent: &user_agent,
+        trace_id: &trace_log,
+        reason: None,
+    };
+    let response = match built {
+        Err(refusal) => {
+            entry.reason = Some(format!("{}: {refusal}", refusal.reason()));
+            error_page(refusal.status())
+        }
+        Ok(event) => match state.invoker.invoke(event, state.timeout).await {
+            Err(e) => {
+                entry.reason = Some(format!("{}: {e}", e.reason()));
+                error_page(e.status())
+            }
+            Ok(payload) => match response::translate(&payload, state.event.multi_value_headers) {
+                Err(e) => {
+                    entry.reason = Some(format!("{}: {e}", e.reason()));
+                    error_page(502)
+                }
+                Ok(translated) => {
+                    entry.target_status = Some(translated.status);
+                    to_hyper(translated)
+                }
+            },
+        },
+    };
+    entry.status = response.status().as_u16();
+    entry.sent = body_len(&response);
+    entry.duration = started.elapsed();
+    access_log::write(&entry);
+    Ok(response)
+}
+
+fn body_len(response: &Response<Full<Bytes>>) -> usize {
+    use hyper::body::Body as _;
+    response
+        .body()
+        .size_hint()
+        .exact()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+}
+
+fn status_of(code: u16) -> (StatusCode, Option<ReasonPhrase>) {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
+    // hyper writes "<none>" for codes it has no reason phrase for (463 among them).
+    let reason = match (code, status.canonical_reason()) {
+        (463, _) => ReasonPhrase::try_from(&b"X-Forwarded-For Too Long"[..]).ok(),
+        (_, None) => ReasonPhrase::try_from(&b"Unknown"[..]).ok(),
+        _ => None,
+    };
+    (status, reason)
+}
+
+/// The load balancer's own answer: a small HTML page, as the ALB sends.
+fn error_page(code: u16) -> Response<Full<Bytes>> {
+    let (status, reason) = status_of(code);
+    let title = match (&reason, status.canonical_reason()) {
+        (Some(r), _) => format!("{code} {}", String::from_utf8_lossy(r.as_bytes())),
+        (None, Some(r)) => format!("{code} {r}"),
+        (None, None) => code.to_string(),
+    };
+    let html = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = Response::new(Full::new(Bytes::from(html)));
+    *response.status_mut() = status;
+    if let Some(reason) = reason {
+        response.extensions_mut().insert(reason);
+    }
+    let headers = response.headers_mut();
+    headers.insert("server", HeaderValue::from_static("awselb/2.0"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+fn to_hyper(translated: HttpResponse) -> Response<Full<Bytes>> {
+    let (status, default_reason) = status_of(translated.status);
+    let mut response = Response::new(Full::new(Bytes::from(translated.body)));
+    *response.status_mut() = status;
+    let reason = translated
+        .reason
+        .and_then(|r| ReasonPhrase::try_from(r.into_bytes()).ok())
+        .or(default_reason);
+    if let Some(reason) = reason {
+        response.extensions_mut().insert(reason);
+    }
+    let headers = response.headers_mut();
+    for (name, value) in translated.headers {
+        // `translate` has already refused anything HTTP cannot carry.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
