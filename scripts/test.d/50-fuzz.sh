@@ -1,0 +1,43 @@
+# Every fuzz target for a short, bounded time (FUZZ_SECONDS, default 30 s each), so a regression
+# that makes any input panic or break an oracle fails the run. Needs the nightly toolchain and
+# cargo-fuzz: both are installed when missing. Crashing inputs are left in fuzz/artifacts/.
+# Longer runs: see the README's "Hardening" section.
+set -euo pipefail
+seconds="${FUZZ_SECONDS:-30}"
+
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+  rustup toolchain install nightly --profile minimal ||
+    { echo "50-fuzz: the nightly toolchain is missing and cannot be installed" >&2; exit 1; }
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
+started=$SECONDS
+cargo +nightly fuzz build -O
+echo "50-fuzz: built every target in $((SECONDS - started)) s"
+
+# Extra seed directories, read but never written: the committed seeds and the event fixtures.
+seeds_for() {
+  case "$1" in
+    handler_bytes | alb_response) echo "fuzz/seeds/$1 events" ;;
+    *) echo "fuzz/seeds/$1" ;;
+  esac
+}
+
+for target in $(cargo +nightly fuzz list); do
+  mkdir -p "fuzz/corpus/$target"
+  log="fuzz/artifacts/$target.log"
+  mkdir -p fuzz/artifacts
+  # shellcheck disable=SC2046
+  if ! timeout $((seconds + 120)) cargo +nightly fuzz run -O "$target" "fuzz/corpus/$target" \
+    $(seeds_for "$target") -- -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    >"$log" 2>&1; then
+    tail -n 60 "$log" >&2
+    echo "50-fuzz: $target failed; the input is in fuzz/artifacts/$target/" >&2
+    exit 1
+  fi
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  echo "50-fuzz: $target: ${execs:-?} runs in ${seconds} s (${rate:-?}/s), no crash"
+done
