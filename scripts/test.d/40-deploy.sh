@@ -1,0 +1,70 @@
+# Deployability, offline: the Lambda zips for arm64 and x86-64, and template.yaml checked by
+# cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own check of the
+# settings the client address depends on, and by `sam validate --lint`. No AWS credentials or
+# network beyond PyPI are used. Installs what is missing; safe to run again.
+set -euo pipefail
+
+step_started=$SECONDS
+timed() { # timed LABEL: prints how long the part since the previous call took
+  echo "    [40-deploy] $1: $((SECONDS - step_started)) s"
+  step_started=$SECONDS
+}
+
+# --- tools ---------------------------------------------------------------------------------
+# Console scripts of pip-installed packages land in the interpreter's scripts folder, which is
+# not always on PATH (pyenv shims need a rehash; a user install goes elsewhere).
+PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+export PATH
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+missing=()
+cargo lambda --help >/dev/null 2>&1 || missing+=(cargo-lambda==1.9.2)
+python3 -c 'import ziglang' 2>/dev/null || missing+=(ziglang)
+command -v cfn-lint >/dev/null || missing+=(cfn-lint==1.58.0)
+python3 -c 'import samtranslator' 2>/dev/null || missing+=(aws-sam-translator==1.115.0)
+command -v sam >/dev/null || missing+=(aws-sam-cli==1.170.0)
+if ((${#missing[@]})); then
+  echo "    installing ${missing[*]}"
+  python3 -m pip install --quiet "${missing[@]}"
+  command -v pyenv >/dev/null && pyenv rehash
+  hash -r
+fi
+for target in aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu; do
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+done
+timed "tools"
+
+# --- the deployment zips -------------------------------------------------------------------
+# --bin: the workspace also holds local-alb, which must never be packaged. The arm64 zip goes
+# to the documented place (target/lambda/alb-client-ip/bootstrap.zip) and is checked before the
+# x86-64 one, which gets a folder of its own.
+cargo lambda build --release --arm64 --output-format zip --bin alb-client-ip
+python3 scripts/check_lambda_zip.py target/lambda/alb-client-ip/bootstrap.zip arm64
+timed "arm64 build"
+cargo lambda build --release --x86-64 --output-format zip --bin alb-client-ip \
+  --lambda-dir target/lambda-x86-64
+python3 scripts/check_lambda_zip.py target/lambda-x86-64/alb-client-ip/bootstrap.zip x86-64
+timed "x86-64 build"
+
+# --- the template --------------------------------------------------------------------------
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+
+cfn-lint template.yaml
+python3 scripts/sam_translate.py template.yaml "$work/translated.json"
+cfn-lint "$work/translated.json"
+python3 scripts/check_template.py "$work/translated.json"
+sam validate --lint --template template.yaml </dev/null
+
+# The linters must be able to fail here: a target group of an unknown type is refused by each.
+sed 's/TargetType: lambda$/TargetType: lambada/' template.yaml >"$work/broken.yaml"
+grep -q 'TargetType: lambada' "$work/broken.yaml"
+python3 scripts/sam_translate.py "$work/broken.yaml" "$work/broken.json" >/dev/null
+for check in "cfn-lint $work/broken.yaml" "cfn-lint $work/broken.json" \
+  "sam validate --lint --template $work/broken.yaml"; do
+  if $check >/dev/null 2>&1 </dev/null; then
+    echo "40-deploy: '$check' accepted a template with TargetType: lambada" >&2
+    exit 1
+  fi
+done
+timed "template checks"
