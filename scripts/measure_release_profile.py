@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Measures the function's release build at several opt-levels: zip size and cold start.
+
+Usage: scripts/measure_release_profile.py [OPT_LEVEL ...]   (default: 3 s z)
+
+For each opt-level (everything else as in Cargo.toml's [profile.release]) it builds the deployable
+zips with `cargo lambda build` for arm64 and x86-64, in a target directory of its own under
+target/profile-measure/ so the normal build is left alone, and prints:
+- the size of each zip and of the `bootstrap` inside it;
+- the x86-64 cold start: the time from starting `bootstrap` to its first request to a tiny fake
+  Lambda Runtime API (the first `GET .../invocation/next`), median and 90th percentile over RUNS
+  starts. That span is what the runtime adds to a Lambda cold start: loading the binary, reading
+  the configuration, building the client. The arm64 binary cannot run here; it is built from the
+  same code and its size is reported;
+- the x86-64 time per invocation: INVOCATIONS events (an ALB event with a five-entry chain, trusted
+  ranges configured) served one after the other over the same connection, total time divided by
+  their number. The fake API's own work is included and the same for every binary, so compare the
+  numbers with each other, not with Lambda's.
+
+Not part of scripts/test (a full LTO build per opt-level and target takes minutes).
+"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import zipfile
+
+RUNS = 200
+INVOCATIONS = 5000
+EVENT = json.dumps({
+    "requestContext": {"elb": {"targetGroupArn":
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/alb-client-ip/0123456789abcdef"}},
+    "httpMethod": "GET", "path": "/", "queryStringParameters": {}, "body": "", "isBase64Encoded": False,
+    "headers": {
+        "host": "alb-client-ip-123.us-east-1.elb.amazonaws.com", "user-agent": "curl/8.5.0",
+        "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678",
+        "x-forwarded-for": "198.51.100.7, 203.0.113.195, 192.0.2.10, 10.1.2.3, 10.4.5.6",
+        "x-forwarded-port": "80", "x-forwarded-proto": "http",
+    },
+}).encode()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def build(opt: str, arch: str) -> str:
+    target_dir = os.path.join(ROOT, "target", "profile-measure", f"opt-{opt}")
+    lambda_dir = os.path.join(target_dir, "lambda", arch)
+    env = dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL=opt, CARGO_TARGET_DIR=target_dir)
+    subprocess.run(
+        ["cargo", "lambda", "build", "--release", f"--{arch}", "--output-format", "zip",
+         "--bin", "alb-client-ip", "--lambda-dir", lambda_dir],
+        cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL,
+    )
+    return os.path.join(lambda_dir, "alb-client-ip", "bootstrap.zip")
+
+
+def cold_start_ms(binary: str) -> list[float]:
+    times = []
+    for _ in range(RUNS):
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            port = server.getsockname()[1]
+            env = {
+                "PATH": "/usr/bin:/bin",
+                "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+                "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
+            }
+            started = time.perf_counter()
+            proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            server.settimeout(10)
+            conn, _ = server.accept()
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                request += chunk
+            elapsed = time.perf_counter() - started
+            proc.kill()
+            proc.wait()
+            conn.close()
+            if b"/runtime/invocation/next" not in request.split(b"\r\n", 1)[0]:
+                sys.exit(f"unexpected first request: {request[:80]!r}")
+            times.append(elapsed * 1000)
+    return times
+
+
+def read_request(conn: socket.socket, buf: bytes) -> tuple[bytes, bytes, bytes]:
+    """Reads one HTTP/1.1 request (Content-Length or chunked body); returns (head, body, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    lower = head.lower()
+    body = b""
+    if b"transfer-encoding: chunked" in lower:
+        while True:
+            while b"\r\n" not in buf:
+                buf += conn.recv(65536)
+            size_line, buf = buf.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(buf) < size + 2:
+                buf += conn.recv(65536)
+            body += buf[:size]
+            buf = buf[size + 2:]
+            if size == 0:
+                break
+    else:
+        length = 0
+        for line in lower.split(b"\r\n")[1:]:
+            if line.startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        while len(buf) < length:
+            buf += conn.recv(65536)
+        body, buf = buf[:length], buf[length:]
+    return head, body, buf
+
+
+def invocation_us(binary: str) -> float:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+            "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
+        }
+        proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server.settimeout(10)
+        conn, _ = server.accept()
+        buf, served, answered, started = b"", 0, 0, 0.0
+        try:
+            while answered < INVOCATIONS:
+                head, body, buf = read_request(conn, buf)
+                if head.startswith(b"GET ") and b"/invocation/next" in head:
+                    if served == 0:
+                        started = time.perf_counter()
+                    served += 1
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Lambda-Runtime-Aws-Request-Id: req-%d\r\n"
+                        b"Lambda-Runtime-Deadline-Ms: 9999999999999\r\n"
+                        b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:alb-client-ip\r\n"
+                        b"Content-Length: %d\r\n\r\n" % (served, len(EVENT)) + EVENT)
+                elif b"/response " in head.split(b"\r\n", 1)[0]:
+                    answered += 1
+                    if answered == 1 and b'\\"client_ip\\":\\"203.0.113.195\\"' not in body:
+                        sys.exit(f"unexpected answer: {body[:300]!r}")
+                    conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    sys.exit(f"unexpected request: {head[:120]!r}")
+            elapsed = time.perf_counter() - started
+        finally:
+            proc.kill()
+            proc.wait()
+            conn.close()
+    return elapsed / INVOCATIONS * 1e6
+
+
+def main() -> int:
+    levels = sys.argv[1:] or ["3", "s", "z"]
+    rows = []
+    for opt in levels:
+        sizes = {}
+        for arch in ("arm64", "x86-64"):
+            path = build(opt, arch)
+            with zipfile.ZipFile(path) as z:
+                sizes[arch] = (os.path.getsize(path), z.getinfo("bootstrap").file_size)
+        unpacked = os.path.join(os.path.dirname(path), "bootstrap-measured")
+        with zipfile.ZipFile(path) as z, open(unpacked, "wb") as out:
+            out.write(z.read("bootstrap"))
+        os.chmod(unpacked, 0o755)
+        cold_start_ms(unpacked)  # warm the page cache once
+        times = sorted(cold_start_ms(unpacked))
+        per_call = min(invocation_us(unpacked) for _ in range(3))
+        rows.append((opt, sizes, statistics.median(times), times[int(len(times) * 0.9)], per_call))
+    print(f"\n{'opt-level':>9} | {'arm64 zip':>10} | {'arm64 bin':>10} | {'x86-64 zip':>10} |"
+          f" {'x86-64 bin':>10} | x86-64 start to first poll, median / p90 ({RUNS} runs) |"
+          f" x86-64 per invocation (best of 3 x {INVOCATIONS})")
+    for opt, sizes, median, p90, per_call in rows:
+        print(f"{opt:>9} | {sizes['arm64'][0]:>10} | {sizes['arm64'][1]:>10} |"
+              f" {sizes['x86-64'][0]:>10} | {sizes['x86-64'][1]:>10} | {median:.2f} ms / {p90:.2f} ms"
+              f" | {per_call:.1f} us")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
