@@ -1,0 +1,165 @@
+//! The resolver alone, and its peers on the same inputs in the same run.
+//!
+//! - `count/*`: count mode on the worked example's 3-entry chain and a 30-entry chain, IPv4 and
+//!   IPv6, next to the `client-ip` crate's `rightmost_x_forwarded_for` (the work it supports:
+//!   position 0 only) and a naive "first entry" split, which is NOT equivalent: it does less and
+//!   returns an address the client wrote.
+//! - `ranges/*`: range mode with 1, 20, 200 and 5,000 trusted ranges, walking 3 entries (two
+//!   trusted, then the client), next to a linear scan of the same `ipnet` ranges. Throughput is
+//!   in entries walked, so criterion's "elem/s" gives the cost per entry.
+//!
+//! `cargo bench --bench resolver`; `cargo bench --bench resolver -- --test` runs each once.
+
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use alb_client_ip::client_ip::{ProxyCount, TrustPolicy, TrustedRanges, resolve};
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ipnet::{IpNet, Ipv4Net};
+
+/// The worked example of the README.
+const WORKED_V4: &str = "203.0.113.195, 70.41.3.18, 150.172.238.178";
+/// The same shape in IPv6, with the upper-case form the ALB appends.
+const WORKED_V6: &str =
+    "2001:db8:85a3::8a2e:370:7334, 2001:db8:cafe::17, 2001:DB8::21F:5BFF:FEBF:CE22:8A2E";
+
+/// A 30-entry chain (the most the ALB forwards): documentation addresses, distinct entries.
+fn chain_30_v4() -> String {
+    (0..30)
+        .map(|i| format!("198.51.{}.{}", 100 + i / 10, 10 + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn chain_30_v6() -> String {
+    (0..30)
+        .map(|i| format!("2001:db8:{:x}::{:x}", 0x100 + i, 0xa0 + i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn count(n: u8) -> TrustPolicy {
+    TrustPolicy::Count(ProxyCount::new(n).expect("count within 0..=30"))
+}
+
+fn header_map(chain: &str) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    map.insert(
+        "x-forwarded-for",
+        HeaderValue::from_str(chain).expect("valid header value"),
+    );
+    map
+}
+
+/// The "take the first entry" recipe. NOT equivalent: it reads what the client wrote.
+fn naive_first_entry(chain: &str) -> Option<IpAddr> {
+    chain.split(',').next()?.trim().parse().ok()
+}
+
+fn count_mode(c: &mut Criterion) {
+    let v4_30 = chain_30_v4();
+    let v6_30 = chain_30_v6();
+    let inputs: [(&str, &str); 4] = [
+        ("3-entry-v4", WORKED_V4),
+        ("3-entry-v6", WORKED_V6),
+        ("30-entry-v4", &v4_30),
+        ("30-entry-v6", &v6_30),
+    ];
+    let mut group = c.benchmark_group("count");
+    for (name, chain) in inputs {
+        let entries = chain.split(',').count();
+        let one = [chain];
+        let positions: &[u8] = if entries == 3 { &[0, 2] } else { &[0, 2, 29] };
+        for &n in positions {
+            let policy = count(n);
+            assert!(resolve(&one, None, &policy).is_ok(), "{name} count {n}");
+            group.bench_with_input(
+                BenchmarkId::new(format!("alb-client-ip count {n}"), name),
+                &one,
+                |b, one| b.iter(|| resolve(black_box(one), None, &policy)),
+            );
+        }
+        let map = header_map(chain);
+        assert!(client_ip::rightmost_x_forwarded_for(&map).is_ok(), "{name}");
+        group.bench_with_input(
+            BenchmarkId::new("client-ip rightmost_x_forwarded_for", name),
+            &map,
+            |b, map| b.iter(|| client_ip::rightmost_x_forwarded_for(black_box(map))),
+        );
+        assert!(naive_first_entry(chain).is_some(), "{name}");
+        group.bench_with_input(
+            BenchmarkId::new("naive first entry (not equivalent)", name),
+            chain,
+            |b, chain| b.iter(|| naive_first_entry(black_box(chain))),
+        );
+    }
+    group.finish();
+}
+
+/// `n` disjoint, non-adjacent /24 ranges starting at 100.64.0.0 (so merging keeps all `n`).
+fn trusted_nets(n: u32) -> Vec<Ipv4Net> {
+    (0..n)
+        .map(|i| {
+            let base = u32::from(Ipv4Addr::new(100, 64, 0, 0)) + i * 512;
+            Ipv4Net::new(Ipv4Addr::from(base), 24).expect("prefix 24")
+        })
+        .collect()
+}
+
+fn range_mode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("ranges");
+    for n in [1u32, 20, 200, 5000] {
+        let nets: Vec<IpNet> = trusted_nets(n).into_iter().map(IpNet::V4).collect();
+        let ranges = TrustedRanges::new(nets.iter().copied());
+        assert_eq!(ranges.len(), n as usize);
+        // Two trusted proxies (the first and the last range), then the client.
+        let v4 = trusted_nets(n);
+        let first = v4.first().expect("at least one range").network();
+        let last = v4.last().expect("at least one range").network();
+        let chain = format!(
+            "203.0.113.195, {}, {}",
+            Ipv4Addr::from(u32::from(first) + 7),
+            Ipv4Addr::from(u32::from(last) + 9)
+        );
+        let one = [chain.as_str()];
+        let policy = TrustPolicy::Ranges(ranges);
+        let got = resolve(&one, None, &policy).expect("client found");
+        assert_eq!(got.addr.to_string(), "203.0.113.195");
+        group.throughput(Throughput::Elements(3));
+        group.bench_with_input(
+            BenchmarkId::new("alb-client-ip walk 3 entries", n),
+            &one,
+            |b, one| b.iter(|| resolve(black_box(one), None, &policy)),
+        );
+        // The common alternative: parse each entry, then scan every range in turn.
+        let linear = |chain: &str| -> Option<IpAddr> {
+            chain
+                .rsplit(',')
+                .map(|e| e.trim().parse::<IpAddr>().ok())
+                .find(|ip| !ip.is_some_and(|ip| nets.iter().any(|net| net.contains(&ip))))
+                .flatten()
+        };
+        assert_eq!(linear(&chain), Some(got.addr));
+        group.bench_with_input(
+            BenchmarkId::new("linear ipnet scan walk 3 entries", n),
+            chain.as_str(),
+            |b, chain| b.iter(|| linear(black_box(chain))),
+        );
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(700))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = count_mode, range_mode
+}
+criterion_main!(benches);
