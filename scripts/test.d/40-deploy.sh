@@ -1,6 +1,6 @@
-# Deployability, offline: the Lambda zips for arm64 and x86-64, and template.yaml checked by
-# cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own check of the
-# settings the client address depends on, and by `sam validate --lint`. No AWS credentials or
+# Deployability, offline: the Lambda zips for arm64 and x86-64, `sam build`, and template.yaml
+# checked by cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own check
+# of the settings the client address depends on, and by `sam validate --lint`. No AWS credentials or
 # network beyond PyPI are used. Installs what is missing; safe to run again.
 set -euo pipefail
 
@@ -49,6 +49,14 @@ timed "x86-64 build"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+
+# `sam build` as a deployer runs it: the template's Metadata must make it build the function
+# (and only it) for arm64. It builds in the source tree with the same cargo lambda command as
+# above, so the compiled function is reused.
+sam build --template template.yaml --build-dir "$work/sam-build" --cache-dir "$work/sam-cache" \
+  </dev/null
+python3 scripts/check_lambda_zip.py "$work/sam-build/Function" arm64
+timed "sam build"
 
 cfn-lint template.yaml
 python3 scripts/sam_translate.py template.yaml "$work/translated.json"
