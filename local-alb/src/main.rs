@@ -60,12 +60,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let served = runtime.block_on(server::run(
-        &options.listen,
-        options.event,
-        invoker,
-        options.timeout,
-    ));
+    let served = runtime.block_on(server::run(options, invoker));
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -26,6 +26,8 @@ Options:
   --multi-value-headers          send multiValueHeaders / multiValueQueryStringParameters
   --drop-invalid-header-fields   drop header names that are not [-A-Za-z0-9]+
   --timeout SECS                 answer 504 when the function takes longer (default 30)
+  --idle-timeout SECS            close a connection idle this long before a request head, and
+                                 answer 408 to a body that does not arrive in time (default 60)
   --target-group-arn ARN         requestContext.elb.targetGroupArn of the events
   -h, --help                     print this help
 
@@ -39,6 +41,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_FUNCTION_NAME: &str = "alb-client-ip";
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `--idle-timeout`, the ALB's default `idle_timeout.timeout_seconds`.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where the function runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +67,8 @@ pub struct Options {
     pub event: EventOptions,
     /// How long the function may take before the client gets a 504.
     pub timeout: Duration,
+    /// How long a client may stay silent before a request head or in the middle of a body.
+    pub idle_timeout: Duration,
 }
 
 /// What the command line asks for.
@@ -128,6 +134,7 @@ where
     let mut function_name = DEFAULT_FUNCTION_NAME.to_owned();
     let mut event = EventOptions::default();
     let mut timeout = DEFAULT_TIMEOUT;
+    let mut idle_timeout = DEFAULT_IDLE_TIMEOUT;
     while let Some(arg) = args.next() {
         // Accept `--flag=value` as well as `--flag value`.
         let (flag, inline) = match arg.split_once('=') {
@@ -200,6 +207,19 @@ where
                         expected: "a number of seconds above 0",
                     })?;
             }
+            "--idle-timeout" => {
+                let v = value("--idle-timeout")?;
+                idle_timeout = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| ArgError::BadValue {
+                        flag: "--idle-timeout",
+                        value: v.clone(),
+                        expected: "a number of seconds above 0",
+                    })?;
+            }
             "--target-group-arn" => {
                 let v = value("--target-group-arn")?;
                 if !v.starts_with("arn:") {
@@ -239,6 +259,7 @@ where
         target,
         event,
         timeout,
+        idle_timeout,
     }))
 }
 
@@ -260,6 +281,7 @@ mod tests {
         assert_eq!(o.target, Target::InProcess);
         assert_eq!(o.event, EventOptions::default());
         assert_eq!(o.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(o.idle_timeout, DEFAULT_IDLE_TIMEOUT);
     }
 
     #[test]
@@ -279,6 +301,7 @@ mod tests {
             "--drop-invalid-header-fields",
             "--timeout",
             "0.5",
+            "--idle-timeout=2",
         ]);
         assert_eq!(o.listen.len(), 2);
         assert_eq!(
@@ -294,6 +317,7 @@ mod tests {
                 && o.event.drop_invalid_header_fields
         );
         assert_eq!(o.timeout, Duration::from_millis(500));
+        assert_eq!(o.idle_timeout, Duration::from_secs(2));
     }
 
     #[test]
@@ -306,6 +330,7 @@ mod tests {
             (&["--xff-mode", "drop"], "--xff-mode \"drop\""),
             (&["--timeout", "0"], "--timeout \"0\""),
             (&["--timeout", "NaN"], "--timeout \"NaN\""),
+            (&["--idle-timeout", "-1"], "--idle-timeout \"-1\""),
             (&["--lambda-url", "https://x"], "--lambda-url \"https://x\""),
             (&["--function-name", "a/b"], "--function-name \"a/b\""),
             (&["--timeout"], "--timeout needs a value"),

@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use crate::access_log::{self, Entry};
 use crate::event::{self, EventOptions, MAX_BODY, RawRequest, Refusal};
 use crate::invoke::Invoker;
+use crate::options::Options;
 use crate::response::{self, HttpResponse};
 
 /// hyper's read buffer: above the ALB's 64 KiB header limit (and 16 KiB request line), so that
@@ -36,8 +37,6 @@ use crate::response::{self, HttpResponse};
 pub const READ_BUFFER: usize = 256 * 1024;
 /// Most header lines hyper accepts; more get hyper's 431.
 pub const MAX_HEADER_COUNT: usize = 2048;
-/// A connection that sends no complete request head for this long is closed.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a stop waits for requests in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -46,20 +45,23 @@ struct State {
     event: EventOptions,
     invoker: Invoker,
     timeout: Duration,
+    idle_timeout: Duration,
     random: RandomState,
     counter: AtomicU64,
 }
 
 /// Binds every listener, prints each URL on stdout, then serves until SIGINT or SIGTERM.
-pub async fn run(
-    listen: &[SocketAddr],
-    event: EventOptions,
-    invoker: Invoker,
-    timeout: Duration,
-) -> io::Result<()> {
+pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
+    let Options {
+        listen,
+        event,
+        timeout,
+        idle_timeout,
+        ..
+    } = options;
     let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16)>(64);
     let mut acceptors = Vec::new();
-    for addr in listen {
+    for addr in &listen {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
@@ -91,6 +93,7 @@ pub async fn run(
         event,
         invoker,
         timeout,
+        idle_timeout,
         random: RandomState::new(),
         counter: AtomicU64::new(0),
     });
@@ -101,7 +104,7 @@ pub async fn run(
         .max_buf_size(READ_BUFFER)
         .max_headers(MAX_HEADER_COUNT)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(idle_timeout);
 
     let stop = stop_signal();
     tokio::pin!(stop);
@@ -188,10 +191,35 @@ async fn handle(
     let trace_log = format!("Root={trace_root}");
 
     // Read at most one byte more than the ALB forwards: enough to know the body is too large.
-    let body = Limited::new(body, MAX_BODY + 1).collect().await;
+    // A client that stops sending gets the ALB's 408 after the idle timeout.
+    let body = tokio::time::timeout(
+        state.idle_timeout,
+        Limited::new(body, MAX_BODY + 1).collect(),
+    )
+    .await;
     let (body, too_large) = match body {
-        Ok(collected) => (collected.to_bytes(), false),
-        Err(_) => (Bytes::new(), true),
+        Ok(Ok(collected)) => (collected.to_bytes(), false),
+        Ok(Err(_)) => (Bytes::new(), true),
+        Err(_) => {
+            let response = error_page(408);
+            access_log::write(&Entry {
+                time,
+                peer,
+                method: parts.method.as_str(),
+                target: &target,
+                status: 408,
+                target_status: None,
+                duration: started.elapsed(),
+                received: 0,
+                sent: body_len(&response),
+                user_agent: &user_agent,
+                trace_id: &trace_log,
+                reason: Some(
+                    "RequestTimeout: the body did not arrive within the idle timeout".into(),
+                ),
+            });
+            return Ok(response);
+        }
     };
     let raw = RawRequest {
         method: parts.method.as_str().as_bytes(),

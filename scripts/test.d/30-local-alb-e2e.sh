@@ -137,6 +137,23 @@ expect_status "a body over 1 MiB: 413" 413 --data-binary "@$WORK/big-body" "$URL
 head -c 1048576 /dev/zero >"$WORK/mib-body"
 expect_status "a body of 1 MiB passes" 200 --data-binary "@$WORK/mib-body" -H 'Content-Type: application/octet-stream' "$URL"
 grep -q '" 463 - .*TooManyForwardedFor' "$WORK/direct.log" || fail "the access log does not explain the 463"
+PORT_IDLE=$(free_port)
+start_alb idle -- --listen "127.0.0.1:$PORT_IDLE" --idle-timeout 1
+python3 - "$PORT_IDLE" <<'EOF' || fail "idle timeout"
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+reply = s.recv(200)
+assert reply.startswith(b"HTTP/1.1 408"), reply
+print("ok a body that stops arriving: 408 after the idle timeout")
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+started = time.monotonic()
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+s.recv(200)  # a 408 or the end of the connection, not a wait for the 5 s socket timeout
+assert time.monotonic() - started < 4, "the connection stayed open"
+print("ok a request head that never ends: the connection is closed after the idle timeout")
+EOF
 
 step "502 and 504 through the Lambda Invoke API (a stand-in function)"
 PORT_FAKE=$(free_port)
