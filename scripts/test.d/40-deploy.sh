@@ -25,7 +25,7 @@ command -v sam >/dev/null || missing+=(aws-sam-cli==1.170.0)
 if ((${#missing[@]})); then
   echo "    installing ${missing[*]}"
   python3 -m pip install --quiet "${missing[@]}"
-  command -v pyenv >/dev/null && pyenv rehash
+  if command -v pyenv >/dev/null; then pyenv rehash; fi
   hash -r
 fi
 for target in aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu; do
