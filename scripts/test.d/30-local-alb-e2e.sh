@@ -155,6 +155,36 @@ assert time.monotonic() - started < 4, "the connection stayed open"
 print("ok a request head that never ends: the connection is closed after the idle timeout")
 EOF
 
+step "header modes and X-Forwarded-For modes, in-process"
+# expect_body NAME PORT WANT-BODY CURL-ARGS...: one request from 127.0.0.4, checks the whole body.
+expect_body() {
+  local name=$1 port=$2 want=$3
+  shift 3
+  local got
+  got=$(curl -s --max-time 10 --interface 127.0.0.4 "$@" "http://127.0.0.1:$port/") || true
+  [ "$got" = "$want" ] || fail "$name: got $got, want $want"
+  echo "ok $name: $got"
+}
+PORT_MULTI=$(free_port)
+PORT_PORTS=$(free_port)
+PORT_PRESERVE=$(free_port)
+PORT_REMOVE=$(free_port)
+start_alb multi -- --listen "127.0.0.1:$PORT_MULTI" --multi-value-headers
+start_alb ports -- --listen "127.0.0.1:$PORT_PORTS" --xff-client-port
+start_alb preserve -- --listen "127.0.0.1:$PORT_PRESERVE" --xff-mode preserve
+start_alb remove -- --listen "127.0.0.1:$PORT_REMOVE" --xff-mode remove
+expect_body "multi-value headers, two forged lines" "$PORT_MULTI" '{"client_ip":"127.0.0.4"}' \
+  -H 'X-Forwarded-For: 1.1.1.1' -H 'X-Forwarded-For: 2.2.2.2, 3.3.3.3'
+expect_body "client port appended" "$PORT_PORTS" '{"client_ip":"127.0.0.4"}' -H 'X-Forwarded-For: 6.6.6.6'
+# preserve: the load balancer adds nothing, so the rightmost entry is whatever the client wrote.
+expect_body "preserve mode believes the client" "$PORT_PRESERVE" '{"client_ip":"6.6.6.6"}' \
+  -H 'X-Forwarded-For: 6.6.6.6'
+body=$(curl -s --max-time 10 -H 'X-Forwarded-For: 6.6.6.6' "http://127.0.0.1:$PORT_REMOVE/")
+case $body in
+  *'"no_client_address"'*) echo "ok remove mode: no address to vouch for: $body" ;;
+  *) fail "remove mode answered $body" ;;
+esac
+
 step "502 and 504 through the Lambda Invoke API (a stand-in function)"
 PORT_FAKE=$(free_port)
 python3 "$E2E/fake_lambda.py" "$PORT_FAKE" >"$WORK/fake-lambda.log" 2>&1 &
