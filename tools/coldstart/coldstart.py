@@ -183,6 +183,7 @@ def one_run(target, event, timeout, log):
         AWS_REGION="us-east-1",
         LAMBDA_TASK_ROOT=HERE,
     )
+    env.update(target.get("env", {}))
     log.seek(0)
     log.truncate()
     started = time.perf_counter()
