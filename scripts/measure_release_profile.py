@@ -52,7 +52,7 @@ def build(opt: str, arch: str) -> str:
     env = dict(os.environ, CARGO_PROFILE_RELEASE_OPT_LEVEL=opt, CARGO_TARGET_DIR=target_dir)
     subprocess.run(
         ["cargo", "lambda", "build", "--release", f"--{arch}", "--output-format", "zip",
-         "--bin", "alb-client-ip", "--lambda-dir", lambda_dir],
+         "-p", "alb-client-ip", "--bin", "alb-client-ip", "--lambda-dir", lambda_dir],
         cwd=ROOT, env=env, check=True, stdin=subprocess.DEVNULL,
     )
     return os.path.join(lambda_dir, "alb-client-ip", "bootstrap.zip")

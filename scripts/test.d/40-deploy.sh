@@ -34,13 +34,14 @@ done
 timed "tools"
 
 # --- the deployment zips -------------------------------------------------------------------
-# --bin: the workspace also holds local-alb, which must never be packaged. The arm64 zip goes
+# -p and --bin: the workspace also holds local-alb, which must never be packaged and whose
+# features cargo would otherwise unify into the function's dependencies. The arm64 zip goes
 # to the documented place (target/lambda/alb-client-ip/bootstrap.zip) and is checked before the
 # x86-64 one, which gets a folder of its own.
-cargo lambda build --release --arm64 --output-format zip --bin alb-client-ip
+cargo lambda build --release --arm64 --output-format zip -p alb-client-ip --bin alb-client-ip
 python3 scripts/check_lambda_zip.py target/lambda/alb-client-ip/bootstrap.zip arm64
 timed "arm64 build"
-cargo lambda build --release --x86-64 --output-format zip --bin alb-client-ip \
+cargo lambda build --release --x86-64 --output-format zip -p alb-client-ip --bin alb-client-ip \
   --lambda-dir target/lambda-x86-64
 python3 scripts/check_lambda_zip.py target/lambda-x86-64/alb-client-ip/bootstrap.zip x86-64
 timed "x86-64 build"
@@ -51,8 +52,8 @@ trap 'rm -rf "$work"' EXIT
 export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 
 # `sam build` as a deployer runs it: the template's Metadata must make it build the function
-# (and only it) for arm64. It builds in the source tree with the same cargo lambda command as
-# above, so the compiled function is reused.
+# (and only it) for arm64. It builds in the source tree with cargo lambda and `--bin` (SAM has
+# no way to pass `-p`, so local-alb's features are unified in and the function is recompiled).
 sam build --template template.yaml --build-dir "$work/sam-build" --cache-dir "$work/sam-cache" \
   </dev/null
 python3 scripts/check_lambda_zip.py "$work/sam-build/Function" arm64
