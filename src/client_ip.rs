@@ -758,6 +758,84 @@ mod tests {
         }
     }
 
+    /// The resolver as it was before the fast paths: `flat_map(rsplit)` and the oracle parser.
+    fn oracle_resolve<'a>(
+        chain: &'a [&'a str],
+        policy: &TrustPolicy,
+    ) -> Result<ClientIp, ResolveError<'a>> {
+        let trimmed = |s: &'a str| s.trim_matches([' ', '\t']);
+        let mut seen = 0;
+        for (position, raw) in chain.iter().rev().flat_map(|v| v.rsplit(',')).enumerate() {
+            seen = position + 1;
+            let addr = oracle(raw).ok_or(ResolveError::InvalidEntry {
+                position,
+                entry: trimmed(raw),
+            })?;
+            let found = match policy {
+                TrustPolicy::Count(n) => position == usize::from(n.get()),
+                TrustPolicy::Ranges(r) => !r.contains(addr),
+            };
+            if found {
+                let chosen_by = ChosenBy::Position(position);
+                return Ok(ClientIp { addr, chosen_by });
+            }
+        }
+        Err(match policy {
+            TrustPolicy::Count(n) => ResolveError::ChainTooShort {
+                entries: seen,
+                needed: usize::from(n.get()) + 1,
+            },
+            TrustPolicy::Ranges(_) => ResolveError::AllTrusted { entries: seen },
+        })
+    }
+
+    #[test]
+    fn resolver_agrees_with_the_oracle_resolver_on_random_chains() {
+        let pieces = [
+            "192.0.2.1",
+            " 10.0.0.7",
+            "10.0.0.8:443 ",
+            "198.51.100.2\t",
+            "2001:db8::5",
+            "[2001:DB8::6]:80",
+            "::ffff:10.0.0.9",
+            "unknown",
+            "",
+            " ",
+            "010.0.0.1",
+            "1.2.3.4:0",
+            "fe80::1%eth0",
+            "0.0.0.0",
+        ];
+        let policies = [
+            count(0),
+            count(1),
+            count(2),
+            count(4),
+            ranges(&["10.0.0.0/8", "2001:db8::/32"]),
+        ];
+        let mut rng = Rng(0xd1b5_4a32_d192_ed03);
+        for _ in 0..50_000 {
+            let values: Vec<String> = (0..1 + rng.below(3))
+                .map(|_| {
+                    let sep = if rng.below(2) == 0 { "," } else { ", " };
+                    (0..1 + rng.below(5))
+                        .map(|_| pieces[rng.below(pieces.len() as u64) as usize])
+                        .collect::<Vec<_>>()
+                        .join(sep)
+                })
+                .collect();
+            let chain: Vec<&str> = values.iter().map(String::as_str).collect();
+            for policy in &policies {
+                assert_eq!(
+                    resolve(&chain, None, policy),
+                    oracle_resolve(&chain, policy),
+                    "{chain:?} with {policy}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn count_mode_table() {
         type Case<'a> = (
