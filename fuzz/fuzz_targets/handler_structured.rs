@@ -172,7 +172,9 @@ impl Input {
         };
         if let Some(c) = &self.context {
             let ctx = match c {
-                Context::Elb => json!({"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:x"}}),
+                Context::Elb => {
+                    json!({"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:x"}})
+                }
                 Context::Identity(s) => json!({ "identity": source(s) }),
                 Context::Http(s) => json!({ "http": source(s) }),
                 Context::Wrong(j) => j.value(1),

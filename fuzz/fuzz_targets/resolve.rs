@@ -24,7 +24,12 @@ fuzz_target!(|input: Input| {
     // Any text as one entry.
     if let Some(addr) = parse_entry(&input.raw) {
         assert!(!addr.is_unspecified());
-        assert_eq!(parse_entry(&addr.to_string()), Some(addr), "{:?}", input.raw);
+        assert_eq!(
+            parse_entry(&addr.to_string()),
+            Some(addr),
+            "{:?}",
+            input.raw
+        );
     }
 
     let (policy, ranges) = input.policy.policy();
@@ -41,7 +46,10 @@ fuzz_target!(|input: Input| {
         let fed_back = resolve(&one, None, &TrustPolicy::default());
         assert_eq!(fed_back.map(|c| c.addr), Ok(client.addr));
         if let Some(r) = &ranges {
-            assert!(!r.contains(client.addr), "range mode answered trusted {text}");
+            assert!(
+                !r.contains(client.addr),
+                "range mode answered trusted {text}"
+            );
             let again = resolve(&one, None, &policy).map(|c| c.addr);
             assert_eq!(again, Ok(client.addr));
         }
@@ -64,8 +72,14 @@ fuzz_target!(|input: Input| {
         match (&got, &after) {
             (Ok(a), Ok(b)) => assert_eq!(a, b),
             (
-                Err(ResolveError::InvalidEntry { position: p, entry: e }),
-                Err(ResolveError::InvalidEntry { position: q, entry: f }),
+                Err(ResolveError::InvalidEntry {
+                    position: p,
+                    entry: e,
+                }),
+                Err(ResolveError::InvalidEntry {
+                    position: q,
+                    entry: f,
+                }),
             ) => assert_eq!((p, e), (q, f)),
             _ => panic!("prepending changed {got:?} into {after:?}"),
         }

@@ -30,7 +30,10 @@ impl NetInput {
         let net = if self.v6 {
             IpNet::new(IpAddr::V6(Ipv6Addr::from(self.bits)), self.prefix % 129)
         } else {
-            IpNet::new(IpAddr::V4(Ipv4Addr::from(self.bits as u32)), self.prefix % 33)
+            IpNet::new(
+                IpAddr::V4(Ipv4Addr::from(self.bits as u32)),
+                self.prefix % 33,
+            )
         };
         net.map(|n| n.trunc())
             .unwrap_or_else(|_| IpNet::from(IpAddr::V4(Ipv4Addr::LOCALHOST)))
