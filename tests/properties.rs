@@ -288,8 +288,17 @@ fn nets() -> impl Strategy<Value = Vec<IpNet>> {
 // ---------------------------------------------------------------------------------------------
 // Properties.
 
+/// 512 cases per property, or `PROPTEST_CASES` when set (proptest reads it only for its default).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig::with_cases(cases)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
 
     #[test]
     fn parse_entry_gives_what_the_entry_was_generated_from(e in entry()) {
