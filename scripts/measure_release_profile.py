@@ -58,6 +58,18 @@ def build(opt: str, arch: str) -> str:
     return os.path.join(lambda_dir, "alb-client-ip", "bootstrap.zip")
 
 
+def function_env(port: int) -> dict[str, str]:
+    """The Lambda environment for a function polling the fake Runtime API on `port`."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
+        "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
+    }
+
+
 def cold_start_ms(binary: str) -> list[float]:
     times = []
     for _ in range(RUNS):
@@ -65,14 +77,7 @@ def cold_start_ms(binary: str) -> list[float]:
             server.bind(("127.0.0.1", 0))
             server.listen(1)
             port = server.getsockname()[1]
-            env = {
-                "PATH": "/usr/bin:/bin",
-                "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
-                "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
-            }
+            env = function_env(port)
             started = time.perf_counter()
             proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -133,14 +138,7 @@ def invocation_us(binary: str) -> tuple[float, float]:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         port = server.getsockname()[1]
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}",
-            "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
-        }
+        env = function_env(port)
         proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         server.settimeout(10)

@@ -17,25 +17,18 @@ fn body_of(response: &Value) -> Value {
     serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
 }
 
+/// Everything left in a child's pipe.
+fn drain(pipe: Option<impl Read>) -> String {
+    let mut text = String::new();
+    pipe.unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
 /// Kills the process and returns what it printed.
 fn finish(mut child: Child) -> (String, String) {
     let _ = child.kill();
     let _ = child.wait();
-    let mut out = String::new();
-    let mut err = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    (out, err)
+    (drain(child.stdout.take()), drain(child.stderr.take()))
 }
 
 /// Waits for a process that should exit on its own, with a bound.
@@ -43,14 +36,7 @@ fn wait_exit(mut child: Child) -> (i32, String) {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            return (status.code().unwrap_or(-1), err);
+            return (status.code().unwrap_or(-1), drain(child.stderr.take()));
         }
         assert!(
             start.elapsed() < Duration::from_secs(10),
