@@ -4,5 +4,5 @@
 # No wall-clock limit is asserted: timings on a shared CI machine prove nothing.
 set -euo pipefail
 cargo bench -p alb-client-ip --bench resolver --bench handler -- --test
-cargo build --release --bin alb-client-ip
+cargo build --release -p alb-client-ip --bin alb-client-ip
 python3 tools/coldstart/coldstart.py --targets alb-client-ip --runs 3 --warmup 0

@@ -12,8 +12,8 @@ event on GET /2018-06-01/runtime/invocation/next, and takes three figures:
 
 Targets (runs are interleaved round-robin so drift hits all of them alike):
 
-- alb-client-ip: the release binary (`cargo build --release --bin alb-client-ip`);
-- echo: a bare lambda_runtime function, the floor (`cargo build --release --example echo`);
+- alb-client-ip: the release binary (`cargo build --release -p alb-client-ip --bin alb-client-ip`);
+- echo: a bare lambda_runtime function, the floor (`cargo build --release -p alb-client-ip --example echo`);
 - python: the common Python recipe (tools/coldstart/recipe.py) under awslambdaric.
 
 Every answer is checked: alb-client-ip and python must answer 200 with the event's client
