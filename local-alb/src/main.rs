@@ -5,20 +5,15 @@ use std::sync::Arc;
 
 use alb_client_ip::config::Config;
 use local_alb::invoke::Invoker;
-use local_alb::options::{self, Command, Target, USAGE};
+use local_alb::options::{self, Target};
 use local_alb::server;
 
 fn main() -> ExitCode {
-    let options = match options::parse(std::env::args().skip(1)) {
-        Ok(Command::Serve(options)) => options,
-        Ok(Command::Help) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("local-alb: {e}");
-            return ExitCode::from(2);
-        }
+    let options = match options::parse(std::env::args_os().skip(1)) {
+        Ok(options) => options,
+        // Help and version print to stdout and exit 0; a bad argument names the flag and the
+        // value on stderr and exits 2.
+        Err(e) => e.exit(),
     };
     let invoker = match &options.target {
         Target::InProcess => match Config::from_env() {

@@ -1,39 +1,12 @@
-//! The command line: parsed in one place into [`Options`], every value checked before the server
-//! starts. A bad argument is an [`ArgError`] naming the flag and the value.
+//! The command line, parsed by clap into [`Options`], every value checked before the server
+//! starts. A bad argument is a clap error naming the flag and the value (exit status 2).
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use clap::Parser;
+
 use crate::event::{EventOptions, XffMode};
-
-/// The help text for `--help`.
-pub const USAGE: &str = "\
-local-alb: a local Application Load Balancer in front of a Lambda function.
-
-Usage: local-alb [OPTIONS]
-
-Options:
-  --listen ADDR                  address to serve on; repeat for several (default 127.0.0.1:3000;
-                                 IPv6 as [::1]:3000)
-  --lambda-url URL               invoke a function through the Lambda Invoke API at URL
-                                 (e.g. http://127.0.0.1:9000 for `cargo lambda watch`) instead of
-                                 running alb-client-ip in-process
-  --function-name NAME           function name for --lambda-url (default alb-client-ip)
-  --xff-mode append|preserve|remove
-                                 X-Forwarded-For processing mode (default append)
-  --xff-client-port              append the client's port too (ip:port, [v6]:port)
-  --multi-value-headers          send multiValueHeaders / multiValueQueryStringParameters
-  --drop-invalid-header-fields   drop header names that are not [-A-Za-z0-9]+
-  --timeout SECS                 answer 504 when the function takes longer (default 30)
-  --idle-timeout SECS            close a connection idle this long before a request head, and
-                                 answer 408 to a body that does not arrive in time (default 60)
-  --target-group-arn ARN         requestContext.elb.targetGroupArn of the events
-  -h, --help                     print this help
-
-In-process, the function reads its configuration (TRUSTED_PROXY_COUNT, TRUSTED_PROXY_CIDRS,
-RUST_LOG) from this process's environment, as the deployed function does.
-";
 
 /// Default listener.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -71,196 +44,126 @@ pub struct Options {
     pub idle_timeout: Duration,
 }
 
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// Serve with these options.
-    Serve(Options),
-    /// Print [`USAGE`] and exit.
-    Help,
+/// A local Application Load Balancer in front of a Lambda function.
+///
+/// In-process, the function reads its configuration (TRUSTED_PROXY_COUNT, TRUSTED_PROXY_CIDRS,
+/// RUST_LOG) from this process's environment, as the deployed function does.
+#[derive(Debug, Parser)]
+#[command(name = "local-alb", version)]
+struct Cli {
+    /// Address to serve on; repeat for several (IPv6 as [::1]:3000)
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
+    listen: Vec<SocketAddr>,
+    /// Invoke a function through the Lambda Invoke API at URL (e.g. http://127.0.0.1:9000 for
+    /// `cargo lambda watch`) instead of running alb-client-ip in-process
+    #[arg(long, value_name = "URL", value_parser = lambda_url)]
+    lambda_url: Option<String>,
+    /// Function name for --lambda-url
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_FUNCTION_NAME, value_parser = function_name)]
+    function_name: String,
+    /// X-Forwarded-For processing mode: append, preserve or remove
+    #[arg(long, value_name = "MODE", default_value = "append", value_parser = xff_mode)]
+    xff_mode: XffMode,
+    /// Append the client's port too (ip:port, [v6]:port)
+    #[arg(long)]
+    xff_client_port: bool,
+    /// Send multiValueHeaders / multiValueQueryStringParameters
+    #[arg(long)]
+    multi_value_headers: bool,
+    /// Drop header names that are not [-A-Za-z0-9]+
+    #[arg(long)]
+    drop_invalid_header_fields: bool,
+    /// Answer 504 when the function takes longer than SECS
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds, allow_negative_numbers = true)]
+    timeout: Duration,
+    /// Close a connection idle this long before a request head, and answer 408 to a body that
+    /// does not arrive in time
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds, allow_negative_numbers = true)]
+    idle_timeout: Duration,
+    /// requestContext.elb.targetGroupArn of the events
+    #[arg(long, value_name = "ARN", value_parser = arn)]
+    target_group_arn: Option<String>,
 }
 
-/// A command line that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ArgError {
-    /// A flag that does not exist.
-    Unknown(String),
-    /// A flag that needs a value was last.
-    MissingValue(&'static str),
-    /// A flag's value is not acceptable.
-    BadValue {
-        /// The flag.
-        flag: &'static str,
-        /// The value given.
-        value: String,
-        /// What it must be.
-        expected: &'static str,
-    },
+fn lambda_url(v: &str) -> Result<String, &'static str> {
+    v.strip_prefix("http://")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(['?', '#', ' ']))
+        .then(|| v.to_owned())
+        .ok_or("expected an http:// URL such as http://127.0.0.1:9000")
 }
 
-impl fmt::Display for ArgError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Unknown(arg) => write!(f, "unknown argument {arg:?} (see --help)"),
-            Self::MissingValue(flag) => write!(f, "{flag} needs a value (see --help)"),
-            Self::BadValue {
-                flag,
-                value,
-                expected,
-            } => write!(f, "{flag} {value:?} is not accepted: expected {expected}"),
-        }
-    }
+fn function_name(v: &str) -> Result<String, &'static str> {
+    (!v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)))
+    .then(|| v.to_owned())
+    .ok_or("expected a function name of letters, digits, - _ : .")
 }
 
-impl std::error::Error for ArgError {}
+fn xff_mode(v: &str) -> Result<XffMode, &'static str> {
+    XffMode::parse(v).ok_or("expected append, preserve or remove")
+}
 
-/// Parses the arguments (without the program name).
+fn seconds(v: &str) -> Result<Duration, &'static str> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or("expected a number of seconds above 0")
+}
+
+fn arn(v: &str) -> Result<String, &'static str> {
+    v.starts_with("arn:")
+        .then(|| v.to_owned())
+        .ok_or("expected an ARN (arn:...)")
+}
+
+/// Parses the arguments (without the program name). `--help` and `--version` come back as
+/// errors whose [`clap::Error::exit`] prints them and exits 0; real errors exit 2.
 ///
 /// ```
-/// use local_alb::options::{parse, Command};
-/// let Command::Serve(o) = parse(["--listen", "[::1]:8080", "--xff-mode", "remove"]).unwrap() else { panic!() };
+/// use local_alb::options::parse;
+/// let o = parse(["--listen", "[::1]:8080", "--xff-mode", "remove"]).unwrap();
 /// assert_eq!(o.listen[0].to_string(), "[::1]:8080");
-/// let err = parse(["--timeout", "soon"]).unwrap_err();
-/// assert_eq!(err.to_string(), "--timeout \"soon\" is not accepted: expected a number of seconds above 0");
+/// let err = parse(["--timeout", "soon"]).unwrap_err().to_string();
+/// assert!(err.contains("'soon'") && err.contains("--timeout"), "{err}");
 /// ```
-pub fn parse<I, S>(args: I) -> Result<Command, ArgError>
+pub fn parse<I, S>(args: I) -> Result<Options, clap::Error>
 where
     I: IntoIterator<Item = S>,
-    S: Into<String>,
+    S: Into<std::ffi::OsString> + Clone,
 {
-    let mut args = args.into_iter().map(Into::into);
-    let mut listen = Vec::new();
-    let mut lambda_url: Option<String> = None;
-    let mut function_name = DEFAULT_FUNCTION_NAME.to_owned();
-    let mut event = EventOptions::default();
-    let mut timeout = DEFAULT_TIMEOUT;
-    let mut idle_timeout = DEFAULT_IDLE_TIMEOUT;
-    while let Some(arg) = args.next() {
-        // Accept `--flag=value` as well as `--flag value`.
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &'static str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or(ArgError::MissingValue(name))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--listen" => {
-                let v = value("--listen")?;
-                let addr = v.parse().map_err(|_| ArgError::BadValue {
-                    flag: "--listen",
-                    value: v.clone(),
-                    expected: "IP:PORT, e.g. 127.0.0.1:3000 or [::1]:3000",
-                })?;
-                listen.push(addr);
-            }
-            "--lambda-url" => {
-                let v = value("--lambda-url")?;
-                let ok = v
-                    .strip_prefix("http://")
-                    .is_some_and(|rest| !rest.is_empty() && !rest.contains(['?', '#', ' ']));
-                if !ok {
-                    return Err(ArgError::BadValue {
-                        flag: "--lambda-url",
-                        value: v,
-                        expected: "an http:// URL such as http://127.0.0.1:9000",
-                    });
-                }
-                lambda_url = Some(v);
-            }
-            "--function-name" => {
-                let v = value("--function-name")?;
-                let ok = !v.is_empty()
-                    && v.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b));
-                if !ok {
-                    return Err(ArgError::BadValue {
-                        flag: "--function-name",
-                        value: v,
-                        expected: "a function name of letters, digits, - _ : .",
-                    });
-                }
-                function_name = v;
-            }
-            "--xff-mode" => {
-                let v = value("--xff-mode")?;
-                event.xff_mode = XffMode::parse(&v).ok_or_else(|| ArgError::BadValue {
-                    flag: "--xff-mode",
-                    value: v.clone(),
-                    expected: "append, preserve or remove",
-                })?;
-            }
-            "--timeout" => {
-                let v = value("--timeout")?;
-                timeout = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
-                    .map(Duration::from_secs_f64)
-                    .ok_or_else(|| ArgError::BadValue {
-                        flag: "--timeout",
-                        value: v.clone(),
-                        expected: "a number of seconds above 0",
-                    })?;
-            }
-            "--idle-timeout" => {
-                let v = value("--idle-timeout")?;
-                idle_timeout = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
-                    .map(Duration::from_secs_f64)
-                    .ok_or_else(|| ArgError::BadValue {
-                        flag: "--idle-timeout",
-                        value: v.clone(),
-                        expected: "a number of seconds above 0",
-                    })?;
-            }
-            "--target-group-arn" => {
-                let v = value("--target-group-arn")?;
-                if !v.starts_with("arn:") {
-                    return Err(ArgError::BadValue {
-                        flag: "--target-group-arn",
-                        value: v,
-                        expected: "an ARN (arn:...)",
-                    });
-                }
-                event.target_group_arn = v;
-            }
-            "--xff-client-port" | "--multi-value-headers" | "--drop-invalid-header-fields"
-                if inline.is_some() =>
-            {
-                return Err(ArgError::Unknown(arg));
-            }
-            "--xff-client-port" => event.xff_client_port = true,
-            "--multi-value-headers" => event.multi_value_headers = true,
-            "--drop-invalid-header-fields" => event.drop_invalid_header_fields = true,
-            _ => return Err(ArgError::Unknown(arg)),
-        }
-    }
-    if listen.is_empty() {
-        listen.push(SocketAddr::from(([127, 0, 0, 1], 3000)));
-    }
-    let target = match lambda_url {
+    let cli = Cli::try_parse_from(
+        std::iter::once(std::ffi::OsString::from("local-alb"))
+            .chain(args.into_iter().map(Into::into)),
+    )?;
+    let target = match cli.lambda_url {
         None => Target::InProcess,
         Some(base) => Target::Lambda {
             invocation_url: format!(
-                "{}/2015-03-31/functions/{function_name}/invocations",
-                base.trim_end_matches('/')
+                "{}/2015-03-31/functions/{}/invocations",
+                base.trim_end_matches('/'),
+                cli.function_name
             ),
         },
     };
-    Ok(Command::Serve(Options {
-        listen,
+    let mut event = EventOptions {
+        xff_mode: cli.xff_mode,
+        xff_client_port: cli.xff_client_port,
+        multi_value_headers: cli.multi_value_headers,
+        drop_invalid_header_fields: cli.drop_invalid_header_fields,
+        ..EventOptions::default()
+    };
+    if let Some(arn) = cli.target_group_arn {
+        event.target_group_arn = arn;
+    }
+    Ok(Options {
+        listen: cli.listen,
         target,
         event,
-        timeout,
-        idle_timeout,
-    }))
+        timeout: cli.timeout,
+        idle_timeout: cli.idle_timeout,
+    })
 }
 
 #[cfg(test)]
@@ -268,10 +171,7 @@ mod tests {
     use super::*;
 
     fn serve(args: &[&str]) -> Options {
-        match parse(args.iter().copied()).unwrap() {
-            Command::Serve(o) => o,
-            Command::Help => panic!("help"),
-        }
+        parse(args.iter().copied()).unwrap()
     }
 
     #[test]
@@ -322,32 +222,46 @@ mod tests {
 
     #[test]
     fn refusals_name_the_flag_and_value() {
-        let cases: &[(&[&str], &str)] = &[
+        let cases: &[(&[&str], &[&str])] = &[
             (
                 &["--listen", "localhost:3000"],
-                "--listen \"localhost:3000\"",
+                &["--listen", "'localhost:3000'"],
             ),
-            (&["--xff-mode", "drop"], "--xff-mode \"drop\""),
-            (&["--timeout", "0"], "--timeout \"0\""),
-            (&["--timeout", "NaN"], "--timeout \"NaN\""),
-            (&["--idle-timeout", "-1"], "--idle-timeout \"-1\""),
-            (&["--lambda-url", "https://x"], "--lambda-url \"https://x\""),
-            (&["--function-name", "a/b"], "--function-name \"a/b\""),
-            (&["--timeout"], "--timeout needs a value"),
-            (&["--bogus"], "unknown argument \"--bogus\""),
-            (&["--xff-client-port=yes"], "unknown argument"),
+            (
+                &["--xff-mode", "drop"],
+                &["--xff-mode", "'drop'", "append, preserve or remove"],
+            ),
+            (&["--timeout", "0"], &["--timeout", "'0'"]),
+            (&["--timeout", "NaN"], &["--timeout", "'NaN'"]),
+            (&["--idle-timeout", "-1"], &["--idle-timeout", "'-1'"]),
+            (
+                &["--lambda-url", "https://x"],
+                &["--lambda-url", "'https://x'"],
+            ),
+            (&["--function-name", "a/b"], &["--function-name", "'a/b'"]),
+            (
+                &["--target-group-arn", "tg"],
+                &["--target-group-arn", "'tg'"],
+            ),
+            (&["--timeout"], &["--timeout"]),
+            (&["--bogus"], &["'--bogus'"]),
+            (&["--xff-client-port=yes"], &["--xff-client-port"]),
         ];
         for (args, want) in cases {
-            let err = parse(args.iter().copied()).unwrap_err().to_string();
-            assert!(err.contains(want), "{args:?}: {err}");
+            let err = parse(args.iter().copied()).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let msg = err.to_string();
+            for needle in *want {
+                assert!(msg.contains(needle), "{args:?}: {msg}");
+            }
         }
     }
 
     #[test]
-    fn help() {
-        assert_eq!(
-            parse(["--listen", "1.2.3.4:5", "-h"]).unwrap(),
-            Command::Help
-        );
+    fn help_is_not_an_error_exit() {
+        let err = parse(["--listen", "1.2.3.4:5", "-h"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);
+        assert_eq!(err.exit_code(), 0);
+        assert!(err.to_string().contains("--xff-mode"));
     }
 }
