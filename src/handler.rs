@@ -32,6 +32,11 @@ use crate::client_ip::{ChosenBy, ClientIp, resolve};
 use crate::config::Config;
 use crate::event::{Event, Fields};
 
+/// Every answer is JSON.
+const CONTENT_TYPE: &str = "application/json";
+/// A cached answer would be one client's address served to everyone.
+const CACHE_CONTROL: &str = "no-store";
+
 /// What the function decided for one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -57,54 +62,52 @@ impl Decision {
         }
     }
 
+    /// The `statusDescription` the ALB puts on the status line.
+    pub fn status_description(&self) -> &'static str {
+        match self.status() {
+            200 => "200 OK",
+            _ => "400 Bad Request",
+        }
+    }
+
     /// The JSON body of this decision.
     pub fn body(&self) -> String {
-        #[derive(Serialize)]
-        struct Found<'a> {
-            client_ip: &'a str,
+        match self {
+            // An address's text is digits, hex, '.' and ':': nothing JSON would escape, so it is
+            // written straight into the body instead of through a temporary string.
+            Self::Client(c) => format!(r#"{{"client_ip":"{}"}}"#, c.addr),
+            Self::Healthy => String::from(r#"{"status":"healthy"}"#),
+            Self::Refused { code, message } => {
+                #[derive(Serialize)]
+                struct Refusal<'a> {
+                    error: &'a str,
+                    message: &'a str,
+                }
+                // Serializing two strings cannot fail; keep a valid body regardless.
+                serde_json::to_string(&Refusal {
+                    error: code,
+                    message,
+                })
+                .unwrap_or_else(|_| {
+                    String::from(r#"{"error":"internal","message":"Serialization failed."}"#)
+                })
+            }
         }
-        #[derive(Serialize)]
-        struct Status {
-            status: &'static str,
-        }
-        #[derive(Serialize)]
-        struct Refusal<'a> {
-            error: &'a str,
-            message: &'a str,
-        }
-        let json = match self {
-            Self::Client(c) => serde_json::to_string(&Found {
-                client_ip: &c.addr.to_string(),
-            }),
-            Self::Healthy => serde_json::to_string(&Status { status: "healthy" }),
-            Self::Refused { code, message } => serde_json::to_string(&Refusal {
-                error: code,
-                message,
-            }),
-        };
-        // Serializing these plain structs of strings cannot fail; keep a valid body regardless.
-        json.unwrap_or_else(|_| {
-            String::from(r#"{"error":"internal","message":"Serialization failed."}"#)
-        })
     }
 
     /// The ALB response for this decision, as the function sends it: the same JSON as
     /// [`Decision::into_response`], without building two `http::HeaderMap`s per request.
     pub fn response(self) -> Response {
-        let status = self.status();
         Response {
-            status_code: status,
-            status_description: match status {
-                200 => "200 OK",
-                _ => "400 Bad Request",
-            },
+            status_code: self.status(),
+            status_description: self.status_description(),
             headers: ResponseHeaders {
-                content_type: "application/json",
-                cache_control: "no-store",
+                content_type: CONTENT_TYPE,
+                cache_control: CACHE_CONTROL,
             },
             multi_value_headers: ResponseMultiValueHeaders {
-                content_type: ["application/json"],
-                cache_control: ["no-store"],
+                content_type: [CONTENT_TYPE],
+                cache_control: [CACHE_CONTROL],
             },
             body: self.body(),
             is_base64_encoded: false,
@@ -114,22 +117,15 @@ impl Decision {
     /// The ALB response for this decision as `aws_lambda_events`' type (for tools that want the
     /// typed form; it serializes to the same JSON as [`Decision::response`]).
     pub fn into_response(self) -> AlbTargetGroupResponse {
-        let status = self.status();
         let mut headers = HeaderMap::with_capacity(2);
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         let mut response = AlbTargetGroupResponse::default();
-        response.status_code = i64::from(status);
-        response.status_description = Some(
-            match status {
-                200 => "200 OK",
-                _ => "400 Bad Request",
-            }
-            .to_owned(),
-        );
+        response.status_code = i64::from(self.status());
+        response.status_description = Some(self.status_description().to_owned());
         response.multi_value_headers = headers.clone();
         response.headers = headers;
         response.body = Some(Body::Text(self.body()));
