@@ -7,8 +7,8 @@ For each opt-level (everything else as in Cargo.toml's [profile.release]) it bui
 zips with `cargo lambda build` for arm64 and x86-64, in a target directory of its own under
 target/profile-measure/ so the normal build is left alone, and prints:
 - the size of each zip and of the `bootstrap` inside it;
-- the x86-64 cold start: the time from starting `bootstrap` to its first request to a tiny fake
-  Lambda Runtime API (the first `GET .../invocation/next`), median and 90th percentile over RUNS
+- the x86-64 cold start: the time from starting `bootstrap` to its first request to the Runtime API
+  of tools/coldstart/coldstart.py (the first `GET .../invocation/next`), median and 90th percentile over RUNS
   starts. That span is what the runtime adds to a Lambda cold start: loading the binary, reading
   the configuration, building the client. The arm64 binary cannot run here; it is built from the
   same code and its size is reported;
@@ -27,6 +27,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 
@@ -44,6 +45,8 @@ EVENT = json.dumps({
     },
 }).encode()
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools", "coldstart"))
+import coldstart  # noqa: E402  (the cold-start harness: one Runtime API for every measurement)
 
 
 def build(opt: str, arch: str) -> str:
@@ -66,36 +69,26 @@ def function_env(port: int) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_NAME": "alb-client-ip",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "TRUSTED_PROXY_COUNT": "",
         "TRUSTED_PROXY_CIDRS": "10.0.0.0/8,192.0.2.0/24,2001:db8::/32",
     }
 
 
 def cold_start_ms(binary: str) -> list[float]:
+    """Start to first poll of the Runtime API, through the cold-start harness's own run."""
+    target = {
+        "name": "alb-client-ip",
+        "cmd": [binary],
+        "expect": "client-ip=203.0.113.195",
+        "env": {k: v for k, v in function_env(0).items() if k.startswith("TRUSTED_")},
+    }
     times = []
-    for _ in range(RUNS):
-        with socket.socket() as server:
-            server.bind(("127.0.0.1", 0))
-            server.listen(1)
-            port = server.getsockname()[1]
-            env = function_env(port)
-            started = time.perf_counter()
-            proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            server.settimeout(10)
-            conn, _ = server.accept()
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                request += chunk
-            elapsed = time.perf_counter() - started
-            proc.kill()
-            proc.wait()
-            conn.close()
-            if b"/runtime/invocation/next" not in request.split(b"\r\n", 1)[0]:
-                sys.exit(f"unexpected first request: {request[:80]!r}")
-            times.append(elapsed * 1000)
+    with tempfile.TemporaryFile() as log:
+        for _ in range(RUNS):
+            run = coldstart.one_run(target, EVENT, 10.0, log)
+            if run["problem"]:
+                sys.exit(f"cold start run failed: {run['problem']}")
+            times.append(run["first_poll_ms"])
     return times
 
 
