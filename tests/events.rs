@@ -5,18 +5,16 @@
 //! event without an expected file fails the test. `UPDATE_EXPECTED=1` rewrites the responses from
 //! the current code (then review the diff).
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use alb_client_ip::config::Config;
 use alb_client_ip::event::Event;
 use alb_client_ip::handler;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
-
-fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
-}
+use support::fixtures::{self, events_dir};
 
 fn config_from(env: &Value) -> Config {
     Config::from_lookup(|k| env.get(k).and_then(Value::as_str).map(str::to_owned))
@@ -35,56 +33,25 @@ async fn respond(config: &Config, payload: &[u8]) -> Value {
 #[tokio::test]
 async fn every_event_answers_as_expected() {
     let update = std::env::var_os("UPDATE_EXPECTED").is_some();
-    let mut names: Vec<PathBuf> = fs::read_dir(events_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            let name = p.file_name().unwrap().to_str().unwrap();
-            name.ends_with(".json") && !name.ends_with(".expected.json")
-        })
-        .collect();
-    names.sort();
-    assert!(
-        names.len() >= 10,
-        "expected the scenario fixtures in events/"
-    );
-
     let mut checked = 0;
-    for path in names {
-        let expected_path = path.with_extension("expected.json");
-        let expected_text = fs::read_to_string(&expected_path).unwrap_or_else(|_| {
-            panic!(
-                "{} has no expected file {}",
-                path.display(),
-                expected_path.display()
-            )
-        });
-        let mut cases: Vec<Value> = serde_json::from_str(&expected_text).unwrap();
-        assert!(
-            !cases.is_empty(),
-            "{} lists no case",
-            expected_path.display()
-        );
-        let payload = fs::read(&path).unwrap();
-        for case in &mut cases {
-            let got = respond(&config_from(&case["env"]), &payload).await;
+    for mut fixture in fixtures::load() {
+        for case in &mut fixture.cases {
+            let got = respond(&config_from(&case["env"]), &fixture.payload).await;
             if update {
                 case["response"] = got;
             } else {
                 assert_eq!(
-                    got,
-                    case["response"],
+                    got, case["response"],
                     "{} with env {}",
-                    path.display(),
-                    case["env"]
+                    fixture.name, case["env"]
                 );
             }
             checked += 1;
         }
         if update {
             fs::write(
-                &expected_path,
-                serde_json::to_string_pretty(&cases).unwrap() + "\n",
+                &fixture.expected_path,
+                serde_json::to_string_pretty(&fixture.cases).unwrap() + "\n",
             )
             .unwrap();
         }

@@ -9,6 +9,7 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::fixtures;
 use support::runtime_api::{Posted, RuntimeApi, function_binary, spawn_function};
 
 const WORKED_EXAMPLE: &[u8] = br#"{"headers": {"x-forwarded-for": "203.0.113.195, 70.41.3.18, 150.172.238.178"}, "requestContext": {"identity": {"sourceIp": "70.41.3.18"}}}"#;
@@ -70,21 +71,12 @@ fn worked_example_through_the_real_process() {
 /// process answers exactly what the handler test expects.
 #[test]
 fn every_fixture_through_the_real_process() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events");
     let mut by_env: BTreeMap<String, Vec<(String, Vec<u8>, Value)>> = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let Some(stem) = name.strip_suffix(".expected.json") else {
-            continue;
-        };
-        let payload = std::fs::read(dir.join(format!("{stem}.json"))).unwrap();
-        let cases: Vec<Value> =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for case in cases {
+    for fixture in fixtures::load() {
+        for case in fixture.cases {
             by_env.entry(case["env"].to_string()).or_default().push((
-                stem.to_owned(),
-                payload.clone(),
+                fixture.name.clone(),
+                fixture.payload.clone(),
                 case["response"].clone(),
             ));
         }
