@@ -1,0 +1,73 @@
+//! The client address your own infrastructure vouches for, on AWS Lambda behind an Application
+//! Load Balancer, API Gateway or a Function URL, or in any `http`/`tower` app.
+//!
+//! ```no_run
+//! # #[cfg(feature = "lambda_http")]
+//! # async fn handler(request: lambda_http::Request) -> Result<(), lambda_http::Error> {
+//! use lambda_client_ip::{RequestClientIp, TrustPolicy};
+//! let client = request.client_ip(&TrustPolicy::default())?;
+//! println!("{} (port {:?})", client.ip(), client.port());
+//! # Ok(()) }
+//! ```
+//!
+//! Behind a load balancer a function never sees a socket. The only record of who connected is
+//! X-Forwarded-For, and everything left of the entries your own infrastructure appended was
+//! written by the client: the popular "take the first entry" lets anyone claim any address. This
+//! crate reads the chain **from the right**, as far as a [`TrustPolicy`] says your infrastructure
+//! wrote it, and answers a canonical address or a [`ResolveError`] with a stable code. It never
+//! guesses.
+//!
+//! # Choosing a policy
+//! - [`TrustPolicy::Count`]: `N` proxies of yours stand in front of the front door, and it cannot
+//!   be reached around them. `0` (the default) trusts only the front door itself.
+//! - [`TrustPolicy::Ranges`]: your proxies' (or your CDN's) address ranges. An entry is believed
+//!   only when a peer inside them wrote it, so a caller who goes around the proxies still gets
+//!   their own address. Prefer it when the ranges are known.
+//!
+//! Both are validated when built ([`ProxyCount`] and [`TrustedRanges`] parse from the text an
+//! environment variable holds), so resolving fails only because of the request.
+//!
+//! # Positions
+//! Entries are numbered from the right, starting at 0. With no peer address (an ALB appends its
+//! TCP peer to X-Forwarded-For itself) position 0 is the chain's last entry; with a peer (you have
+//! the socket) the peer is position 0 and the chain starts at 1. An entry that is not an address
+//! keeps its position and is an error only if the policy has to read it.
+//!
+//! # The core, with no dependency but `ipnet`
+//! ```
+//! use lambda_client_ip::{resolve, ProxyCount, TrustPolicy};
+//!
+//! // client → proxy → proxy → ALB: the ALB appended 150.172.238.178, the proxy it saw.
+//! let chain = ["203.0.113.195, 70.41.3.18, 150.172.238.178"];
+//! assert_eq!(resolve(chain, None, &TrustPolicy::default())?.to_string(), "150.172.238.178");
+//!
+//! // Only when both proxies are yours is the leftmost entry the client.
+//! let both_yours = TrustPolicy::Count(ProxyCount::new(2).unwrap());
+//! assert_eq!(resolve(chain, None, &both_yours)?.to_string(), "203.0.113.195");
+//! # Ok::<(), lambda_client_ip::ResolveError>(())
+//! ```
+//!
+//! # Features
+//! | feature | adds | dependencies |
+//! |---|---|---|
+//! | (default) | [`resolve`], the policies, [`parse_entry`] | `ipnet` |
+//! | `http` | `resolve_headers`: from an `http::HeaderMap` | `http` |
+//! | `lambda_http` | `RequestClientIp`: the front door read from `lambda_http`'s request context | `lambda_http` |
+//! | `tower` | `ClientIpLayer`: resolve once per request into its extensions (axum, `lambda_http`) | `tower-layer`, `tower-service` |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod policy;
+mod resolve;
+
+#[cfg(feature = "http")]
+mod headers;
+#[cfg(feature = "lambda_http")]
+mod lambda;
+
+pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
+pub use resolve::{ClientIp, ResolveError, parse_entry, resolve};
+
+#[cfg(feature = "http")]
+pub use headers::{X_FORWARDED_FOR, resolve_headers};
+#[cfg(feature = "lambda_http")]
+pub use lambda::RequestClientIp;

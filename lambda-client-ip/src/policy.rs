@@ -1,0 +1,504 @@
+//! Trust policies: which entries of the forwarding chain were written by infrastructure you trust.
+//!
+//! Every check happens when a policy is built, so a policy you hold is valid and resolving with it
+//! can only fail because of the request. [`ProxyCount`] and [`TrustedRanges`] parse from the text
+//! an environment variable holds ([`FromStr`]), with an error that names the offending item.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+/// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
+/// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
+pub const MAX_PROXY_COUNT: u8 = 30;
+
+/// How many trusted proxies stand in front of the front door, 0 to [`MAX_PROXY_COUNT`].
+///
+/// The client is the entry at this position from the right. Safe only when the front door cannot
+/// be reached except through those proxies: a caller who goes around them writes the entry the
+/// count trusts. Prefer [`TrustedRanges`] when the proxies' addresses are known.
+///
+/// ```
+/// use lambda_client_ip::ProxyCount;
+///
+/// assert_eq!(ProxyCount::new(2).map(ProxyCount::get), Some(2));
+/// assert!(ProxyCount::new(31).is_none());
+/// assert_eq!("1".parse::<ProxyCount>().map(ProxyCount::get), Ok(1));
+/// assert!("-1".parse::<ProxyCount>().is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct ProxyCount(u8);
+
+impl ProxyCount {
+    /// A count, or `None` when it is above [`MAX_PROXY_COUNT`].
+    ///
+    /// ```
+    /// use lambda_client_ip::ProxyCount;
+    /// assert!(ProxyCount::new(30).is_some());
+    /// assert!(ProxyCount::new(31).is_none());
+    /// ```
+    pub const fn new(count: u8) -> Option<Self> {
+        if count <= MAX_PROXY_COUNT {
+            Some(Self(count))
+        } else {
+            None
+        }
+    }
+
+    /// The number of trusted proxies.
+    ///
+    /// ```
+    /// use lambda_client_ip::ProxyCount;
+    /// assert_eq!(ProxyCount::default().get(), 0);
+    /// ```
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl FromStr for ProxyCount {
+    type Err = PolicyError;
+
+    /// Decimal digits, 0 to 30, surrounded by whitespace or not. Signs, words and anything larger
+    /// are refused.
+    ///
+    /// ```
+    /// use lambda_client_ip::ProxyCount;
+    /// assert_eq!(" 02 ".parse::<ProxyCount>().map(ProxyCount::get), Ok(2));
+    /// let err = "+1".parse::<ProxyCount>().unwrap_err();
+    /// assert_eq!(err.to_string(), r#""+1" is not a whole number from 0 to 30"#);
+    /// ```
+    fn from_str(s: &str) -> Result<Self, PolicyError> {
+        let digits = s.trim();
+        let invalid = || PolicyError::Count {
+            value: s.to_owned(),
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        digits
+            .parse::<u8>()
+            .ok()
+            .and_then(Self::new)
+            .ok_or_else(invalid)
+    }
+}
+
+impl fmt::Display for ProxyCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 trusted proxy"),
+            n => write!(f, "{n} trusted proxies"),
+        }
+    }
+}
+
+/// A set of trusted address ranges: your proxies, or a CDN's published list.
+///
+/// Built only from ranges that can be meant: a range with host bits set (`10.0.0.1/8` is a typo for
+/// `10.0.0.0/8` or `10.0.0.1/32`), a `/0` range (it trusts every address, so no client could ever
+/// be found) and an IPv6 range that covers all of IPv4-mapped space are refused. IPv4-mapped
+/// addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`) is stored as
+/// the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are merged with
+/// `ipnet`'s aggregation; a lookup is a binary search.
+///
+/// ```
+/// use lambda_client_ip::TrustedRanges;
+///
+/// let ranges: TrustedRanges = "10.0.0.0/8, 2001:db8::/32, 192.0.2.7".parse()?;
+/// assert!(ranges.contains("10.1.2.3".parse()?));
+/// assert!(ranges.contains("::ffff:10.1.2.3".parse()?));
+/// assert!(ranges.contains("192.0.2.7".parse()?));
+/// assert!(!ranges.contains("192.0.2.8".parse()?));
+///
+/// let err = "10.0.0.1/8".parse::<TrustedRanges>().unwrap_err();
+/// assert_eq!(err.to_string(), r#"item 1 ("10.0.0.1/8") has host bits set; write the network address"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct TrustedRanges {
+    v4: Vec<Ipv4Net>,
+    v6: Vec<Ipv6Net>,
+}
+
+impl TrustedRanges {
+    /// Builds the set from networks, refusing any that cannot be meant (see the type's docs).
+    /// The error's `index` is the network's position in `nets`, starting at 1.
+    ///
+    /// ```
+    /// use ipnet::IpNet;
+    /// use lambda_client_ip::TrustedRanges;
+    ///
+    /// let nets: Vec<IpNet> = vec!["10.0.0.0/9".parse()?, "10.128.0.0/9".parse()?];
+    /// assert_eq!(TrustedRanges::new(nets)?.len(), 1);
+    /// assert!(TrustedRanges::new(["0.0.0.0/0".parse::<IpNet>()?]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Result<Self, PolicyError> {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for (i, net) in nets.into_iter().enumerate() {
+            let fail = |reason| PolicyError::Range {
+                item: net.to_string(),
+                index: i + 1,
+                reason,
+            };
+            match check(net).map_err(fail)? {
+                IpNet::V4(n) => v4.push(n),
+                IpNet::V6(n) => v6.push(n),
+            }
+        }
+        Ok(Self {
+            v4: Ipv4Net::aggregate(&v4),
+            v6: Ipv6Net::aggregate(&v6),
+        })
+    }
+
+    /// Whether `ip` lies inside one of the ranges. An IPv4-mapped IPv6 address is looked up as
+    /// the IPv4 address it maps.
+    ///
+    /// ```
+    /// use lambda_client_ip::TrustedRanges;
+    /// let ranges: TrustedRanges = "192.0.2.0/24".parse()?;
+    /// assert!(ranges.contains("::ffff:192.0.2.1".parse()?));
+    /// assert!(!ranges.contains("2001:db8::1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip.to_canonical() {
+            // The networks are sorted and disjoint: only the last one starting at or before the
+            // address can hold it.
+            IpAddr::V4(a) => {
+                let after = self.v4.partition_point(|n| n.network() <= a);
+                after
+                    .checked_sub(1)
+                    .and_then(|i| self.v4.get(i))
+                    .is_some_and(|n| n.contains(&a))
+            }
+            IpAddr::V6(a) => {
+                let after = self.v6.partition_point(|n| n.network() <= a);
+                after
+                    .checked_sub(1)
+                    .and_then(|i| self.v6.get(i))
+                    .is_some_and(|n| n.contains(&a))
+            }
+        }
+    }
+
+    /// The ranges after merging, IPv4 first, each in ascending order.
+    ///
+    /// ```
+    /// use lambda_client_ip::TrustedRanges;
+    /// let ranges: TrustedRanges = "2001:db8::/32, 10.0.0.0/9, 10.128.0.0/9".parse()?;
+    /// let listed: Vec<String> = ranges.iter().map(|n| n.to_string()).collect();
+    /// assert_eq!(listed, ["10.0.0.0/8", "2001:db8::/32"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = IpNet> + '_ {
+        let v4 = self.v4.iter().copied().map(IpNet::V4);
+        v4.chain(self.v6.iter().copied().map(IpNet::V6))
+    }
+
+    /// The number of ranges left after merging.
+    ///
+    /// ```
+    /// use lambda_client_ip::TrustedRanges;
+    /// assert_eq!("10.0.0.0/8, 10.1.0.0/16".parse::<TrustedRanges>()?.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.v4.len() + self.v6.len()
+    }
+
+    /// Whether the set holds no range (then it trusts nothing).
+    ///
+    /// ```
+    /// use lambda_client_ip::TrustedRanges;
+    /// assert!(TrustedRanges::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The range a network stands for, or why it is refused.
+fn check(net: IpNet) -> Result<IpNet, &'static str> {
+    const EVERYTHING: &str = "trusts every address, so no client could ever be found";
+    if net.trunc() != net {
+        return Err("has host bits set; write the network address");
+    }
+    if net.prefix_len() == 0 {
+        return Err(EVERYTHING);
+    }
+    let IpNet::V6(v6) = net else { return Ok(net) };
+    match v6.network().to_ipv4_mapped() {
+        // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too.
+        Some(v4) if v6.prefix_len() > 96 => Ipv4Net::new(v4, v6.prefix_len() - 96)
+            .map(IpNet::V4)
+            .map_err(|_| "is not a valid range"),
+        Some(_) if v6.prefix_len() == 96 => Err(EVERYTHING),
+        _ if v6.contains(&std::net::Ipv6Addr::from(0xffff_0000_0000_u128)) => {
+            Err("covers every IPv4-mapped address, that is all of IPv4")
+        }
+        _ => Ok(net),
+    }
+}
+
+impl FromStr for TrustedRanges {
+    type Err = PolicyError;
+
+    /// A comma-separated list of CIDRs and bare addresses (a bare address is a range of one).
+    /// Items are trimmed; an empty item (a doubled or trailing comma) is refused.
+    ///
+    /// ```
+    /// use lambda_client_ip::TrustedRanges;
+    /// assert_eq!("10.0.0.0/8, 2001:db8::1".parse::<TrustedRanges>()?.len(), 2);
+    /// let err = "10.0.0.0/8,".parse::<TrustedRanges>().unwrap_err();
+    /// assert!(err.to_string().starts_with("item 2 (\"\") is empty"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from_str(list: &str) -> Result<Self, PolicyError> {
+        let mut nets = Vec::new();
+        for (i, raw) in list.split(',').enumerate() {
+            let item = raw.trim();
+            let fail = |reason| PolicyError::Range {
+                item: item.to_owned(),
+                index: i + 1,
+                reason,
+            };
+            if item.is_empty() {
+                return Err(fail("is empty (check for a doubled or trailing comma)"));
+            }
+            let net = if item.contains('/') {
+                item.parse::<IpNet>()
+                    .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
+            } else {
+                item.parse::<IpAddr>()
+                    .map(IpNet::from)
+                    .map_err(|_| fail("is neither a CIDR nor an IP address"))?
+            };
+            nets.push(check(net).map_err(fail)?);
+        }
+        Self::new(nets)
+    }
+}
+
+/// Which entries of the forwarding chain were written by infrastructure you trust.
+///
+/// ```
+/// use lambda_client_ip::{ProxyCount, TrustPolicy};
+///
+/// // The default: nothing in front of the front door, the client is the peer it saw.
+/// assert_eq!(TrustPolicy::default(), TrustPolicy::Count(ProxyCount::new(0).unwrap()));
+/// assert_eq!(TrustPolicy::Ranges("10.0.0.0/8".parse()?).to_string(), "1 trusted range");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrustPolicy {
+    /// A fixed number of trusted proxies: the client is the entry at that position from the right.
+    Count(ProxyCount),
+    /// Walk from the right past every entry inside these ranges; the first entry outside them is
+    /// the client. Stronger than a count: an entry is believed only if a trusted peer wrote it.
+    Ranges(TrustedRanges),
+}
+
+impl Default for TrustPolicy {
+    /// No proxy in front: the client is the peer the front door saw.
+    fn default() -> Self {
+        Self::Count(ProxyCount::default())
+    }
+}
+
+impl From<ProxyCount> for TrustPolicy {
+    fn from(count: ProxyCount) -> Self {
+        Self::Count(count)
+    }
+}
+
+impl From<TrustedRanges> for TrustPolicy {
+    fn from(ranges: TrustedRanges) -> Self {
+        Self::Ranges(ranges)
+    }
+}
+
+impl fmt::Display for TrustPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Count(n) => n.fmt(f),
+            Self::Ranges(r) if r.len() == 1 => f.write_str("1 trusted range"),
+            Self::Ranges(r) => write!(f, "{} trusted ranges", r.len()),
+        }
+    }
+}
+
+/// Why a policy is refused. Owns its data, so `?` carries it into any error type.
+///
+/// ```
+/// use lambda_client_ip::{PolicyError, TrustedRanges};
+/// let err = "10.0.0.0/8, proxy.local".parse::<TrustedRanges>().unwrap_err();
+/// assert!(matches!(&err, PolicyError::Range { index: 2, .. }));
+/// assert_eq!(err.to_string(), r#"item 2 ("proxy.local") is neither a CIDR nor an IP address"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A proxy count that is not a whole number from 0 to [`MAX_PROXY_COUNT`].
+    Count {
+        /// The text as given.
+        value: String,
+    },
+    /// A range that is not acceptable.
+    Range {
+        /// The offending item, trimmed.
+        item: String,
+        /// Its position in the list, starting at 1.
+        index: usize,
+        /// What is wrong with it, as the end of a sentence.
+        reason: &'static str,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Count { value } => write!(
+                f,
+                "{:?} is not a whole number from 0 to {MAX_PROXY_COUNT}",
+                value.escape_debug().to_string()
+            ),
+            Self::Range {
+                item,
+                index,
+                reason,
+            } => write!(
+                f,
+                "item {index} ({:?}) {reason}",
+                item.escape_debug().to_string()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_accepted_and_refused() {
+        for (text, want) in [
+            ("0", Some(0)),
+            ("30", Some(30)),
+            (" 2 ", Some(2)),
+            ("02", Some(2)),
+            ("31", None),
+            ("-1", None),
+            ("+1", None),
+            ("two", None),
+            ("", None),
+            ("99999999999", None),
+            ("１", None),
+        ] {
+            assert_eq!(
+                text.parse::<ProxyCount>().ok().map(ProxyCount::get),
+                want,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ranges_refused_with_the_item_and_reason() {
+        let cases = [
+            (
+                "Fail: bad CIDR",
+                "10.0.0.0/33",
+                "item 1 (\"10.0.0.0/33\") is not a CIDR",
+            ),
+            (
+                "Fail: hostname",
+                "10.0.0.0/8,proxy.local",
+                "item 2 (\"proxy.local\")",
+            ),
+            ("Fail: empty item", "10.0.0.0/8,", "item 2 (\"\") is empty"),
+            ("Fail: host bits", "10.0.0.1/8", "host bits"),
+            ("Fail: IPv4 /0", "0.0.0.0/0", "trusts every address"),
+            ("Fail: IPv6 /0", "::/0", "trusts every address"),
+            (
+                "Fail: all of mapped space",
+                "::ffff:0:0/96",
+                "trusts every address",
+            ),
+            ("Fail: covers mapped space", "::/64", "IPv4-mapped"),
+            ("Fail: control character", "10.0.0.0/8\u{9b}", "\\u{9b}"),
+        ];
+        for (case, list, needle) in cases {
+            let msg = list.parse::<TrustedRanges>().unwrap_err().to_string();
+            assert!(msg.contains(needle), "{case}: {msg}");
+            assert!(
+                !msg.contains('\u{9b}'),
+                "{case}: raw control character in {msg:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn mapped_ranges_are_their_ipv4_ranges() {
+        let mapped: TrustedRanges = "::ffff:10.0.0.0/104, ::ffff:192.0.2.1".parse().unwrap();
+        let plain: TrustedRanges = "10.0.0.0/8, 192.0.2.1".parse().unwrap();
+        assert_eq!(mapped, plain);
+        assert!(mapped.contains("10.9.9.9".parse().unwrap()));
+        assert!(mapped.contains("::ffff:10.9.9.9".parse().unwrap()));
+    }
+
+    #[test]
+    fn lookup_agrees_with_a_linear_scan() {
+        let list = "10.0.0.0/9, 10.128.0.0/9, 10.0.0.0/24, 255.255.255.255/32, 192.0.2.0/25, \
+                    192.0.2.128/26, 2001:db8::/48, 2001:db8:1::/48, ::1";
+        let ranges: TrustedRanges = list.parse().unwrap();
+        let nets: Vec<IpNet> = list
+            .split(',')
+            .map(|s| {
+                let s = s.trim();
+                s.parse()
+                    .unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap()))
+            })
+            .collect();
+        for probe in [
+            "9.255.255.255",
+            "10.0.0.0",
+            "10.200.0.1",
+            "11.0.0.0",
+            "255.255.255.255",
+            "192.0.2.191",
+            "192.0.2.192",
+            "2001:db8::1",
+            "2001:db8:1:ffff::1",
+            "2001:db8:2::",
+            "::1",
+            "::2",
+        ] {
+            let ip: IpAddr = probe.parse().unwrap();
+            assert_eq!(
+                ranges.contains(ip),
+                nets.iter().any(|n| n.contains(&ip)),
+                "{probe}"
+            );
+        }
+        assert_eq!(ranges.len(), 6);
+    }
+
+    #[test]
+    fn policies_say_what_they_trust_in_grammatical_english() {
+        let count = |n| TrustPolicy::Count(ProxyCount::new(n).unwrap()).to_string();
+        assert_eq!(count(0), "0 trusted proxies");
+        assert_eq!(count(1), "1 trusted proxy");
+        assert_eq!(count(2), "2 trusted proxies");
+        let ranges = |s: &str| TrustPolicy::Ranges(s.parse().unwrap()).to_string();
+        assert_eq!(ranges("10.0.0.0/8, 2001:db8::/32"), "2 trusted ranges");
+    }
+}
