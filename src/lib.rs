@@ -1,31 +1,15 @@
 //! # alb-client-ip
 //!
-//! The real address of the client behind an AWS Application Load Balancer, as trusted
-//! infrastructure vouches for it: read from the **right** of X-Forwarded-For, validated,
-//! canonical, never guessed.
+//! The function: a thin `lambda_runtime` handler behind an AWS Application Load Balancer that
+//! answers `{"client_ip": "..."}` with the address the trusted part of X-Forwarded-For vouches
+//! for. The resolver and its trust policies are the [`lambda_client_ip`] library; this crate is
+//! the reference deployment of it.
 //!
-//! Behind an ALB a Lambda function never sees a socket. The only record of who connected is the
-//! X-Forwarded-For header, and everything left of the entries your own proxies appended was
-//! written by the client. Taking the first entry lets anyone claim any address.
-//!
-//! ```
-//! use alb_client_ip::client_ip::{resolve, ProxyCount, TrustPolicy};
-//!
-//! // client → proxy → proxy → ALB: the ALB appended 150.172.238.178, the proxy it saw.
-//! let chain = ["203.0.113.195, 70.41.3.18, 150.172.238.178"];
-//! let alb_only = TrustPolicy::default();
-//! assert_eq!(resolve(&chain, None, &alb_only).unwrap().addr.to_string(), "150.172.238.178");
-//!
-//! // Only when both proxies are yours is the leftmost entry the client.
-//! let both_yours = TrustPolicy::Count(ProxyCount::new(2).unwrap());
-//! assert_eq!(resolve(&chain, None, &both_yours).unwrap().addr.to_string(), "203.0.113.195");
-//! ```
-//!
-//! Modules, from the inside out:
-//! - [`client_ip`]: the pure resolver (no AWS types, no I/O);
-//! - [`config`]: the environment, validated once at cold start;
-//! - [`event`]: the invocation payload, read leniently so bad input becomes a 400, not a 502;
-//! - [`handler`]: event → resolver → response.
+//! Modules, from the outside in:
+//! - [`config`]: the environment, validated once at cold start into a library `TrustPolicy`;
+//! - [`event`]: the raw invocation payload, read with serde derive, so bad input becomes a 400;
+//! - [`handler`]: event → resolver → `AlbTargetGroupResponse`;
+//! - [`logging`]: one log line per request, Lambda's text or JSON format, request text escaped.
 #![cfg_attr(
     not(test),
     deny(
@@ -36,7 +20,7 @@
     )
 )]
 
-pub mod client_ip;
 pub mod config;
 pub mod event;
 pub mod handler;
+pub mod logging;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use alb_client_ip::{config::Config, handler};
+use alb_client_ip::{config::Config, handler, logging};
 use lambda_runtime::service_fn;
 
 /// The variables `lambda_runtime` needs; it panics without them, so they are checked first.
@@ -33,7 +33,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init(std::io::stdout);
     tracing::info!(policy = %config.policy(), "configured");
     let config = &config;
     match lambda_runtime::run(service_fn(move |event| handler::handle(config, event))).await {

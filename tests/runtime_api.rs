@@ -99,35 +99,50 @@ fn every_fixture_through_the_real_process() {
     }
 }
 
+/// Any payload the runtime hands over gets an HTTP answer from the real binary, never an
+/// invocation error (which the ALB would turn into a bare 502).
 #[test]
-fn payloads_that_are_not_events_get_a_400_not_an_error() {
+fn every_json_payload_gets_an_http_answer_not_an_invocation_error() {
     let mut api = RuntimeApi::start();
     let child = spawn_function(&api, &[]);
-    for payload in [
-        &b"[]"[..],
-        b"\"x\"",
-        b"null",
-        b"42",
-        br#"{"headers": 5}"#,
-        br#"{"headers": {"x-forwarded-for": ["1.1.1.1"]}}"#,
-        br#"{"multiValueHeaders": {"x-forwarded-for": [null]}}"#,
-        br#"{"requestContext": {"identity": {"sourceIp": false}}}"#,
-        br#"{"headers": {"x-forwarded-for": "1.1.1.1", "X-FORWARDED-FOR": "2.2.2.2"}}"#,
-    ] {
+    let cases: &[(&[u8], u16)] = &[
+        (b"[]", 400),
+        (b"\"x\"", 400),
+        (b"null", 400),
+        (b"42", 400),
+        (br#"{"headers": 5}"#, 400),
+        (br#"{"headers": {"x-forwarded-for": ["1.1.1.1"]}}"#, 400),
+        (br#"{"multiValueHeaders": {"x-forwarded-for": [null]}}"#, 400),
+        (br#"{"requestContext": {"identity": {"sourceIp": false}}}"#, 400),
+        (br#"{"headers": {"x-forwarded-for": "1.1.1.1", "X-FORWARDED-FOR": "2.2.2.2"}}"#, 400),
+        // JSON that serde reads as a value but not as text: numbers beyond f64 and lone UTF-16
+        // surrogates. In fields the answer never reads they change nothing.
+        (br#"{"headers": {"x-forwarded-for": "1.1.1.1"}, "body": 1e400}"#, 200),
+        (br#"{"headers": {"x-forwarded-for": "1.1.1.1"}, "body": "\ud800"}"#, 200),
+        (br#"{"headers": {"x-forwarded-for": "1.1.1.1"}, "n": 123456789012345678901234567890123456789012}"#, 200),
+        (br#"{"headers": {"x-forwarded-for": "\udc00"}}"#, 400),
+        (br#"{"headers": {"x-forwarded-for": 1e400}}"#, 400),
+        (b"1e400", 400),
+        (br#""\ud800""#, 400),
+        // A key the answer reads, given twice at any level, also when the first copy is null.
+        (br#"{"headers": null, "headers": {"x-forwarded-for": "1.1.1.1"}}"#, 400),
+        (br#"{"requestContext": {"identity": null, "identity": {"sourceIp": "1.1.1.1"}}}"#, 400),
+        (br#"{"multiValueHeaders": {"x-forwarded-for": []}}"#, 400),
+    ];
+    for (payload, status) in cases {
+        let shown = String::from_utf8_lossy(payload);
         match api.invoke(payload) {
             Posted::Response(_, body) => {
                 let response: Value = serde_json::from_slice(&body).unwrap();
-                assert_eq!(
-                    response["statusCode"],
-                    400,
-                    "{}",
-                    String::from_utf8_lossy(payload)
-                );
-                assert!(body_of(&response)["error"].is_string());
+                assert_eq!(response["statusCode"], *status, "{shown}");
+                let body = body_of(&response);
+                match status {
+                    200 => assert_eq!(body["client_ip"], "1.1.1.1", "{shown}"),
+                    _ => assert!(body["error"].is_string(), "{shown}"),
+                }
             }
             Posted::Error(_, e) => panic!(
-                "{} became an invocation error: {}",
-                String::from_utf8_lossy(payload),
+                "{shown} became an invocation error: {}",
                 String::from_utf8_lossy(&e)
             ),
         }
@@ -160,7 +175,6 @@ fn json_logs_carry_the_address_how_it_was_chosen_and_the_trace_id() {
         .find(|l| l["fields"]["client_ip"].is_string())
         .unwrap_or_else(|| panic!("no client line in {stdout}"));
     assert_eq!(chosen["fields"]["client_ip"], "203.0.113.195");
-    assert_eq!(chosen["fields"]["chosen_by"], "position");
     assert_eq!(chosen["fields"]["position"], 2);
     assert_eq!(
         chosen["fields"]["trace_id"],
@@ -173,6 +187,51 @@ fn json_logs_carry_the_address_how_it_was_chosen_and_the_trace_id() {
     assert_eq!(refused["fields"]["error"], "invalid_entry");
     // Raw header values only at debug level.
     assert!(!stdout.contains("70.41.3.18"), "{stdout}");
+}
+
+/// Request text never reaches a log line with raw control characters: not in the text format
+/// (a forged line, ANSI colours), not in the JSON format (C1 controls and U+2028/U+2029 are legal
+/// in JSON strings but break line-based readers), and a refusal's line holds `message` once.
+#[test]
+fn logs_never_carry_raw_control_characters_from_the_request() {
+    let hostile: &[&[u8]] = &[
+        br#"{"headers": {"x-forwarded-for": "\u001b[31mred, 192.0.2.1", "x-amzn-trace-id": "Root=1\u0085\u2028\u2029x"}}"#,
+        br#"{"headers": {"x-forwarded-for": "192.0.2.1, 1.1.1.1\r\nINFO forged line\u009b"}}"#,
+        br#"{"headers": {"x-forwarded-for": "192.0.2.1", "X-Forwarded-For": "x"}, "multiValueHeaders": {"a\u0085": 5}}"#,
+        br#"{"headers": {"\u001b[2Jx-forwarded-for\r\n": "192.0.2.1", "X-FORWARDED-FOR": "1"}}"#,
+    ];
+    for format in ["TEXT", "JSON"] {
+        let mut api = RuntimeApi::start();
+        let child = spawn_function(
+            &api,
+            &[
+                ("AWS_LAMBDA_LOG_FORMAT", format),
+                ("AWS_LAMBDA_LOG_LEVEL", "debug"),
+            ],
+        );
+        for payload in hostile {
+            let response = api.invoke_ok(payload);
+            support::contract::check(&response, &String::from_utf8_lossy(payload));
+        }
+        let (stdout, _) = finish(child);
+        let raw: Vec<char> = stdout
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}'))
+            .collect();
+        assert!(raw.is_empty(), "{format}: raw {raw:?} in {stdout}");
+        assert!(!stdout.contains("\nINFO forged"), "{format}: a forged line");
+        if format == "JSON" {
+            for line in stdout.lines() {
+                let _: Value =
+                    serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+                assert!(
+                    line.matches("\"message\":").count() <= 1,
+                    "a key twice: {line}"
+                );
+            }
+            assert!(stdout.contains("\"error\":\"invalid_entry\""), "{stdout}");
+        }
+    }
 }
 
 #[test]
