@@ -366,18 +366,13 @@ impl fmt::Display for PolicyError {
         match self {
             Self::Count { value } => write!(
                 f,
-                "{:?} is not a whole number from 0 to {MAX_PROXY_COUNT}",
-                value.escape_debug().to_string()
+                "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}"
             ),
             Self::Range {
                 item,
                 index,
                 reason,
-            } => write!(
-                f,
-                "item {index} ({:?}) {reason}",
-                item.escape_debug().to_string()
-            ),
+            } => write!(f, "item {index} ({item:?}) {reason}"),
         }
     }
 }

@@ -199,8 +199,7 @@ impl fmt::Display for ResolveError {
             ),
             Self::InvalidEntry { position, entry } => write!(
                 f,
-                "The X-Forwarded-For entry at position {position} from the right ({:?}) is not an IP address.",
-                entry.escape_debug().to_string()
+                "The X-Forwarded-For entry at position {position} from the right ({entry:?}) is not an IP address."
             ),
             Self::AllTrusted { entries } => write!(
                 f,
@@ -208,8 +207,7 @@ impl fmt::Display for ResolveError {
             ),
             Self::InvalidSource { value } => write!(
                 f,
-                "The source address the front door reported ({:?}) is not an IP address.",
-                value.escape_debug().to_string()
+                "The source address the front door reported ({value:?}) is not an IP address."
             ),
         }
     }
