@@ -1,8 +1,12 @@
 # Unit, doc and integration tests. The function test runs the *release* binary under a minimal
 # Lambda Runtime API (tests/runtime_api.rs), so it is built first and handed over by path.
-# `-p alb-client-ip` keeps local-alb out of the build: with both workspace members selected,
-# cargo would unify their features (tokio signal, hyper server) into the function binary.
+# `-p alb-client-ip` keeps every other member out of that build: cargo would otherwise unify
+# their features (local-alb's tokio and hyper, the library's lambda_http) into the function.
 set -euo pipefail
 cargo build --release -p alb-client-ip --bin alb-client-ip
 export ALB_CLIENT_IP_BIN="$PWD/target/release/alb-client-ip"
-cargo test --workspace
+cargo test --workspace --all-features
+# The library's core alone (std and ipnet): its doctests and tests without any integration.
+cargo test -p lambda-client-ip --no-default-features
+# The library is publishable as it stands: metadata, packaged files, a build from the package.
+cargo publish -p lambda-client-ip --dry-run --quiet
