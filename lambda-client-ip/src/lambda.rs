@@ -1,20 +1,7 @@
 //! The client address of a `lambda_http` request, read the way its front door reports it
 //! (feature `lambda_http`).
 //!
-//! # The model, door by door
-//! | front door | request context | what is believed |
-//! |---|---|---|
-//! | Application Load Balancer | `Alb` | X-Forwarded-For; its last entry is the one the ALB appended (its TCP peer). |
-//! | API Gateway REST API | `ApiGatewayV1`, `identity.sourceIp` | `sourceIp` is the front door's TCP peer (position 0). |
-//! | API Gateway HTTP API, Function URL | `ApiGatewayV2`, `http.sourceIp` | the same; `ip:port` (seen behind CloudFront) is accepted. |
-//! | anything else, or no context | none | X-Forwarded-For, as for an ALB. |
-//!
-//! API Gateway appends `sourceIp` to X-Forwarded-For (regional endpoints; AWS's samples for HTTP
-//! APIs and Function URLs show the same). So when the chain's last entry **is** `sourceIp`, the
-//! chain is the one the front door built and positions 1 and up are read from it. When it is not
-//! (an edge-optimized REST API, where AWS's own CloudFront appended its edge address after the
-//! client; or a header the front door did not write), only `sourceIp` is known: a count of 0
-//! answers it, and a count of 1 or more is refused as `chain_too_short` rather than guessed.
+//! The model, door by door, is documented on [`RequestClientIp`].
 
 use http::Request;
 use lambda_http::RequestExt;
@@ -24,9 +11,24 @@ use crate::{
     ClientIp, ResolveError, TrustPolicy, X_FORWARDED_FOR, parse_entry, resolve, resolve_headers,
 };
 
-/// The client address of a request, as its front door vouches for it; see the
-/// [table above](self) for each door.
+/// The client address of a request, as its front door vouches for it.
 ///
+/// # The model, door by door
+/// | front door | request context | what is believed |
+/// |---|---|---|
+/// | Application Load Balancer | `Alb` | X-Forwarded-For; its last entry is the one the ALB appended (its TCP peer). |
+/// | API Gateway REST API | `ApiGatewayV1`, `identity.sourceIp` | `sourceIp` is the front door's TCP peer (position 0). |
+/// | API Gateway HTTP API, Function URL | `ApiGatewayV2`, `http.sourceIp` | the same; `ip:port` (seen behind CloudFront) is accepted. |
+/// | anything else, or no context | none | X-Forwarded-For, as for an ALB. |
+///
+/// API Gateway appends `sourceIp` to X-Forwarded-For (regional endpoints; AWS's samples for HTTP
+/// APIs and Function URLs show the same). So when the chain's last entry **is** `sourceIp`, the
+/// chain is the one the front door built and positions 1 and up are read from it. When it is not
+/// (an edge-optimized REST API, where AWS's own CloudFront appended its edge address after the
+/// client; or a header the front door did not write), only `sourceIp` is known: a count of 0
+/// answers it, and a count of 1 or more is refused as `chain_too_short` rather than guessed.
+///
+/// # Example
 /// ```
 /// use lambda_client_ip::{RequestClientIp, TrustPolicy};
 ///

@@ -412,7 +412,8 @@ mod tests {
 
     #[test]
     fn entry_forms() {
-        let cases: &[(&str, &[u8], Option<(&str, Option<u16>)>)] = &[
+        type Case<'a> = (&'a str, &'a [u8], Option<(&'a str, Option<u16>)>);
+        let cases: &[Case] = &[
             ("IPv4", b"192.0.2.1", Some(("192.0.2.1", None))),
             (
                 "IPv4 with spaces and tabs",
