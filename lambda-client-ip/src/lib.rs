@@ -63,6 +63,8 @@ mod resolve;
 mod headers;
 #[cfg(feature = "lambda_http")]
 mod lambda;
+#[cfg(feature = "tower")]
+mod layer;
 
 pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 pub use resolve::{ClientIp, ResolveError, parse_entry, resolve};
@@ -71,3 +73,5 @@ pub use resolve::{ClientIp, ResolveError, parse_entry, resolve};
 pub use headers::{X_FORWARDED_FOR, resolve_headers};
 #[cfg(feature = "lambda_http")]
 pub use lambda::RequestClientIp;
+#[cfg(feature = "tower")]
+pub use layer::{ClientIpLayer, ClientIpService, Resolution};
