@@ -9,4 +9,4 @@ cargo test --workspace --all-features
 # The library's core alone (std and ipnet): its doctests and tests without any integration.
 cargo test -p lambda-client-ip --no-default-features
 # The library is publishable as it stands: metadata, packaged files, a build from the package.
-cargo publish -p lambda-client-ip --dry-run --quiet
+cargo publish -p lambda-client-ip --dry-run --allow-dirty --quiet
