@@ -1,7 +1,7 @@
 # Deployability, offline: the Lambda zips for arm64 and x86-64, `sam build`, and template.yaml
 # checked by cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own check
 # of the settings the client address depends on, and by `sam validate --lint`. No AWS credentials or
-# network beyond PyPI are used. Installs what is missing; safe to run again.
+# network beyond PyPI are used. Installs what is missing (scripts/tools.sh); safe to run again.
 set -euo pipefail
 
 step_started=$SECONDS
@@ -11,26 +11,9 @@ timed() { # timed LABEL: prints how long the part since the previous call took
 }
 
 # --- tools ---------------------------------------------------------------------------------
-# Console scripts of pip-installed packages land in the interpreter's scripts folder, which is
-# not always on PATH (pyenv shims need a rehash; a user install goes elsewhere).
-PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
-export PATH
-export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
-missing=()
-cargo lambda --help >/dev/null 2>&1 || missing+=(cargo-lambda==1.9.2)
-python3 -c 'import ziglang' 2>/dev/null || missing+=(ziglang)
-command -v cfn-lint >/dev/null || missing+=(cfn-lint==1.58.0)
-python3 -c 'import samtranslator' 2>/dev/null || missing+=(aws-sam-translator==1.115.0)
-command -v sam >/dev/null || missing+=(aws-sam-cli==1.170.0)
-if ((${#missing[@]})); then
-  echo "    installing ${missing[*]}"
-  python3 -m pip install --quiet "${missing[@]}"
-  if command -v pyenv >/dev/null; then pyenv rehash; fi
-  hash -r
-fi
-for target in aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu; do
-  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-done
+source scripts/tools.sh
+need_python_tools
+need_rust_target aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu
 timed "tools"
 
 # --- the deployment zips -------------------------------------------------------------------
