@@ -96,7 +96,10 @@ impl Invoker {
                     let config = Arc::clone(config);
                     tokio::task::spawn_blocking(move || handle_bytes(&config, &event))
                         .await
-                        .map_err(|e| InvokeError::Function(format!("the handler panicked: {e}")))
+                        .map_err(|e| InvokeError::Function(format!("the handler panicked: {e}")))?
+                        // The Lambda runtime refuses a payload that is not JSON before the
+                        // handler runs: an invocation error, which the ALB answers with 502.
+                        .map_err(|e| InvokeError::Function(format!("the event is not JSON: {e}")))
                 }
                 Self::Lambda { url, client } => invoke_api(client, url, event).await,
             }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
                     .iter()
                     .any(|v| std::env::var_os(v).is_some())
                 {
-                    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
+                    alb_client_ip::logging::init(std::io::stderr);
                 }
                 eprintln!("local-alb: alb-client-ip in-process, {}", config.policy());
                 Invoker::InProcess(Arc::new(config))
