@@ -24,7 +24,7 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   apt-get update -qq && apt-get install -y -qq $missing >/dev/null
 fi
-cargo build --release --bin local-alb
+cargo build --release -p local-alb
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 

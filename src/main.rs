@@ -28,7 +28,7 @@ async fn main() -> ExitCode {
         .collect();
     if !missing.is_empty() {
         eprintln!(
-            "alb-client-ip: not running under a Lambda runtime ({} unset); run it locally with `cargo run --release --bin local-alb` or `cargo lambda watch`.",
+            "alb-client-ip: not running under a Lambda runtime ({} unset); run it locally with `cargo run --release -p local-alb` or `cargo lambda watch`.",
             missing.join(", ")
         );
         return ExitCode::from(2);

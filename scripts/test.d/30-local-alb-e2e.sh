@@ -85,7 +85,7 @@ expect_status() {
 SOURCES=(127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 127.0.0.8 127.0.0.9)
 
 step "build"
-cargo build --release --bin local-alb
+cargo build --release -p local-alb
 BIN=$ROOT/target/release/local-alb
 
 step "command line"
