@@ -114,7 +114,8 @@ fuzz_target!(|data: &[u8]| {
     };
     assert!(json[map].is_object(), "no {map}: {json}");
 
-    let answer = check_response(&handle_bytes(&Config::default(), &event));
+    let response = handle_bytes(&Config::default(), &event).expect("the event gets a response");
+    let answer = check_response(&response);
     // No TCP peer is unspecified, in either form (`::ffff:0.0.0.0` included).
     if options.xff_mode == XffMode::Append && !ip.to_canonical().is_unspecified() {
         assert_eq!(

@@ -1,11 +1,12 @@
 //! The whole handler on arbitrary bytes as the event payload, under a policy chosen by the first
-//! byte. Oracle: every answer is an ALB response of the documented shape (see `check_response`).
+//! byte. Oracles: only bytes that are not JSON are refused before the handler (as the Lambda
+//! runtime refuses them), and every answer is an ALB response of the documented shape (see
+//! `check_response`).
 #![no_main]
 
-use alb_client_ip::client_ip::{ProxyCount, TrustPolicy, TrustedRanges};
 use alb_client_ip::config::Config;
-use alb_client_ip::handler::handle_bytes;
-use alb_client_ip_fuzz::check_response;
+use alb_client_ip_fuzz::{check_response, invoke};
+use lambda_client_ip::{ProxyCount, TrustPolicy, TrustedRanges};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,11 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let policy = if first & 0x80 == 0 {
         TrustPolicy::Count(ProxyCount::new(first % 31).unwrap_or_default())
     } else {
-        TrustPolicy::Ranges(TrustedRanges::new(
-            ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1/32"]
-                .iter()
-                .filter_map(|s| s.parse().ok()),
-        ))
+        let ranges = "10.0.0.0/8, 2001:db8::/32, 192.0.2.1/32".parse::<TrustedRanges>();
+        TrustPolicy::Ranges(ranges.expect("valid ranges"))
     };
-    check_response(&handle_bytes(&Config::with_policy(policy), payload));
+    if let Some(response) = invoke(&Config::with_policy(policy), payload) {
+        check_response(&response);
+    }
 });

@@ -9,11 +9,11 @@
 
 use std::net::IpAddr;
 
-use alb_client_ip::client_ip::parse_entry;
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
 use alb_client_ip_fuzz::{Answer, Entry, PolicyInput, check_response, line};
 use arbitrary::Arbitrary;
+use lambda_client_ip::parse_entry;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
@@ -198,7 +198,11 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
         };
         for s in list {
             any_forwarded_for = true;
-            out.extend(s.split(',').filter_map(parse_entry));
+            out.extend(
+                s.split(',')
+                    .filter_map(|e| parse_entry(e.as_bytes()))
+                    .map(|(ip, _port)| ip),
+            );
         }
     };
     for map in ["headers", "multiValueHeaders"] {
@@ -217,7 +221,7 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
             .and_then(|h| h.get("sourceIp"))
             .and_then(Value::as_str)
         {
-            found.extend(parse_entry(s));
+            found.extend(parse_entry(s.as_bytes()).map(|(ip, _port)| ip));
         }
     }
     (found, any_forwarded_for)
@@ -226,8 +230,9 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
 fuzz_target!(|input: Input| {
     let event = input.event();
     let bytes = serde_json::to_vec(&event).expect("a Value serializes");
-    let (policy, _) = input.policy.policy();
-    let answer = check_response(&handle_bytes(&Config::with_policy(policy), &bytes));
+    let config = Config::with_policy(input.policy.policy());
+    let response = handle_bytes(&config, &bytes).expect("a JSON payload gets a response");
+    let answer = check_response(&response);
     let (found, any_forwarded_for) = candidates(&event);
     match answer {
         Answer::Client(addr) => assert!(found.contains(&addr), "{addr} invented from {event}"),

@@ -3,12 +3,16 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use alb_client_ip::client_ip::{ProxyCount, TrustPolicy, TrustedRanges, parse_entry};
+use alb_client_ip::config::Config;
+use alb_client_ip::handler::handle_bytes;
 use arbitrary::Arbitrary;
 use ipnet::IpNet;
+use lambda_client_ip::{ProxyCount, TrustPolicy, TrustedRanges, parse_entry};
+use serde_json::error::Category;
 
-/// Any trust policy the resolver can be given: a count (0 to 30) or any set of ranges, including
-/// ones the configuration would refuse (`/0`), because the resolver must hold up under all.
+/// Any trust policy the resolver can be given: a count (0 to 30) or any set of ranges. A range
+/// `TrustedRanges` refuses (`/0`, host bits, all of IPv4-mapped space) is left out, so every
+/// input still gives a policy.
 #[derive(Arbitrary, Debug, Clone)]
 pub enum PolicyInput {
     /// A hop count, taken modulo 31.
@@ -41,16 +45,17 @@ impl NetInput {
 }
 
 impl PolicyInput {
-    /// The policy, plus the ranges themselves in range mode (for the "never trusted" oracle).
-    pub fn policy(&self) -> (TrustPolicy, Option<TrustedRanges>) {
+    /// The policy.
+    pub fn policy(&self) -> TrustPolicy {
         match self {
-            Self::Count(n) => (
-                TrustPolicy::Count(ProxyCount::new(n % 31).unwrap_or_default()),
-                None,
-            ),
+            Self::Count(n) => TrustPolicy::Count(ProxyCount::new(n % 31).unwrap_or_default()),
             Self::Ranges(nets) => {
-                let ranges = TrustedRanges::new(nets.iter().map(NetInput::net));
-                (TrustPolicy::Ranges(ranges.clone()), Some(ranges))
+                let accepted = nets
+                    .iter()
+                    .map(NetInput::net)
+                    .filter(|&net| TrustedRanges::new([net]).is_ok());
+                let ranges = TrustedRanges::new(accepted).expect("each range is accepted alone");
+                TrustPolicy::Ranges(ranges)
             }
         }
     }
@@ -169,9 +174,24 @@ fn has_null(v: &serde_json::Value) -> bool {
     }
 }
 
+/// The function on raw payload bytes, as the Lambda runtime runs it: the response bytes, or
+/// `None` when the runtime would refuse the payload before the handler (it is not JSON; the ALB
+/// answers 502). Panics when anything else fails, JSON refused for its content included.
+pub fn invoke(config: &Config, payload: &[u8]) -> Option<Vec<u8>> {
+    match handle_bytes(config, payload) {
+        Ok(response) => Some(response),
+        Err(e) => {
+            let not_json = matches!(e.classify(), Category::Syntax | Category::Eof);
+            assert!(not_json, "the handler failed on a payload: {e}");
+            None
+        }
+    }
+}
+
 /// The oracle for every function response: valid JSON of the ALB response shape, status 200 or
-/// 400 with the matching description, both header maps, no `null` anywhere, and a JSON body that
-/// says one of the three documented things. Panics (a fuzz finding) otherwise.
+/// 400 with the matching description, both header maps holding exactly the JSON content type and
+/// `no-store`, no `null` anywhere, and a JSON body that says one of the three documented things.
+/// Panics (a fuzz finding) otherwise.
 pub fn check_response(bytes: &[u8]) -> Answer {
     let v: serde_json::Value = serde_json::from_slice(bytes).expect("response is JSON");
     assert!(!has_null(&v), "response holds a null: {v}");
@@ -183,11 +203,12 @@ pub fn check_response(bytes: &[u8]) -> Answer {
     };
     assert_eq!(v["statusDescription"], want_desc);
     assert_eq!(v["isBase64Encoded"], false);
-    for map in ["headers", "multiValueHeaders"] {
-        assert!(v[map].is_object(), "{map} missing: {v}");
-    }
-    assert_eq!(v["headers"]["content-type"], "application/json");
-    assert_eq!(v["headers"]["cache-control"], "no-store");
+    let fixed =
+        serde_json::json!({"content-type": "application/json", "cache-control": "no-store"});
+    assert_eq!(v["headers"], fixed, "headers: {v}");
+    let multi =
+        serde_json::json!({"content-type": ["application/json"], "cache-control": ["no-store"]});
+    assert_eq!(v["multiValueHeaders"], multi, "multiValueHeaders: {v}");
     let body: serde_json::Value =
         serde_json::from_str(v["body"].as_str().expect("body is a string")).expect("body is JSON");
     assert!(!has_null(&body), "body holds a null: {body}");
@@ -195,7 +216,8 @@ pub fn check_response(bytes: &[u8]) -> Answer {
         200 => {
             if let Some(ip) = body.get("client_ip") {
                 let text = ip.as_str().expect("client_ip is a string");
-                let addr = parse_entry(text).expect("client_ip parses");
+                let (addr, port) = parse_entry(text.as_bytes()).expect("client_ip parses");
+                assert_eq!(port, None, "client_ip carries no port: {text}");
                 assert_eq!(addr.to_string(), text, "client_ip is canonical");
                 Answer::Client(addr)
             } else {
