@@ -3,8 +3,14 @@
 //! `aws_lambda_events` deserializing the same bytes into `AlbTargetGroupRequest` and serializing
 //! a small `AlbTargetGroupResponse`, which is what a typed handler would pay.
 //!
-//! `handle_bytes` runs without a tracing subscriber here (its log line is a no-op); the
-//! `with info log to sink` line adds the one formatted log line the function writes per request.
+//! - `handle_bytes`: what the Lambda runtime does around the handler, bytes to bytes;
+//! - `respond`: the handler on the payload the runtime hands it (already a `RawValue`), its
+//!   response serialized;
+//! - `parts`: `Request::read`, `decide`, and the response serialized.
+//!
+//! Everything runs without a log subscriber (the log line is a no-op) except the last group,
+//! `with info log to sink`, which installs the function's own subscriber (`logging::init`) and
+//! adds the one formatted log line the function writes per request.
 //!
 //! `cargo bench --bench handler`; `cargo bench --bench handler -- --test` runs each once.
 
@@ -12,12 +18,14 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use alb_client_ip::config::Config;
-use alb_client_ip::event::Event;
-use alb_client_ip::handler::{decide, handle_bytes};
+use alb_client_ip::event::Request;
+use alb_client_ip::handler::{decide, handle_bytes, respond};
+use alb_client_ip::logging;
 use aws_lambda_events::alb::{AlbTargetGroupRequest, AlbTargetGroupResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::value::RawValue;
 
 const SINGLE: &[u8] = include_bytes!("events/alb-sample.json");
 const MULTI: &[u8] = include_bytes!("events/alb-sample-multi-value.json");
@@ -29,11 +37,15 @@ fn check(out: &[u8]) {
     assert_eq!(json["body"], r#"{"client_ip":"72.12.164.125"}"#);
 }
 
+fn raw(bytes: &[u8]) -> Box<RawValue> {
+    serde_json::from_slice(bytes).expect("the sample is JSON")
+}
+
 fn whole_handler(c: &mut Criterion) {
     let config = Config::default();
     let mut group = c.benchmark_group("handle_bytes");
     for (name, bytes) in EVENTS {
-        check(&handle_bytes(&config, bytes));
+        check(&handle_bytes(&config, bytes).expect("the sample is JSON"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_with_input(
             BenchmarkId::new("alb-client-ip", name),
@@ -41,18 +53,18 @@ fn whole_handler(c: &mut Criterion) {
             |b, bytes| b.iter(|| handle_bytes(&config, black_box(bytes))),
         );
     }
-    // The function's real per-request log line, formatted and written to a sink.
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::sink)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        group.throughput(Throughput::Bytes(SINGLE.len() as u64));
-        group.bench_function(
-            BenchmarkId::new("alb-client-ip with info log to sink", "single-value"),
-            |b| b.iter(|| handle_bytes(&config, black_box(SINGLE))),
+    group.finish();
+    let mut group = c.benchmark_group("respond");
+    for (name, bytes) in EVENTS {
+        let payload = raw(bytes);
+        check(&serde_json::to_vec(&respond(&config, &payload)).expect("serializes"));
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("respond + to_vec", name),
+            &payload,
+            |b, payload| b.iter(|| serde_json::to_vec(&respond(&config, black_box(payload)))),
         );
-    });
+    }
     group.finish();
 }
 
@@ -60,24 +72,36 @@ fn parts(c: &mut Criterion) {
     let config = Config::default();
     let mut group = c.benchmark_group("parts");
     for (name, bytes) in EVENTS {
+        let payload = raw(bytes);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_with_input(
-            BenchmarkId::new("Event::from_slice", name),
-            bytes,
-            |b, bytes| b.iter(|| Event::from_slice(black_box(bytes))),
+            BenchmarkId::new("Request::read", name),
+            &payload,
+            |b, payload| b.iter(|| Request::read(black_box(payload))),
         );
     }
     group.throughput(Throughput::Elements(1));
-    let event = Event::from_slice(SINGLE);
-    group.bench_function("decide", |b| b.iter(|| decide(&config, black_box(&event))));
-    let decision = decide(&config, &event);
-    group.bench_function("response + to_vec", |b| {
-        b.iter(|| serde_json::to_vec(&black_box(decision.clone()).response()))
+    let request = Request::read(&raw(SINGLE));
+    group.bench_function("decide", |b| {
+        b.iter(|| decide(&config, black_box(&request)))
     });
-    // The same JSON through aws_lambda_events' typed response and its two http::HeaderMaps.
-    group.bench_function("typed into_response + to_vec", |b| {
+    let decision = decide(&config, &request);
+    group.bench_function("into_response + to_vec", |b| {
         b.iter(|| serde_json::to_vec(&black_box(decision.clone()).into_response()))
     });
+    group.finish();
+}
+
+/// Last: it installs the function's subscriber for the rest of the process.
+fn with_log(c: &mut Criterion) {
+    logging::init(std::io::sink);
+    let config = Config::default();
+    let mut group = c.benchmark_group("handle_bytes");
+    group.throughput(Throughput::Bytes(SINGLE.len() as u64));
+    group.bench_function(
+        BenchmarkId::new("alb-client-ip with info log to sink", "single-value"),
+        |b| b.iter(|| handle_bytes(&config, black_box(SINGLE))),
+    );
     group.finish();
 }
 
@@ -119,6 +143,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = whole_handler, parts, reference
+    targets = whole_handler, parts, reference, with_log
 }
 criterion_main!(benches);
