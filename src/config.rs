@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn refused_values_name_the_variable_and_value() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             (
                 "Fail: count above 30",
                 &[(COUNT_VAR, "31")],

@@ -3,6 +3,6 @@
 # times under its own Runtime API and exits 0 only if every answer was the expected one.
 # No wall-clock limit is asserted: timings on a shared CI machine prove nothing.
 set -euo pipefail
-cargo bench -p alb-client-ip --bench resolver --bench handler -- --test
+cargo bench -p alb-client-ip --bench resolver --bench handler --bench long_header -- --test
 cargo build --release -p alb-client-ip --bin alb-client-ip
 python3 tools/coldstart/coldstart.py --targets alb-client-ip --runs 3 --warmup 0
