@@ -23,7 +23,6 @@ Not part of scripts/test (a full LTO build per opt-level and target takes minute
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -92,79 +91,17 @@ def cold_start_ms(binary: str) -> list[float]:
     return times
 
 
-def read_request(conn: socket.socket, buf: bytes) -> tuple[bytes, bytes, bytes]:
-    """Reads one HTTP/1.1 request (Content-Length or chunked body); returns (head, body, rest)."""
-    while b"\r\n\r\n" not in buf:
-        chunk = conn.recv(65536)
-        if not chunk:
-            raise EOFError
-        buf += chunk
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    lower = head.lower()
-    body = b""
-    if b"transfer-encoding: chunked" in lower:
-        while True:
-            while b"\r\n" not in buf:
-                buf += conn.recv(65536)
-            size_line, buf = buf.split(b"\r\n", 1)
-            size = int(size_line.split(b";")[0], 16)
-            while len(buf) < size + 2:
-                buf += conn.recv(65536)
-            body += buf[:size]
-            buf = buf[size + 2:]
-            if size == 0:
-                break
-    else:
-        length = 0
-        for line in lower.split(b"\r\n")[1:]:
-            if line.startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        while len(buf) < length:
-            buf += conn.recv(65536)
-        body, buf = buf[:length], buf[length:]
-    return head, body, buf
-
-
 def invocation_us(binary: str) -> tuple[float, float]:
-    """(CPU time, wall time) per invocation, in microseconds."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        port = server.getsockname()[1]
-        env = function_env(port)
-        proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        server.settimeout(10)
-        conn, _ = server.accept()
-        buf, served, answered, started = b"", 0, 0, 0.0
-        try:
-            while answered < INVOCATIONS:
-                head, body, buf = read_request(conn, buf)
-                if head.startswith(b"GET ") and b"/invocation/next" in head:
-                    if served == 0:
-                        started = time.perf_counter()
-                    served += 1
-                    conn.sendall(
-                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                        b"Lambda-Runtime-Aws-Request-Id: req-%d\r\n"
-                        b"Lambda-Runtime-Deadline-Ms: 9999999999999\r\n"
-                        b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:alb-client-ip\r\n"
-                        b"Content-Length: %d\r\n\r\n" % (served, len(EVENT)) + EVENT)
-                elif b"/response " in head.split(b"\r\n", 1)[0]:
-                    answered += 1
-                    if answered == 1 and b'\\"client_ip\\":\\"203.0.113.195\\"' not in body:
-                        sys.exit(f"unexpected answer: {body[:300]!r}")
-                    conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
-                else:
-                    sys.exit(f"unexpected request: {head[:120]!r}")
-            elapsed = time.perf_counter() - started
-        finally:
-            proc.kill()
-            _, _, usage = os.wait4(proc.pid, 0)
-            proc.returncode = -9
-            conn.close()
-    cpu = usage.ru_utime + usage.ru_stime
-    return cpu / INVOCATIONS * 1e6, elapsed / INVOCATIONS * 1e6
+    """(CPU time, wall time) per invocation, in microseconds: INVOCATIONS events served to one
+    process by the harness's warm Runtime API (init included, spread over the invocations)."""
+    target = {
+        "name": "alb-client-ip",
+        "cmd": [binary],
+        "expect": "client-ip=203.0.113.195",
+        "env": {k: v for k, v in function_env(0).items() if k.startswith("TRUSTED_")},
+    }
+    cpu, wall = coldstart.warm_run(target, EVENT, INVOCATIONS)
+    return cpu / INVOCATIONS * 1e6, wall / INVOCATIONS * 1e6
 
 
 def main() -> int:

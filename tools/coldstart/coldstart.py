@@ -22,6 +22,12 @@ Loopback only; every run is bounded by --timeout. Standard library only.
 
     python3 tools/coldstart/coldstart.py --runs 30 --fifo
     python3 tools/coldstart/coldstart.py --targets alb-client-ip --runs 3   # smoke test
+    python3 tools/coldstart/coldstart.py --targets alb-client-ip,echo --also before=OLD/bootstrap \
+        --runs 100 --warm 2000    # a change against an earlier build and the floor, in one run
+
+With --warm N it also measures the CPU one warm invocation costs: a process serves N + 1 events
+over one connection, less a process that serves one, divided by N (user + system time from each
+reaped process's rusage, so the harness's own work never counts).
 """
 
 import argparse
@@ -234,6 +240,108 @@ def one_run(target, event, timeout, log):
     return result
 
 
+def read_request(conn, buf):
+    """Reads one HTTP/1.1 request (Content-Length or chunked body); returns (head, body, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    lower = head.lower()
+    body = b""
+    if b"transfer-encoding: chunked" in lower:
+        while True:
+            while b"\r\n" not in buf:
+                buf += conn.recv(65536)
+            size_line, buf = buf.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            while len(buf) < size + 2:
+                buf += conn.recv(65536)
+            body += buf[:size]
+            buf = buf[size + 2:]
+            if size == 0:
+                break
+    else:
+        length = 0
+        for line in lower.split(b"\r\n")[1:]:
+            if line.startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        while len(buf) < length:
+            buf += conn.recv(65536)
+        body, buf = buf[:length], buf[length:]
+    return head, body, buf
+
+
+def warm_run(target, event, invocations, timeout=120.0):
+    """Serves `invocations` events one after the other to one process of `target` over one
+    connection, checking the first answer, and returns (CPU seconds the process used, wall
+    seconds from the first event to the last answer). CPU is user + system from the reaped
+    process's rusage: it counts only the function, never this harness."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(timeout)
+        env = dict(os.environ)
+        env.update(
+            AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.getsockname()[1]}",
+            AWS_LAMBDA_FUNCTION_NAME=target["name"],
+            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
+            AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+            AWS_REGION="us-east-1",
+            LAMBDA_TASK_ROOT=HERE,
+        )
+        env.update(target.get("env", {}))
+        proc = subprocess.Popen(target["cmd"], env=env, cwd=HERE, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conn = None
+        deadline = time.monotonic() + timeout
+        try:
+            conn, _ = server.accept()
+            conn.settimeout(timeout)
+            buf, served, answered, started = b"", 0, 0, 0.0
+            while answered < invocations:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{target['name']}: {answered} of {invocations} answers in {timeout} s")
+                head, body, buf = read_request(conn, buf)
+                line = head.split(b"\r\n", 1)[0]
+                if line.startswith(b"GET ") and b"/invocation/next" in line:
+                    if served == 0:
+                        started = time.perf_counter()
+                    served += 1
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Lambda-Runtime-Aws-Request-Id: req-%d\r\n"
+                        b"Lambda-Runtime-Deadline-Ms: 9999999999999\r\n"
+                        b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:f\r\n"
+                        b"Content-Length: %d\r\n\r\n" % (served, len(event)) + event)
+                elif b"/response " in line:
+                    answered += 1
+                    if answered == 1:
+                        problem = check_answer(target["expect"], event, body)
+                        if problem:
+                            raise RuntimeError(f"{target['name']}: {problem}")
+                    conn.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                else:
+                    raise RuntimeError(f"{target['name']}: unexpected request {line[:120]!r}")
+            wall = time.perf_counter() - started
+        finally:
+            proc.kill()
+            _, _, usage = os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            if conn is not None:
+                conn.close()
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def warm_cpu_us(target, event, invocations):
+    """CPU microseconds per warm invocation: a process serving `invocations` + 1 events less one
+    serving 1 (its start-up and first event), divided by `invocations`."""
+    one, _ = warm_run(target, event, 1)
+    many, _ = warm_run(target, event, invocations + 1)
+    return (many - one) / invocations * 1e6
+
+
 def percentile(values, p):
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -274,6 +382,23 @@ def main():
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per run")
     parser.add_argument("--json", help="also write every run and the summary to this file")
     parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another build of the function to measure side by side (e.g. before=PATH of an "
+        "earlier commit's release binary); repeatable",
+    )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure CPU per warm invocation: N events to one process, less a one-event "
+        "process, for --warm-rounds rounds, targets interleaved",
+    )
+    parser.add_argument("--warm-rounds", type=int, default=5)
+    parser.add_argument(
         "--fifo",
         action="store_true",
         help="run the harness and the functions under SCHED_FIFO (root): on a busy machine a new "
@@ -294,6 +419,12 @@ def main():
             "expect": f"client-ip={args.client_ip}",
         },
     }
+    for also in args.also:
+        name, sep, path = also.partition("=")
+        if not sep or not name or name in known:
+            parser.error(f"--also {also!r}: want NAME=PATH with a new NAME")
+        known[name] = {"cmd": [path], "expect": f"client-ip={args.client_ip}"}
+        args.targets += f",{name}"
     targets = []
     for name in args.targets.split(","):
         if name not in known:
@@ -343,17 +474,40 @@ def main():
             f"{hwm['median']:>8} /{hwm['max']:>6}  {row['ru_maxrss_kib']['median']:>13}"
         )
     by_name = {row["target"]: row for row in summary if row["ok"]}
-    if "alb-client-ip" in by_name:
+    if "alb-client-ip" in by_name and "python" in by_name:
         ours = by_name["alb-client-ip"]["answer_ms"]["median"]
-        if "python" in by_name:
-            ratio = by_name["python"]["answer_ms"]["median"] / ours
-            print(f"python recipe / alb-client-ip, median first answer: {ratio:.1f}x")
-        if "echo" in by_name:
-            ratio = ours / by_name["echo"]["answer_ms"]["median"]
-            print(f"alb-client-ip / echo floor, median first answer: {ratio:.2f}x")
+        ratio = by_name["python"]["answer_ms"]["median"] / ours
+        print(f"python recipe / alb-client-ip, median first answer: {ratio:.1f}x")
+    if "echo" in by_name:
+        floor = by_name["echo"]
+        for name, row in by_name.items():
+            if name in ("echo", "python"):
+                continue
+            ratio = row["answer_ms"]["median"] / floor["answer_ms"]["median"]
+            rss = row["vm_hwm_kib"]["median"] / floor["vm_hwm_kib"]["median"]
+            print(f"{name} / echo floor: first answer {ratio:.2f}x, peak RSS {rss:.2f}x")
+    warm = {}
+    if args.warm:
+        binaries = [t for t in targets if t["name"] != "python"]
+        for _ in range(args.warm_rounds):
+            for target in binaries:
+                try:
+                    us = warm_cpu_us(target, event, args.warm)
+                except (OSError, RuntimeError) as e:
+                    failed = True
+                    print(f"{target['name']} warm run: {e}", file=sys.stderr)
+                    continue
+                warm.setdefault(target["name"], []).append(us)
+        print(f"CPU per warm invocation, {args.warm} events per process, {args.warm_rounds} rounds:")
+        for name, values in warm.items():
+            line = f"  {name:<15} median {percentile(values, 50):6.1f} us, min {min(values):6.1f} us"
+            if "echo" in warm and name != "echo":
+                ratio = percentile(values, 50) / percentile(warm["echo"], 50)
+                line += f"  ({ratio:.2f}x the echo floor)"
+            print(line)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"summary": summary, "runs": results}, f, indent=1)
+            json.dump({"summary": summary, "runs": results, "warm_cpu_us": warm}, f, indent=1)
     return 1 if failed else 0
 
 
