@@ -423,7 +423,7 @@ def main():
         name, sep, path = also.partition("=")
         if not sep or not name or name in known:
             parser.error(f"--also {also!r}: want NAME=PATH with a new NAME")
-        known[name] = {"cmd": [path], "expect": f"client-ip={args.client_ip}"}
+        known[name] = {"cmd": [os.path.abspath(path)], "expect": f"client-ip={args.client_ip}"}
         args.targets += f",{name}"
     targets = []
     for name in args.targets.split(","):
