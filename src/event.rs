@@ -14,14 +14,14 @@
 //! - Everything else (`body`, `path`, the query, …) is skipped whatever its type or content: it
 //!   cannot change the answer. Who may invoke the function at all is decided by IAM.
 //!
-//! Refused as `malformed_event`: a payload that is not a JSON object; a field the answer reads,
-//! at any level, given twice (also when the first copy is `null`: JSON leaves the meaning of a
-//! repeated key open, and picking one would be a guess); a header the answer reads
-//! (`x-forwarded-for`, `user-agent`) under two spellings in one map; an empty X-Forwarded-For list
-//! in `multiValueHeaders` (that is not "no header"). X-Forwarded-For in both maps (as API Gateway
-//! REST and some test tools send) is used when the single value equals the multi-value list's last
-//! item, which is how both are filled from one request; otherwise it is refused as
-//! `conflicting_headers`.
+//! Refused as `malformed_event`: a payload that is not a JSON object; an object the answer reads
+//! given as an array; a field the answer reads, at any level, given twice (also when the first
+//! copy is `null`: JSON leaves the meaning of a repeated key open, and picking one would be a
+//! guess); an empty X-Forwarded-For list in `multiValueHeaders` (that is not "no header").
+//! Refused as `conflicting_headers`: a header the answer reads (`x-forwarded-for`, `user-agent`)
+//! twice in one map, in any spelling; X-Forwarded-For in both maps that disagree. Both maps (as
+//! API Gateway REST and some test tools send) are used when the single value equals the
+//! multi-value list's last item, which is how both are filled from one request.
 
 use std::fmt;
 
@@ -48,8 +48,10 @@ pub enum Malformed {
     NotAnObject,
     /// The object does not have the shape of an event: serde's reason.
     Shape(String),
-    /// A header the answer reads appears under two spellings in one map.
+    /// A header the answer reads appears twice in one map, in any case.
     RepeatedHeader(String),
+    /// A field of `requestContext` the answer reads appears twice.
+    RepeatedField(String),
     /// `multiValueHeaders` holds an empty X-Forwarded-For list.
     EmptyForwardedFor,
     /// X-Forwarded-For is given in both header maps, and the copies disagree.
@@ -60,7 +62,7 @@ impl Malformed {
     /// A stable, machine-readable code.
     pub const fn code(&self) -> &'static str {
         match self {
-            Self::ConflictingForwardedFor => "conflicting_headers",
+            Self::RepeatedHeader(_) | Self::ConflictingForwardedFor => "conflicting_headers",
             _ => "malformed_event",
         }
     }
@@ -74,9 +76,13 @@ impl fmt::Display for Malformed {
             // serde's reason may quote the request: escaped like every request value.
             Self::Shape(reason) => write!(f, "{PREFIX}: {}.", Printable(reason)),
             Self::RepeatedHeader(name) => {
+                let name = Printable(name);
+                write!(f, "The event carries the header {name:?} twice in one map.")
+            }
+            Self::RepeatedField(name) => {
                 write!(
                     f,
-                    "{PREFIX}: the header {:?} is given twice.",
+                    "{PREFIX}: requestContext holds {:?} twice.",
                     Printable(name)
                 )
             }
@@ -122,63 +128,71 @@ impl fmt::Debug for Printable<'_> {
 #[serde(rename_all = "camelCase")]
 struct Payload {
     #[serde(default)]
-    headers: Option<Headers<String>>,
+    headers: Option<Object<String>>,
     #[serde(default)]
-    multi_value_headers: Option<Headers<Vec<String>>>,
+    multi_value_headers: Option<Object<Vec<String>>>,
     #[serde(default)]
-    request_context: Option<RequestContext>,
+    request_context: Option<Object<Box<RawValue>>>,
 }
 
-#[derive(serde::Deserialize)]
-struct RequestContext {
-    #[serde(default)]
-    identity: Option<Source>,
-    #[serde(default)]
-    http: Option<Source>,
-}
+/// A header map, or another JSON object the answer reads into, with every entry kept in order.
+/// Derive cannot say either rule this keeps: a map type would keep one of two entries whose names
+/// differ only in case (or are equal) and lose the other without a word, and a derived struct
+/// also reads itself from a JSON array, by position. So this is the one hand-written visitor,
+/// and it accepts a JSON object only.
+struct Object<V>(Vec<(String, V)>);
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Source {
-    #[serde(default)]
-    source_ip: Option<String>,
-}
-
-/// A header map with every entry kept, in order. A map type would keep one of two entries whose
-/// names differ only in case (or are equal) and lose the other without a word; derive has no
-/// way to say "keep both", so this is the one hand-written visitor.
-struct Headers<V>(Vec<(String, V)>);
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Headers<V> {
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Object<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Entries<V>(std::marker::PhantomData<V>);
         impl<'de, V: Deserialize<'de>> Visitor<'de> for Entries<V> {
-            type Value = Headers<V>;
+            type Value = Object<V>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a map of header names to values")
+                f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::new();
                 while let Some(entry) = map.next_entry()? {
                     entries.push(entry);
                 }
-                Ok(Headers(entries))
+                Ok(Object(entries))
             }
         }
         deserializer.deserialize_map(Entries(std::marker::PhantomData))
     }
 }
 
-impl<V> Headers<V> {
-    /// The one value of `name` (any case); two entries for it are refused.
-    fn one(&self, name: &str) -> Result<Option<&V>, Malformed> {
+impl<V> Object<V> {
+    /// The one value of `name` (any case); two entries for it are refused with `repeated`.
+    fn one(&self, name: &str, repeated: fn(String) -> Malformed) -> Result<Option<&V>, Malformed> {
         let mut found = self.0.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
         match (found.next(), found.next()) {
-            (Some(_), Some((second, _))) => Err(Malformed::RepeatedHeader(second.clone())),
+            (Some(_), Some((second, _))) => Err(repeated(second.clone())),
             (first, None) => Ok(first.map(|(_, v)| v)),
             (None, Some(_)) => Ok(None),
         }
     }
+}
+
+/// `requestContext.<door>.sourceIp`: API Gateway REST puts it under `identity`, HTTP APIs and
+/// Function URLs under `http`. `null` anywhere on the way means absent.
+fn source_ip(context: &Object<Box<RawValue>>, door: &str) -> Result<Option<String>, Malformed> {
+    let within = |path: &str, e: serde_json::Error| Malformed::Shape(format!("{path}: {e}"));
+    let Some(raw) = context.one(door, Malformed::RepeatedField)? else {
+        return Ok(None);
+    };
+    let fields: Option<Object<Box<RawValue>>> = serde_json::from_str(raw.get())
+        .map_err(|e| within(&format!("requestContext.{door}"), e))?;
+    let Some(raw) = fields
+        .as_ref()
+        .map(|f| f.one("sourceIp", Malformed::RepeatedField))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    serde_json::from_str(raw.get())
+        .map_err(|e| within(&format!("requestContext.{door}.sourceIp"), e))
 }
 
 impl Request {
@@ -192,12 +206,12 @@ impl Request {
         let mut json = serde_json::Deserializer::from_str(payload.get());
         let payload: Payload = serde_path_to_error::deserialize(&mut json)
             .map_err(|e| Malformed::Shape(e.to_string()))?;
-        let single = payload.headers.unwrap_or(Headers(Vec::new()));
-        let multi = payload.multi_value_headers.unwrap_or(Headers(Vec::new()));
+        let single = payload.headers.unwrap_or(Object(Vec::new()));
+        let multi = payload.multi_value_headers.unwrap_or(Object(Vec::new()));
 
         let forwarded_for = match (
-            single.one("x-forwarded-for")?,
-            multi.one("x-forwarded-for")?,
+            single.one("x-forwarded-for", Malformed::RepeatedHeader)?,
+            multi.one("x-forwarded-for", Malformed::RepeatedHeader)?,
         ) {
             (_, Some(list)) if list.is_empty() => return Err(Malformed::EmptyForwardedFor),
             (Some(value), Some(list)) if list.last() != Some(value) => {
@@ -207,21 +221,29 @@ impl Request {
             (Some(value), None) => vec![value.clone()],
             (None, None) => Vec::new(),
         };
-        let user_agent = match (single.one("user-agent")?, multi.one("user-agent")?) {
+        let user_agent = match (
+            single.one("user-agent", Malformed::RepeatedHeader)?,
+            multi.one("user-agent", Malformed::RepeatedHeader)?,
+        ) {
             (Some(value), _) => Some(value.as_str()),
             (None, Some(list)) => list.last().map(String::as_str),
             (None, None) => None,
         };
-        let trace_id = match (single.one("x-amzn-trace-id"), multi.one("x-amzn-trace-id")) {
+        let trace_id = match (
+            single.one("x-amzn-trace-id", Malformed::RepeatedHeader),
+            multi.one("x-amzn-trace-id", Malformed::RepeatedHeader),
+        ) {
             (Ok(Some(value)), _) => Some(value.clone()),
             (_, Ok(Some(list))) => list.last().cloned(),
             _ => None,
         };
-        let context = payload.request_context;
-        let source_ip = context.and_then(|c| {
-            let identity = c.identity.and_then(|s| s.source_ip);
-            identity.or_else(|| c.http.and_then(|s| s.source_ip))
-        });
+        let source_ip = match payload.request_context {
+            Some(context) => match source_ip(&context, "identity")? {
+                Some(ip) => Some(ip),
+                None => source_ip(&context, "http")?,
+            },
+            None => None,
+        };
         Ok(Self {
             forwarded_for,
             source_ip,
@@ -289,7 +311,7 @@ mod tests {
             (
                 "Fail: two spellings of X-Forwarded-For",
                 r#"{"headers": {"x-forwarded-for": "192.0.2.1", "X-Forwarded-For": "192.0.2.2"}}"#,
-                "malformed_event",
+                "conflicting_headers",
             ),
             (
                 "Fail: empty multi-value list",

@@ -23,7 +23,8 @@ pub enum Answer {
 /// - `headers` and `multiValueHeaders` both hold exactly `content-type: application/json` and
 ///   `cache-control: no-store`;
 /// - `isBase64Encoded` false, `body` a JSON object of one of the three shapes;
-/// - a message holds no control character, U+2028 or U+2029.
+/// - a message holds no control character, U+2028 or U+2029, and is short (under 300
+///   characters: request text is quoted cut, never whole).
 pub fn check(response: &Value, context: &str) -> Answer {
     assert_no_null(response, context, "response");
     let status = response["statusCode"].as_u64();
@@ -77,6 +78,10 @@ pub fn check(response: &Value, context: &str) -> Answer {
                     .chars()
                     .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
                 "{context}: raw control character in the message {message:?}"
+            );
+            assert!(
+                message.chars().count() < 300,
+                "{context}: the message echoes too much: {message}"
             );
             Answer::Refused(code.to_owned())
         }
