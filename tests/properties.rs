@@ -15,9 +15,10 @@
 //! 512 cases per property, or `PROPTEST_CASES` when set.
 
 mod support;
+#[path = "../lambda-client-ip/tests/support/tally.rs"]
+mod tally;
+use tally::{Tally, report, run};
 
-use std::cell::Cell;
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use alb_client_ip::config::Config;
@@ -26,9 +27,7 @@ use lambda_client_ip::{ProxyCount, TrustPolicy};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::test_runner::{
-    Config as ProptestConfig, RngAlgorithm, TestCaseError, TestRng, TestRunner,
-};
+use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 use support::contract::{self, Answer};
 
@@ -211,53 +210,6 @@ fn config() -> ProptestConfig {
         source_file: Some(file!()),
         ..ProptestConfig::default()
     }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Tally {
-    answered: u32,
-    cases: u32,
-}
-
-impl Tally {
-    fn fraction(self) -> f64 {
-        f64::from(self.answered) / f64::from(self.cases.max(1))
-    }
-}
-
-/// Runs `property` on `runner`; the property says whether the case was answered with an address.
-fn run<S>(
-    runner: &mut TestRunner,
-    strategy: S,
-    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
-) -> Tally
-where
-    S: Strategy,
-    S::Value: fmt::Debug,
-{
-    let (answered, cases) = (Cell::new(0), Cell::new(0));
-    let result = runner.run(&strategy, |value| {
-        let reached = property(value)?;
-        cases.set(cases.get() + 1);
-        answered.set(answered.get() + u32::from(reached));
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    Tally {
-        answered: answered.get(),
-        cases: cases.get(),
-    }
-}
-
-fn report(name: &str, tally: Tally) {
-    println!(
-        "{name}: {} of {} cases answered with an address ({:.0}%)",
-        tally.answered,
-        tally.cases,
-        100.0 * tally.fraction()
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

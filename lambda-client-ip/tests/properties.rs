@@ -25,7 +25,6 @@
     clippy::panic
 )]
 
-use std::cell::Cell;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -36,7 +35,11 @@ use lambda_client_ip::{
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+#[path = "support/tally.rs"]
+mod tally;
+use tally::{Tally, report, run};
 
 // ---------------------------------------------------------------------------------------------
 // Generated entries, each with the address and port it stands for.
@@ -587,54 +590,6 @@ fn config() -> Config {
 
 fn runner() -> TestRunner {
     TestRunner::new(config())
-}
-
-/// How many cases a property ran, and how many of them reached an answer.
-#[derive(Debug, Clone, Copy)]
-struct Tally {
-    answered: u32,
-    cases: u32,
-}
-
-impl Tally {
-    fn fraction(self) -> f64 {
-        f64::from(self.answered) / f64::from(self.cases.max(1))
-    }
-}
-
-/// Runs `property` on `runner`; the property says whether the case reached an answer.
-fn run<S>(
-    runner: &mut TestRunner,
-    strategy: S,
-    property: impl Fn(S::Value) -> Result<bool, TestCaseError>,
-) -> Tally
-where
-    S: Strategy,
-    S::Value: fmt::Debug,
-{
-    let (answered, cases) = (Cell::new(0), Cell::new(0));
-    let result = runner.run(&strategy, |value| {
-        let reached = property(value)?;
-        cases.set(cases.get() + 1);
-        answered.set(answered.get() + u32::from(reached));
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-    Tally {
-        answered: answered.get(),
-        cases: cases.get(),
-    }
-}
-
-fn report(name: &str, tally: Tally) {
-    println!(
-        "{name}: {} of {} cases reached an answer ({:.0}%)",
-        tally.answered,
-        tally.cases,
-        100.0 * tally.fraction()
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -173,16 +173,11 @@ def check_answer(kind, event, answer):
     return None if body == {"client_ip": want} else f"body {got.get('body')!r}, want {want}"
 
 
-def one_run(target, event, timeout, log):
-    # A fresh listener per run: a poll the previous (killed) process left in a socket buffer can
-    # then never be mistaken for this process's first poll.
-    server = Server(("127.0.0.1", 0), RuntimeApi)
-    run = Run(event, target["name"])
-    server.run = run
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+def lambda_env(target, port):
+    """The environment Lambda gives a function, polling the Runtime API on `port`."""
     env = dict(os.environ)
     env.update(
-        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
+        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}",
         AWS_LAMBDA_FUNCTION_NAME=target["name"],
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
         AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
@@ -190,6 +185,17 @@ def one_run(target, event, timeout, log):
         LAMBDA_TASK_ROOT=HERE,
     )
     env.update(target.get("env", {}))
+    return env
+
+
+def one_run(target, event, timeout, log):
+    # A fresh listener per run: a poll the previous (killed) process left in a socket buffer can
+    # then never be mistaken for this process's first poll.
+    server = Server(("127.0.0.1", 0), RuntimeApi)
+    run = Run(event, target["name"])
+    server.run = run
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    env = lambda_env(target, server.server_address[1])
     log.seek(0)
     log.truncate()
     started = time.perf_counter()
@@ -282,16 +288,7 @@ def warm_run(target, event, invocations, timeout=120.0):
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         server.settimeout(timeout)
-        env = dict(os.environ)
-        env.update(
-            AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.getsockname()[1]}",
-            AWS_LAMBDA_FUNCTION_NAME=target["name"],
-            AWS_LAMBDA_FUNCTION_MEMORY_SIZE="128",
-            AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
-            AWS_REGION="us-east-1",
-            LAMBDA_TASK_ROOT=HERE,
-        )
-        env.update(target.get("env", {}))
+        env = lambda_env(target, server.getsockname()[1])
         proc = subprocess.Popen(target["cmd"], env=env, cwd=HERE, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         conn = None
