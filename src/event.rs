@@ -5,7 +5,7 @@
 //! runtime error the ALB would turn into a bare 502. [`Request::read`] then reads only the fields
 //! the answer depends on, with serde derive:
 //!
-//! - `headers` (name → string) and `multiValueHeaders` (name → [string]): every value must have
+//! - `headers` (name → string) and `multiValueHeaders` (name → array of strings): every value must have
 //!   that type, or the event is refused; a header map that is not what the ALB builds means we
 //!   cannot say who built the chain in it. `null` in place of a map counts as no map (API Gateway
 //!   REST sends `"headers": null`).

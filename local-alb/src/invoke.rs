@@ -22,7 +22,7 @@ const MAX_INVOKE_RESPONSE: usize = 6 * 1024 * 1024;
 #[derive(Clone)]
 pub enum Invoker {
     /// alb-client-ip's handler in this process, through
-    /// [`handle_bytes`](alb_client_ip::handler::handle_bytes): the same bytes in and out as
+    /// [`handle_bytes`]: the same bytes in and out as
     /// under the Lambda runtime.
     InProcess(Arc<Config>),
     /// A function behind the Lambda Invoke API.

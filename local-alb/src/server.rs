@@ -2,7 +2,7 @@
 //! one access-log line per request, and a clean stop on SIGINT or SIGTERM.
 //!
 //! hyper parses the request; its own limits are set above the ALB's so that the ALB's limits
-//! (checked by [`event::build`](crate::event::build)) are the ones a client meets. What hyper
+//! (checked by [`event::build`]) are the ones a client meets. What hyper
 //! still answers itself is listed in the README.
 
 use std::convert::Infallible;
