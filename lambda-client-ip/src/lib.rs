@@ -47,6 +47,18 @@
 //! # Ok::<(), lambda_client_ip::ResolveError>(())
 //! ```
 //!
+//! # Examples
+//! - [`examples/axum_lambda.rs`][axum]: an axum app on `lambda_http` behind `ClientIpLayer`,
+//!   tested with AWS's sample events for every front door;
+//! - [`examples/rate_limit_key.rs`][rate]: a `governor` rate limiter keyed by the resolved
+//!   address, never by a shared fallback;
+//! - [the `alb-client-ip` function][function]: a plain `lambda_runtime` handler on
+//!   `aws_lambda_events` types that calls [`resolve`] on the ALB event's X-Forwarded-For values.
+//!
+//! [axum]: https://github.com/alb-client-ip/alb-client-ip/blob/main/lambda-client-ip/examples/axum_lambda.rs
+//! [rate]: https://github.com/alb-client-ip/alb-client-ip/blob/main/lambda-client-ip/examples/rate_limit_key.rs
+//! [function]: https://github.com/alb-client-ip/alb-client-ip/blob/main/src/handler.rs
+//!
 //! # Features
 //! | feature | adds | dependencies |
 //! |---|---|---|
