@@ -2,7 +2,7 @@
 //!
 //! - `count/*`: count mode on the worked example's 3-entry chain and a 30-entry chain, IPv4 and
 //!   IPv6, next to the `client-ip` crate's `rightmost_x_forwarded_for` (the work it supports:
-//!   position 0 only) and a naive "first entry" split, which is NOT equivalent: it does less and
+//!   position 0 only) on the same `HeaderMap` our `resolve_headers` reads and a naive "first entry" split, which is NOT equivalent: it does less and
 //!   returns an address the client wrote.
 //! - `ranges/*`: range mode with 1, 20, 200 and 5,000 trusted ranges, walking 3 entries (two
 //!   trusted, then the client). Throughput is in entries walked, so criterion's "elem/s" gives
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lambda_client_ip::{ProxyCount, TrustPolicy, TrustedRanges, resolve};
+use lambda_client_ip::{ProxyCount, TrustPolicy, TrustedRanges, resolve, resolve_headers};
 
 /// The worked example of the README.
 const WORKED_V4: &str = "203.0.113.195, 70.41.3.18, 150.172.238.178";
@@ -81,6 +81,13 @@ fn count_mode(c: &mut Criterion) {
             );
         }
         let map = header_map(chain);
+        let zero = count(0);
+        assert!(resolve_headers(&map, None, &zero).is_ok(), "{name}");
+        group.bench_with_input(
+            BenchmarkId::new("alb-client-ip count 0 from a HeaderMap", name),
+            &map,
+            |b, map| b.iter(|| resolve_headers(black_box(map), None, &zero)),
+        );
         assert!(client_ip::rightmost_x_forwarded_for(&map).is_ok(), "{name}");
         group.bench_with_input(
             BenchmarkId::new("client-ip rightmost_x_forwarded_for", name),
