@@ -16,14 +16,8 @@ port="${LOAD_PORT:-39300}"
 out=target/load
 mkdir -p "$out"
 
-missing=""
-command -v wrk >/dev/null || missing="$missing wrk"
-command -v curl >/dev/null || missing="$missing curl"
-if [ -n "$missing" ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  # shellcheck disable=SC2086
-  apt-get update -qq && apt-get install -y -qq $missing >/dev/null
-fi
+source "$(dirname "$0")/tools.sh"
+need_apt wrk curl
 cargo build --release -p local-alb
 
 rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }

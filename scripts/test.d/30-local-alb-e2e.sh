@@ -6,10 +6,11 @@
 # Traffic goes only to 127.0.0.0/8, ::1, and namespaces this script creates. Every server it
 # starts is stopped by the EXIT trap; every request loop is bounded in count and time.
 # Runs unattended (CI=true, no stdin) as root on a fresh Debian machine; installs nginx and
-# cargo-lambda when they are missing. Idempotent: all state lives in a fresh temp directory.
+# cargo-lambda when they are missing (scripts/tools.sh). Idempotent: all state lives in a fresh temp directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+source scripts/tools.sh
 E2E=$ROOT/scripts/e2e
 WORK=$(mktemp -d /tmp/local-alb-e2e.XXXXXX)
 PIDS=()
@@ -222,10 +223,7 @@ grep -q '" 504 - .*Timeout' "$WORK/via-fake.log" || fail "the access log does no
 echo "ok access log: one line per request, with the reason"
 
 step "nginx in front: the classic bug and its two fixes"
-if ! command -v nginx >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+need_apt nginx
 NGINX_ADDR=127.0.0.53 # nginx's upstream connections come from here, distinct from every client
 PORT_COUNT=$(free_port)
 PORT_CIDRS=$(free_port)
@@ -349,9 +347,7 @@ else
 fi
 
 step "cargo lambda watch behind local-alb --lambda-url"
-if ! command -v cargo-lambda >/dev/null; then
-  pip install --quiet cargo-lambda
-fi
+need_python_tools
 command -v cargo-lambda >/dev/null || fail "cargo-lambda is not installed and pip could not install it"
 PORT_WATCH=$(free_port)
 # --ignore-changes: other work in the tree must not restart the function mid-test. The Invoke API

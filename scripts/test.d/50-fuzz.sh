@@ -10,13 +10,8 @@ set -euo pipefail
 seconds="${FUZZ_SECONDS:-30}"
 sanitizer="${FUZZ_SANITIZER:-none}"
 
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-  rustup toolchain install nightly --profile minimal ||
-    { echo "50-fuzz: the nightly toolchain is missing and cannot be installed" >&2; exit 1; }
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  cargo install cargo-fuzz --locked
-fi
+source scripts/tools.sh
+need_cargo_fuzz
 
 started=$SECONDS
 cargo +nightly fuzz build -O -s "$sanitizer"
