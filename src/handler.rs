@@ -147,7 +147,7 @@ fn log(request: &Result<Request, Malformed>, decision: &Decision) {
     let request = request.as_ref().ok();
     let trace_id = request.and_then(|r| r.trace_id.as_deref()).unwrap_or("");
     let trace_id = Printable(trace_id);
-    if let Some(request) = request {
+    if let Some(request) = request.filter(|_| tracing::enabled!(tracing::Level::DEBUG)) {
         let chain: Vec<Printable> = request.forwarded_for.iter().map(|v| Printable(v)).collect();
         tracing::debug!(x_forwarded_for = ?chain, %trace_id, "request chain");
     }
