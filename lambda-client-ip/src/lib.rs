@@ -22,7 +22,8 @@
 //!   be reached around them. `0` (the default) trusts only the front door itself.
 //! - [`TrustPolicy::Ranges`]: your proxies' (or your CDN's) address ranges. An entry is believed
 //!   only when a peer inside them wrote it, so a caller who goes around the proxies still gets
-//!   their own address. Prefer it when the ranges are known.
+//!   their own address. Prefer it when the ranges are known. A CDN's published ranges are
+//!   bundled as [`Preset`]s: `"cloudfront"` or `"cloudflare"` in the list stands for them.
 //!
 //! Both are validated when built ([`ProxyCount`] and [`TrustedRanges`] parse from the text an
 //! environment variable holds), so resolving fails only because of the request.
@@ -62,13 +63,14 @@
 //! # Features
 //! | feature | adds | dependencies |
 //! |---|---|---|
-//! | (default) | [`resolve`], the policies, [`parse_entry`] | `ipnet` |
+//! | (default) | [`resolve`], the policies, the [`Preset`]s, [`parse_entry`] | `ipnet` |
 //! | `http` | `resolve_headers`: from an `http::HeaderMap` | `http` |
 //! | `lambda_http` | `RequestClientIp`: the front door read from `lambda_http`'s request context | `lambda_http` |
 //! | `tower` | `ClientIpLayer`: resolve once per request into its extensions (axum, `lambda_http`) | `tower-layer`, `tower-service` |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod policy;
+mod preset;
 mod resolve;
 
 #[cfg(feature = "http")]
@@ -79,6 +81,7 @@ mod lambda;
 mod layer;
 
 pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
+pub use preset::{Preset, UnknownPreset};
 pub use resolve::{ClientIp, ResolveError, parse_entry, resolve};
 
 #[cfg(feature = "http")]

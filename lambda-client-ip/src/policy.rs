@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::preset::Preset;
+
 /// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
 /// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
 pub const MAX_PROXY_COUNT: u8 = 30;
@@ -121,6 +123,7 @@ impl fmt::Display for ProxyCount {
 pub struct TrustedRanges {
     v4: Vec<Ipv4Net>,
     v6: Vec<Ipv6Net>,
+    presets: Vec<Preset>,
 }
 
 impl TrustedRanges {
@@ -137,6 +140,21 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Result<Self, PolicyError> {
+        Self::checked(nets, Vec::new())
+    }
+
+    /// A bundled preset's ranges, which the crate's tests hold to be valid.
+    pub(crate) fn with_presets(
+        nets: impl IntoIterator<Item = IpNet>,
+        presets: Vec<Preset>,
+    ) -> Self {
+        Self::checked(nets, presets).unwrap_or_default()
+    }
+
+    fn checked(
+        nets: impl IntoIterator<Item = IpNet>,
+        presets: Vec<Preset>,
+    ) -> Result<Self, PolicyError> {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         for (i, net) in nets.into_iter().enumerate() {
@@ -153,7 +171,21 @@ impl TrustedRanges {
         Ok(Self {
             v4: Ipv4Net::aggregate(&v4),
             v6: Ipv6Net::aggregate(&v6),
+            presets,
         })
+    }
+
+    /// The bundled presets the set was built with, in the order first named.
+    ///
+    /// ```
+    /// use lambda_client_ip::{Preset, TrustedRanges};
+    /// let ranges: TrustedRanges = "cloudflare, 10.0.0.0/8, CloudFront, cloudflare".parse()?;
+    /// assert_eq!(ranges.presets(), [Preset::Cloudflare, Preset::CloudFront]);
+    /// assert!("10.0.0.0/8".parse::<TrustedRanges>()?.presets().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn presets(&self) -> &[Preset] {
+        &self.presets
     }
 
     /// Whether `ip` lies inside one of the ranges. An IPv4-mapped IPv6 address is looked up as
@@ -249,18 +281,23 @@ fn check(net: IpNet) -> Result<IpNet, &'static str> {
 impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
-    /// A comma-separated list of CIDRs and bare addresses (a bare address is a range of one).
-    /// Items are trimmed; an empty item (a doubled or trailing comma) is refused.
+    /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
+    /// [presets](Preset) (`cloudfront`, `cloudflare`), mixed freely. Items are trimmed; an empty
+    /// item (a doubled or trailing comma) is refused.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
     /// assert_eq!("10.0.0.0/8, 2001:db8::1".parse::<TrustedRanges>()?.len(), 2);
+    /// assert!("cloudflare, 10.0.0.0/8".parse::<TrustedRanges>()?.len() > 2);
     /// let err = "10.0.0.0/8,".parse::<TrustedRanges>().unwrap_err();
     /// assert!(err.to_string().starts_with("item 2 (\"\") is empty"));
+    /// let err = "cloudfrnt".parse::<TrustedRanges>().unwrap_err();
+    /// assert!(err.to_string().contains("nor a preset (cloudfront, cloudflare)"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn from_str(list: &str) -> Result<Self, PolicyError> {
         let mut nets = Vec::new();
+        let mut presets = Vec::new();
         for (i, raw) in list.split(',').enumerate() {
             let item = raw.trim();
             let fail = |reason| PolicyError::Range {
@@ -271,17 +308,24 @@ impl FromStr for TrustedRanges {
             if item.is_empty() {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
+            if let Ok(preset) = item.parse::<Preset>() {
+                if !presets.contains(&preset) {
+                    presets.push(preset);
+                    nets.extend(preset.nets());
+                }
+                continue;
+            }
             let net = if item.contains('/') {
                 item.parse::<IpNet>()
                     .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
             } else {
-                item.parse::<IpAddr>()
-                    .map(IpNet::from)
-                    .map_err(|_| fail("is neither a CIDR nor an IP address"))?
+                item.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
+                    fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare)")
+                })?
             };
             nets.push(check(net).map_err(fail)?);
         }
-        Self::new(nets)
+        Self::checked(nets, presets)
     }
 }
 
@@ -340,7 +384,10 @@ impl fmt::Display for TrustPolicy {
 /// use lambda_client_ip::{PolicyError, TrustedRanges};
 /// let err = "10.0.0.0/8, proxy.local".parse::<TrustedRanges>().unwrap_err();
 /// assert!(matches!(&err, PolicyError::Range { index: 2, .. }));
-/// assert_eq!(err.to_string(), r#"item 2 ("proxy.local") is neither a CIDR nor an IP address"#);
+/// assert_eq!(
+///     err.to_string(),
+///     r#"item 2 ("proxy.local") is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare)"#
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -438,6 +485,23 @@ mod tests {
                 !msg.contains('\u{9b}'),
                 "{case}: raw control character in {msg:?}"
             );
+        }
+    }
+
+    #[test]
+    fn presets_mix_with_ranges_and_are_named_in_the_refusal() {
+        let mixed: TrustedRanges = "10.0.0.0/8, CLOUDFLARE, cloudflare".parse().unwrap();
+        let alone = Preset::Cloudflare.ranges();
+        assert_eq!(mixed.len(), alone.len() + 1);
+        assert!(mixed.contains("10.0.0.1".parse().unwrap()));
+        assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
+        assert_eq!(mixed.presets(), [Preset::Cloudflare]);
+        let msg = "cf_connecting_ip"
+            .parse::<TrustedRanges>()
+            .unwrap_err()
+            .to_string();
+        for preset in Preset::ALL {
+            assert!(msg.contains(preset.name()), "{msg}");
         }
     }
 
