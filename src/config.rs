@@ -3,7 +3,7 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `TRUSTED_PROXY_COUNT` | trusted proxies in front of the ALB, 0 to 30 | `0` |
-//! | `TRUSTED_PROXY_CIDRS` | comma-separated CIDRs or bare addresses of trusted proxies | empty |
+//! | `TRUSTED_PROXY_CIDRS` | comma-separated CIDRs, bare addresses and presets (`cloudfront`, `cloudflare`) of trusted proxies | empty |
 //!
 //! The values are parsed by the library's [`ProxyCount`] and [`TrustedRanges`], so the function
 //! refuses exactly what a library user's policy refuses. A variable that is empty or only

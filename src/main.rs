@@ -3,7 +3,12 @@
 use std::process::ExitCode;
 
 use alb_client_ip::{config::Config, handler, logging};
+use lambda_client_ip::TrustPolicy;
 use lambda_runtime::service_fn;
+
+/// A bundled range snapshot older than this is reported at every cold start: the CDN may connect
+/// from ranges it does not hold, and requests from those would be answered with the CDN's address.
+const STALE_AFTER_DAYS: u64 = 90;
 
 /// The variables `lambda_runtime` needs; it panics without them, so they are checked first.
 const RUNTIME_VARS: [&str; 4] = [
@@ -35,6 +40,17 @@ async fn main() -> ExitCode {
     }
     logging::init(std::io::stdout);
     tracing::info!(policy = %config.policy(), "configured");
+    if let TrustPolicy::Ranges(ranges) = config.policy() {
+        for &preset in ranges.presets() {
+            let age = preset.age_days(std::time::SystemTime::now());
+            let published = preset.published();
+            if age > STALE_AFTER_DAYS {
+                tracing::warn!(%preset, published, age_days = age, "bundled ranges are more than {STALE_AFTER_DAYS} days old: build with a refreshed snapshot");
+            } else {
+                tracing::info!(%preset, published, age_days = age, "bundled ranges");
+            }
+        }
+    }
     let config = &config;
     match lambda_runtime::run(service_fn(move |event| handler::handle(config, event))).await {
         Ok(()) => ExitCode::SUCCESS,

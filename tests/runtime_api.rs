@@ -234,12 +234,46 @@ fn logs_never_carry_raw_control_characters_from_the_request() {
     }
 }
 
+/// A bundled preset is named at cold start with its snapshot's date, as a warning once it is older
+/// than 90 days, and answers from the CDN's origin-facing addresses only.
+#[test]
+fn a_preset_logs_its_snapshot_date_at_cold_start() {
+    let mut api = RuntimeApi::start();
+    let child = spawn_function(
+        &api,
+        &[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("TRUSTED_PROXY_CIDRS", "cloudfront, 10.0.0.0/8"),
+        ],
+    );
+    let through_cdn =
+        api.invoke_ok(br#"{"headers": {"x-forwarded-for": "6.6.6.6, 203.0.113.50,130.176.0.12"}}"#);
+    assert_eq!(body_of(&through_cdn), json!({"client_ip": "203.0.113.50"}));
+    let around_it =
+        api.invoke_ok(br#"{"headers": {"x-forwarded-for": "203.0.113.50, 198.51.100.66"}}"#);
+    assert_eq!(body_of(&around_it), json!({"client_ip": "198.51.100.66"}));
+    let (stdout, _) = finish(child);
+    let preset = lambda_client_ip::Preset::CloudFront;
+    let line: Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|l: &Value| l["fields"]["preset"] == "cloudfront")
+        .unwrap_or_else(|| panic!("no preset line in {stdout}"));
+    assert_eq!(line["fields"]["published"], preset.published());
+    let stale = preset.age_days(std::time::SystemTime::now()) > 90;
+    assert_eq!(line["level"], if stale { "WARN" } else { "INFO" }, "{line}");
+}
+
 #[test]
 fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
     let api = RuntimeApi::start();
     for (env, needle) in [
         (("TRUSTED_PROXY_COUNT", "31"), "TRUSTED_PROXY_COUNT=\"31\""),
         (("TRUSTED_PROXY_CIDRS", "10.0.0.0/8,nope"), "\"nope\""),
+        (
+            ("TRUSTED_PROXY_CIDRS", "cloudfrnt"),
+            "nor a preset (cloudfront, cloudflare)",
+        ),
     ] {
         let child = spawn_function(&api, &[env]);
         let (code, stderr) = wait_exit(child);
