@@ -6,7 +6,7 @@
 //!
 //! | outcome | status | body |
 //! |---|---|---|
-//! | client address found | 200 | `{"client_ip":"<address>"}` |
+//! | client address found | 200 | `{"client_ip":"<address>"}`, with `"client_port":<number>` when the entry recorded one |
 //! | ALB health check (no X-Forwarded-For) | 200 | `{"status":"healthy"}` |
 //! | anything else | 400 | `{"error":"<code>","message":"<sentence>"}` |
 //!
@@ -68,7 +68,13 @@ impl Decision {
     /// The ALB response for this decision.
     pub fn into_response(self) -> AlbTargetGroupResponse {
         let (status, description, body) = match self {
-            Self::Client(client) => (200, "200 OK", json!({ "client_ip": client.ip() })),
+            Self::Client(client) => {
+                let mut body = json!({ "client_ip": client.ip() });
+                if let (Some(port), Some(fields)) = (client.port(), body.as_object_mut()) {
+                    fields.insert("client_port".to_owned(), port.into());
+                }
+                (200, "200 OK", body)
+            }
             Self::Healthy => (200, "200 OK", json!({ "status": "healthy" })),
             Self::Refused { code, message } => (
                 400,
@@ -154,6 +160,7 @@ fn log(request: &Result<Request, Malformed>, decision: &Decision) {
     match decision {
         Decision::Client(c) => tracing::info!(
             client_ip = %c.ip(),
+            client_port = c.port(),
             position = c.position(),
             %trace_id,
             "client address"

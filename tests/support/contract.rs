@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 /// What a response answered, once it has been shown to keep the contract.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// 200 with `{"client_ip": ...}`.
+    /// 200 with `{"client_ip": ...}`, and `"client_port"` when the source recorded one.
     Client(String),
     /// 200 with `{"status": "healthy"}`.
     Healthy,
@@ -55,7 +55,11 @@ pub fn check(response: &Value, context: &str) -> Answer {
         .unwrap_or_else(|| panic!("{context}: body is not an object: {text}"));
     let keys: Vec<&str> = object.keys().map(String::as_str).collect();
     match (status, keys.as_slice()) {
-        (Some(200), ["client_ip"]) => {
+        (Some(200), ["client_ip"] | ["client_ip", "client_port"]) => {
+            if let Some(port) = body.get("client_port") {
+                let port = port.as_u64().unwrap_or_else(|| panic!("{context}: {text}"));
+                assert!((1..=65535).contains(&port), "{context}: port {port}");
+            }
             let ip = body["client_ip"]
                 .as_str()
                 .unwrap_or_else(|| panic!("{context}: {text}"));
