@@ -337,7 +337,10 @@ fn decide(
 /// ```
 pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
     let s = std::str::from_utf8(trim(entry)).ok()?;
-    let (ip, port) = if let Some(rest) = s.strip_prefix('[') {
+    // A bare address is the common case (what the ALB appends without the client-port option).
+    let (ip, port) = if let Ok(ip) = s.parse::<IpAddr>() {
+        (ip, None)
+    } else if let Some(rest) = s.strip_prefix('[') {
         let (inner, after) = rest.split_once(']')?;
         let port = match after {
             "" => None,
@@ -345,13 +348,12 @@ pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
         };
         (IpAddr::V6(parse_v6(inner)?), port)
     } else {
-        match s.split_once(':') {
-            None => (IpAddr::V4(s.parse::<Ipv4Addr>().ok()?), None),
-            // One colon: IPv4 with a port. More: a bare IPv6 address, which cannot carry a port.
-            Some((host, p)) if !p.contains(':') => {
-                (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port(p)?))
-            }
-            Some(_) => (IpAddr::V6(parse_v6(s)?), None),
+        // One colon: IPv4 with a port. More: IPv6 with a zone, which cannot carry a port.
+        let (host, p) = s.split_once(':')?;
+        if p.contains(':') {
+            (IpAddr::V6(parse_v6(s)?), None)
+        } else {
+            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port(p)?))
         }
     };
     let ip = ip.to_canonical();
