@@ -69,6 +69,8 @@
 //! | `tower` | `ClientIpLayer`: resolve once per request into its extensions (axum, `lambda_http`) | `tower-layer`, `tower-service` |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod client_header;
+mod forwarded;
 mod policy;
 mod preset;
 mod resolve;
@@ -80,6 +82,8 @@ mod lambda;
 #[cfg(feature = "tower")]
 mod layer;
 
+pub use client_header::ClientHeader;
+pub use forwarded::resolve_forwarded;
 pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 pub use preset::{Preset, UnknownPreset};
 pub use resolve::{ClientIp, ResolveError, parse_entry, resolve};

@@ -397,6 +397,13 @@ pub enum PolicyError {
         /// The text as given.
         value: String,
     },
+    /// A header name that cannot name a single-address header.
+    Header {
+        /// The text as given, cut to 64 characters.
+        value: String,
+        /// What is wrong with it, as the end of a sentence.
+        reason: &'static str,
+    },
     /// A range that is not acceptable.
     Range {
         /// The offending item, trimmed.
@@ -420,6 +427,7 @@ impl fmt::Display for PolicyError {
                 index,
                 reason,
             } => write!(f, "item {index} ({item:?}) {reason}"),
+            Self::Header { value, reason } => write!(f, "{value:?} {reason}"),
         }
     }
 }

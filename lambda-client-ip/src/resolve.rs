@@ -43,6 +43,10 @@ pub struct ClientIp {
 }
 
 impl ClientIp {
+    pub(crate) const fn new(ip: IpAddr, port: Option<u16>, position: usize) -> Self {
+        Self { ip, port, position }
+    }
+
     /// The address, in canonical form.
     ///
     /// ```
@@ -134,6 +138,14 @@ pub enum ResolveError {
         /// not UTF-8 replaced by U+FFFD.
         entry: String,
     },
+    /// An element of `Forwarded` the count had to read has no single `for=` address (see
+    /// [`resolve_forwarded`](crate::resolve_forwarded)). Its code is `invalid_entry`.
+    InvalidElement {
+        /// Its position from the right, starting at 0.
+        position: usize,
+        /// The element as received, spaces and tabs trimmed, cut to 64 characters.
+        element: String,
+    },
     /// Every entry is inside the trusted ranges, so none of them is the client.
     AllTrusted {
         /// Entries present, the peer included.
@@ -145,11 +157,30 @@ pub enum ResolveError {
         /// The value as received, cut to 64 characters.
         value: String,
     },
+    /// A trusted peer delivered the request, but the single-address header it should have set is
+    /// missing (see [`ClientHeader`](crate::ClientHeader)).
+    HeaderMissing {
+        /// The header's name.
+        header: String,
+    },
+    /// The single-address header appears more than once, or holds a list.
+    HeaderRepeated {
+        /// The header's name.
+        header: String,
+    },
+    /// The single-address header is empty or does not hold an address in its format.
+    HeaderInvalid {
+        /// The header's name.
+        header: String,
+        /// The value as received, cut to 64 characters.
+        value: String,
+    },
 }
 
 impl ResolveError {
     /// A stable, machine-readable code: `no_client_address`, `chain_too_short`, `invalid_entry`,
-    /// `all_trusted` or `invalid_source_address`.
+    /// `all_trusted`, `invalid_source_address`, `client_header_missing`, `client_header_repeated`
+    /// or `client_header_invalid`.
     ///
     /// ```
     /// use lambda_client_ip::{resolve, TrustPolicy};
@@ -161,9 +192,12 @@ impl ResolveError {
         match self {
             Self::NoAddress => "no_client_address",
             Self::ChainTooShort { .. } => "chain_too_short",
-            Self::InvalidEntry { .. } => "invalid_entry",
+            Self::InvalidEntry { .. } | Self::InvalidElement { .. } => "invalid_entry",
             Self::AllTrusted { .. } => "all_trusted",
             Self::InvalidSource { .. } => "invalid_source_address",
+            Self::HeaderMissing { .. } => "client_header_missing",
+            Self::HeaderRepeated { .. } => "client_header_repeated",
+            Self::HeaderInvalid { .. } => "client_header_invalid",
         }
     }
 
@@ -201,6 +235,10 @@ impl fmt::Display for ResolveError {
                 f,
                 "The X-Forwarded-For entry at position {position} from the right ({entry:?}) is not an IP address."
             ),
+            Self::InvalidElement { position, element } => write!(
+                f,
+                "The Forwarded element at position {position} from the right ({element:?}) does not hold exactly one for= address."
+            ),
             Self::AllTrusted { entries } => write!(
                 f,
                 "Every address in the forwarding chain ({entries}) is a trusted proxy, so none of them is the client."
@@ -208,6 +246,18 @@ impl fmt::Display for ResolveError {
             Self::InvalidSource { value } => write!(
                 f,
                 "The source address the front door reported ({value:?}) is not an IP address."
+            ),
+            Self::HeaderMissing { header } => write!(
+                f,
+                "The request came through a trusted proxy but has no {header} header."
+            ),
+            Self::HeaderRepeated { header } => write!(
+                f,
+                "The {header} header must hold one address, but it appears more than once or holds a list."
+            ),
+            Self::HeaderInvalid { header, value } => write!(
+                f,
+                "The {header} header ({value:?}) does not hold an address in the form its proxy writes."
             ),
         }
     }
@@ -218,7 +268,7 @@ impl std::error::Error for ResolveError {}
 /// At most this many characters of an offending value are kept in an error.
 const ECHO_LIMIT: usize = 64;
 
-fn shorten(bytes: &[u8]) -> String {
+pub(crate) fn shorten(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .chars()
         .take(ECHO_LIMIT)
@@ -376,7 +426,7 @@ fn parse_v6(s: &str) -> Option<Ipv6Addr> {
 }
 
 /// One to five ASCII digits with a value from 1 to 65535.
-fn port(digits: &str) -> Option<u16> {
+pub(crate) fn port(digits: &str) -> Option<u16> {
     let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
     valid
         .then(|| digits.parse().ok())
