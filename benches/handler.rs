@@ -77,11 +77,11 @@ fn parts(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("Request::read", name),
             &payload,
-            |b, payload| b.iter(|| Request::read(black_box(payload))),
+            |b, payload| b.iter(|| Request::read(black_box(payload), None)),
         );
     }
     group.throughput(Throughput::Elements(1));
-    let request = Request::read(&raw(SINGLE));
+    let request = Request::read(&raw(SINGLE), None);
     group.bench_function("decide", |b| {
         b.iter(|| decide(&config, black_box(&request)))
     });

@@ -33,6 +33,9 @@ use serde_json::value::RawValue;
 pub struct Request {
     /// Every X-Forwarded-For value, in order. Empty when the request had none.
     pub forwarded_for: Vec<String>,
+    /// Every value of the configured client header (`CLIENT_IP_HEADER`), in order, when one is
+    /// configured. Read by the same rules as X-Forwarded-For.
+    pub client_header: Vec<String>,
     /// The source address the event itself carries, if any (never present in ALB events).
     pub source_ip: Option<String>,
     /// The `user-agent` header starts with `ELB-HealthChecker/`.
@@ -52,17 +55,17 @@ pub enum Malformed {
     RepeatedHeader(String),
     /// A field of `requestContext` the answer reads appears twice.
     RepeatedField(String),
-    /// `multiValueHeaders` holds an empty X-Forwarded-For list.
-    EmptyForwardedFor,
-    /// X-Forwarded-For is given in both header maps, and the copies disagree.
-    ConflictingForwardedFor,
+    /// `multiValueHeaders` holds an empty list for a header the answer reads.
+    EmptyList(String),
+    /// A header the answer reads is given in both header maps, and the copies disagree.
+    ConflictingMaps(String),
 }
 
 impl Malformed {
     /// A stable, machine-readable code.
     pub const fn code(&self) -> &'static str {
         match self {
-            Self::RepeatedHeader(_) | Self::ConflictingForwardedFor => "conflicting_headers",
+            Self::RepeatedHeader(_) | Self::ConflictingMaps(_) => "conflicting_headers",
             _ => "malformed_event",
         }
     }
@@ -86,14 +89,17 @@ impl fmt::Display for Malformed {
                     Printable(name)
                 )
             }
-            Self::EmptyForwardedFor => {
+            Self::EmptyList(name) => {
                 write!(
                     f,
-                    "{PREFIX}: multiValueHeaders holds an empty X-Forwarded-For list."
+                    "{PREFIX}: multiValueHeaders holds an empty {:?} list.",
+                    Printable(name)
                 )
             }
-            Self::ConflictingForwardedFor => f.write_str(
-                "The event carries X-Forwarded-For in both header maps and the copies disagree.",
+            Self::ConflictingMaps(name) => write!(
+                f,
+                "The event carries {:?} in both header maps and the copies disagree.",
+                Printable(name)
             ),
         }
     }
@@ -195,9 +201,32 @@ fn source_ip(context: &Object<Box<RawValue>>, door: &str) -> Result<Option<Strin
         .map_err(|e| within(&format!("requestContext.{door}.sourceIp"), e))
 }
 
+/// Every value of header `name` (lower-case; matched in any case), in order, from either map or
+/// both: the multi-value list when the single value equals its last item, as when both are
+/// filled from one request.
+fn values(
+    single: &Object<String>,
+    multi: &Object<Vec<String>>,
+    name: &str,
+) -> Result<Vec<String>, Malformed> {
+    match (
+        single.one(name, Malformed::RepeatedHeader)?,
+        multi.one(name, Malformed::RepeatedHeader)?,
+    ) {
+        (_, Some(list)) if list.is_empty() => Err(Malformed::EmptyList(name.to_owned())),
+        (Some(value), Some(list)) if list.last() != Some(value) => {
+            Err(Malformed::ConflictingMaps(name.to_owned()))
+        }
+        (_, Some(list)) => Ok(list.clone()),
+        (Some(value), None) => Ok(vec![value.clone()]),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
 impl Request {
-    /// Reads what the answer needs from a raw payload.
-    pub fn read(payload: &RawValue) -> Result<Self, Malformed> {
+    /// Reads what the answer needs from a raw payload; `client_header` is the configured header
+    /// to read besides X-Forwarded-For, lower-case.
+    pub fn read(payload: &RawValue, client_header: Option<&str>) -> Result<Self, Malformed> {
         if !payload.get().trim_start().starts_with('{') {
             return Err(Malformed::NotAnObject);
         }
@@ -209,17 +238,10 @@ impl Request {
         let single = payload.headers.unwrap_or(Object(Vec::new()));
         let multi = payload.multi_value_headers.unwrap_or(Object(Vec::new()));
 
-        let forwarded_for = match (
-            single.one("x-forwarded-for", Malformed::RepeatedHeader)?,
-            multi.one("x-forwarded-for", Malformed::RepeatedHeader)?,
-        ) {
-            (_, Some(list)) if list.is_empty() => return Err(Malformed::EmptyForwardedFor),
-            (Some(value), Some(list)) if list.last() != Some(value) => {
-                return Err(Malformed::ConflictingForwardedFor);
-            }
-            (_, Some(list)) => list.clone(),
-            (Some(value), None) => vec![value.clone()],
-            (None, None) => Vec::new(),
+        let forwarded_for = values(&single, &multi, "x-forwarded-for")?;
+        let client_header = match client_header {
+            Some(name) => values(&single, &multi, name)?,
+            None => Vec::new(),
         };
         let user_agent = match (
             single.one("user-agent", Malformed::RepeatedHeader)?,
@@ -246,6 +268,7 @@ impl Request {
         };
         Ok(Self {
             forwarded_for,
+            client_header,
             source_ip,
             health_checker: user_agent.is_some_and(|ua| ua.starts_with("ELB-HealthChecker/")),
             trace_id,
@@ -259,7 +282,7 @@ mod tests {
 
     fn read(json: &str) -> Result<Request, Malformed> {
         let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
-        Request::read(&raw)
+        Request::read(&raw, Some("cf-connecting-ip"))
     }
 
     #[test]

@@ -22,12 +22,12 @@ use std::convert::Infallible;
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use lambda_client_ip::{ClientIp, ResolveError, parse_entry, resolve};
+use lambda_client_ip::{ClientIp, ResolveError, parse_entry, resolve, resolve_forwarded};
 use lambda_runtime::LambdaEvent;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use crate::config::Config;
+use crate::config::{Config, Source};
 use crate::event::{Malformed, Printable, Request};
 
 /// What the function decided for one event.
@@ -101,7 +101,8 @@ impl Decision {
 ///
 /// X-Forwarded-For is the chain as the ALB built it (its last entry the ALB's peer). Only when
 /// the event has none and carries a `sourceIp` (API Gateway and Function URL events, for tests and
-/// tools) is that address the peer, position 0.
+/// tools) is that address the peer, position 0. With `CLIENT_IP_HEADER` set, the chain only says
+/// who delivered the request (a single-address header), or is not read at all (`forwarded`).
 pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision {
     let request = match request {
         Ok(request) => request,
@@ -117,7 +118,15 @@ pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision
         },
         _ => None,
     };
-    match resolve(&request.forwarded_for, peer, config.policy()) {
+    let chain = &request.forwarded_for;
+    let resolved = match config.source() {
+        Source::ForwardedFor(policy) => resolve(chain, peer, policy),
+        Source::Header(header, ranges) => {
+            header.resolve(chain, peer, ranges, &request.client_header)
+        }
+        Source::Forwarded(count) => resolve_forwarded(&request.client_header, *count),
+    };
+    match resolved {
         Ok(client) => Decision::Client(client),
         Err(e) => e.into(),
     }
@@ -125,7 +134,7 @@ pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision
 
 /// Answers one raw payload: reads it, decides, logs one line.
 pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
-    let request = Request::read(payload);
+    let request = Request::read(payload, config.client_header());
     let decision = decide(config, &request);
     log(&request, &decision);
     decision.into_response()

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use alb_client_ip::{config::Config, handler, logging};
-use lambda_client_ip::TrustPolicy;
 use lambda_runtime::service_fn;
 
 /// A bundled range snapshot older than this is reported at every cold start: the CDN may connect
@@ -39,8 +38,8 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     logging::init(std::io::stdout);
-    tracing::info!(policy = %config.policy(), "configured");
-    if let TrustPolicy::Ranges(ranges) = config.policy() {
+    tracing::info!(source = %config.source(), "configured");
+    if let Some(ranges) = config.source().ranges() {
         for &preset in ranges.presets() {
             let age = preset.age_days(std::time::SystemTime::now());
             let published = preset.published();

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
                 {
                     alb_client_ip::logging::init(std::io::stderr);
                 }
-                eprintln!("local-alb: alb-client-ip in-process, {}", config.policy());
+                eprintln!("local-alb: alb-client-ip in-process, {}", config.source());
                 Invoker::InProcess(Arc::new(config))
             }
             Err(e) => {
