@@ -25,7 +25,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 /// Longest request line the ALB accepts (method, target and version), in bytes.
 pub const MAX_REQUEST_LINE: usize = 16 * 1024;
@@ -320,30 +320,23 @@ pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>
     let (body, is_base64) = encode_body(request.body, &headers);
     let params = query_parameters(query);
 
-    let mut event = Map::new();
-    let mut elb = Map::new();
-    elb.insert(
-        "targetGroupArn".to_owned(),
-        Value::String(options.target_group_arn.clone()),
-    );
-    let mut context = Map::new();
-    context.insert("elb".to_owned(), Value::Object(elb));
-    event.insert("requestContext".to_owned(), Value::Object(context));
-    event.insert("httpMethod".to_owned(), Value::String(method.to_owned()));
-    event.insert("path".to_owned(), Value::String(path.to_owned()));
-    if options.multi_value_headers {
-        event.insert(
-            "multiValueQueryStringParameters".to_owned(),
-            multi_map(params),
-        );
-        event.insert("multiValueHeaders".to_owned(), multi_map(headers));
-    } else {
-        event.insert("queryStringParameters".to_owned(), single_map(params));
-        event.insert("headers".to_owned(), single_map(headers));
-    }
-    event.insert("body".to_owned(), Value::String(body));
-    event.insert("isBase64Encoded".to_owned(), Value::Bool(is_base64));
-    Ok(serde_json::to_vec(&Value::Object(event)).unwrap_or_default())
+    let multi = options.multi_value_headers;
+    let event = Event {
+        request_context: RequestContext {
+            elb: Elb {
+                target_group_arn: &options.target_group_arn,
+            },
+        },
+        http_method: method,
+        path,
+        query_string_parameters: (!multi).then(|| last_values(&params)),
+        multi_value_query_string_parameters: multi.then_some(&params),
+        headers: (!multi).then(|| last_values(&headers)),
+        multi_value_headers: multi.then_some(&headers),
+        body,
+        is_base64_encoded: is_base64,
+    };
+    Ok(serde_json::to_vec(&event).unwrap_or_default())
 }
 
 fn check_limits(request: &RawRequest<'_>) -> Result<(), Refusal> {
@@ -403,20 +396,41 @@ fn query_parameters(query: &str) -> BTreeMap<String, Vec<String>> {
 }
 
 /// Single-value mode: the last value received wins.
-fn single_map(map: BTreeMap<String, Vec<String>>) -> Value {
-    Value::Object(
-        map.into_iter()
-            .filter_map(|(k, mut v)| v.pop().map(|last| (k, Value::String(last))))
-            .collect(),
-    )
+fn last_values(map: &BTreeMap<String, Vec<String>>) -> BTreeMap<&str, &str> {
+    map.iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.last()?.as_str())))
+        .collect()
 }
 
-fn multi_map(map: BTreeMap<String, Vec<String>>) -> Value {
-    Value::Object(
-        map.into_iter()
-            .map(|(k, v)| (k, Value::Array(v.into_iter().map(Value::String).collect())))
-            .collect(),
-    )
+/// The event the ALB sends: the single-value maps or the multi-value ones, never both.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Event<'a> {
+    request_context: RequestContext<'a>,
+    http_method: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    query_string_parameters: Option<BTreeMap<&'a str, &'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_value_query_string_parameters: Option<&'a BTreeMap<String, Vec<String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<BTreeMap<&'a str, &'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    multi_value_headers: Option<&'a BTreeMap<String, Vec<String>>>,
+    body: String,
+    is_base64_encoded: bool,
+}
+
+/// `requestContext`: an ALB event carries only the target group.
+#[derive(Serialize)]
+struct RequestContext<'a> {
+    elb: Elb<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Elb<'a> {
+    target_group_arn: &'a str,
 }
 
 /// Header bytes as JSON text: UTF-8 as is, anything else lossily (the event has to be JSON).

@@ -12,6 +12,7 @@ use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use aws_lambda_events::alb::AlbTargetGroupRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use local_alb::event::{self, EventOptions, RawRequest, XffMode};
@@ -112,7 +113,16 @@ fn events_match_their_golden_files() {
     let mut failures = Vec::new();
     for (path, mut case) in cases("events") {
         let got = match build_from(&case["request"], &options(&case["options"])) {
-            Ok(event) => event,
+            Ok(event) => {
+                // What a real ALB sends reads as aws_lambda_events' type: so must ours.
+                if let Err(e) = serde_json::from_value::<AlbTargetGroupRequest>(event.clone()) {
+                    failures.push(format!(
+                        "{}: not an AlbTargetGroupRequest: {e}",
+                        path.display()
+                    ));
+                }
+                event
+            }
             Err(status) => json!({ "refusal": status }),
         };
         if update() {
