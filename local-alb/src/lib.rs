@@ -29,3 +29,4 @@ pub mod invoke;
 pub mod options;
 pub mod response;
 pub mod server;
+pub mod via;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::event::{EventOptions, XffMode};
+use crate::via::Cdn;
 
 /// Default listener.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -14,6 +15,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_FUNCTION_NAME: &str = "alb-client-ip";
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `--via-listen`: where the simulated CDN edge listens.
+pub const DEFAULT_VIA_LISTEN: &str = "127.0.0.1:3001";
 /// Default `--idle-timeout`, the ALB's default `idle_timeout.timeout_seconds`.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -29,6 +32,15 @@ pub enum Target {
     },
 }
 
+/// A CDN in front of the ALB (`--via`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    /// Which CDN.
+    pub cdn: Cdn,
+    /// Where its edge listens; requests there go through the CDN, then the ALB.
+    pub listen: Vec<SocketAddr>,
+}
+
 /// Everything the command line says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -42,12 +54,14 @@ pub struct Options {
     pub timeout: Duration,
     /// How long a client may stay silent before a request head or in the middle of a body.
     pub idle_timeout: Duration,
+    /// A CDN in front of the ALB, if any.
+    pub via: Option<Via>,
 }
 
 /// A local Application Load Balancer in front of a Lambda function.
 ///
 /// In-process, the function reads its configuration (TRUSTED_PROXY_COUNT, TRUSTED_PROXY_CIDRS,
-/// RUST_LOG) from this process's environment, as the deployed function does.
+/// CLIENT_IP_HEADER, RUST_LOG) from this process's environment, as the deployed function does.
 #[derive(Debug, Parser)]
 #[command(name = "local-alb", version)]
 struct Cli {
@@ -83,6 +97,18 @@ struct Cli {
     /// requestContext.elb.targetGroupArn of the events
     #[arg(long, value_name = "ARN", value_parser = arn)]
     target_group_arn: Option<String>,
+    /// Put a CDN in front of the ALB: cloudfront or cloudflare. Requests to --via-listen pass
+    /// through it (it appends the client and sets its client header) and reach the ALB from an
+    /// address in its bundled ranges; requests to --listen go around it
+    #[arg(long, value_name = "CDN", value_parser = cdn)]
+    via: Option<Cdn>,
+    /// Where the CDN edge of --via listens [default: 127.0.0.1:3001]; repeat for several
+    #[arg(long, value_name = "ADDR", requires = "via")]
+    via_listen: Vec<SocketAddr>,
+}
+
+fn cdn(v: &str) -> Result<Cdn, &'static str> {
+    Cdn::parse(v).ok_or("expected cloudfront or cloudflare")
 }
 
 fn lambda_url(v: &str) -> Result<String, &'static str> {
@@ -157,12 +183,24 @@ where
     if let Some(arn) = cli.target_group_arn {
         event.target_group_arn = arn;
     }
+    let via = match cli.via {
+        None => None,
+        Some(cdn) if cli.via_listen.is_empty() => Some(Via {
+            cdn,
+            listen: DEFAULT_VIA_LISTEN.parse().into_iter().collect(),
+        }),
+        Some(cdn) => Some(Via {
+            cdn,
+            listen: cli.via_listen,
+        }),
+    };
     Ok(Options {
         listen: cli.listen,
         target,
         event,
         timeout: cli.timeout,
         idle_timeout: cli.idle_timeout,
+        via,
     })
 }
 
@@ -182,6 +220,25 @@ mod tests {
         assert_eq!(o.event, EventOptions::default());
         assert_eq!(o.timeout, DEFAULT_TIMEOUT);
         assert_eq!(o.idle_timeout, DEFAULT_IDLE_TIMEOUT);
+        assert_eq!(o.via, None);
+    }
+
+    #[test]
+    fn via_a_cdn() {
+        let o = serve(&["--via", "cloudfront"]);
+        let default: SocketAddr = DEFAULT_VIA_LISTEN.parse().unwrap();
+        assert_eq!(
+            o.via,
+            Some(Via {
+                cdn: Cdn::CloudFront,
+                listen: vec![default]
+            })
+        );
+        let o = serve(&["--via=Cloudflare", "--via-listen", "[::1]:4001"]);
+        assert_eq!(o.via.unwrap().listen, vec!["[::1]:4001".parse().unwrap()]);
+        for bad in [&["--via", "akamai"][..], &["--via-listen", "127.0.0.1:1"]] {
+            assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

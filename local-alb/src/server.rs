@@ -31,6 +31,7 @@ use crate::event::{self, EventOptions, MAX_BODY, RawRequest, Refusal};
 use crate::invoke::Invoker;
 use crate::options::Options;
 use crate::response::{self, HttpResponse};
+use crate::via::Cdn;
 
 /// hyper's read buffer: above the ALB's 64 KiB header limit (and 16 KiB request line), so that
 /// requests between the two get the ALB's 400 rather than hyper's 431.
@@ -57,22 +58,34 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
         event,
         timeout,
         idle_timeout,
+        via,
         ..
     } = options;
-    let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16)>(64);
+    let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16, Option<Cdn>)>(64);
     let mut acceptors = Vec::new();
-    for addr in &listen {
+    // The ALB's own listeners, then the CDN edge's (`--via`).
+    let listeners = listen.iter().map(|addr| (addr, None)).chain(
+        via.iter()
+            .flat_map(|v| v.listen.iter().map(|addr| (addr, Some(v.cdn)))),
+    );
+    for (addr, cdn) in listeners {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr()?;
-        println!("local-alb: listening on http://{local}/");
+        match cdn {
+            None => println!("local-alb: listening on http://{local}/"),
+            Some(cdn) => println!(
+                "local-alb: {cdn} edge listening on http://{local}/ (connects from {})",
+                cdn.edge_address()
+            ),
+        }
         let tx = tx.clone();
         acceptors.push(tokio::spawn(async move {
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) => {
-                        if tx.send((stream, peer, local.port())).await.is_err() {
+                        if tx.send((stream, peer, local.port(), cdn)).await.is_err() {
                             break;
                         }
                     }
@@ -115,10 +128,11 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
                 break;
             }
             next = accepted.recv() => {
-                let Some((stream, peer, port)) = next else { break };
+                let Some((stream, peer, port, cdn)) = next else { break };
                 let _ = stream.set_nodelay(true);
                 let state = Arc::clone(&state);
-                let service = service_fn(move |req| handle(Arc::clone(&state), peer, port, req));
+                let service =
+                    service_fn(move |req| handle(Arc::clone(&state), peer, port, cdn, req));
                 let conn = builder.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -160,11 +174,17 @@ async fn handle(
     state: Arc<State>,
     peer: SocketAddr,
     listener_port: u16,
+    cdn: Option<Cdn>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let time = SystemTime::now();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // Through the CDN: its rewrite, and the ALB's peer is the edge.
+    let alb_peer = match cdn {
+        Some(cdn) => cdn.forward(peer, &mut parts.headers),
+        None => peer,
+    };
     let target = parts.uri.to_string();
     let version = match parts.version {
         Version::HTTP_10 => "HTTP/1.0",
@@ -227,7 +247,7 @@ async fn handle(
         version,
         headers: &headers,
         body: &body,
-        peer,
+        peer: alb_peer,
         listener_port,
         trace_root: &trace_root,
     };

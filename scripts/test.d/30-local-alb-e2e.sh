@@ -65,7 +65,7 @@ start_alb() {
   local vars=()
   while [ "$1" != "--" ]; do vars+=("$1"); shift; done
   shift
-  env -u TRUSTED_PROXY_COUNT -u TRUSTED_PROXY_CIDRS -u RUST_LOG -u AWS_LAMBDA_LOG_LEVEL \
+  env -u TRUSTED_PROXY_COUNT -u TRUSTED_PROXY_CIDRS -u CLIENT_IP_HEADER -u RUST_LOG -u AWS_LAMBDA_LOG_LEVEL \
     "${vars[@]}" "$BIN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.log" &
   local pid=$!
   PIDS+=("$pid")
@@ -176,7 +176,11 @@ start_alb preserve -- --listen "127.0.0.1:$PORT_PRESERVE" --xff-mode preserve
 start_alb remove -- --listen "127.0.0.1:$PORT_REMOVE" --xff-mode remove
 expect_body "multi-value headers, two forged lines" "$PORT_MULTI" '{"client_ip":"127.0.0.4"}' \
   -H 'X-Forwarded-For: 1.1.1.1' -H 'X-Forwarded-For: 2.2.2.2, 3.3.3.3'
-expect_body "client port appended" "$PORT_PORTS" '{"client_ip":"127.0.0.4"}' -H 'X-Forwarded-For: 6.6.6.6'
+# The client's port, as the ALB appended it, comes back as client_port.
+body=$(curl -s --max-time 10 --interface 127.0.0.4 --local-port 42424 -H 'X-Forwarded-For: 6.6.6.6' \
+  "http://127.0.0.1:$PORT_PORTS/")
+[ "$body" = '{"client_ip":"127.0.0.4","client_port":42424}' ] || fail "client port appended: $body"
+echo "ok client port appended: $body"
 # preserve: the load balancer adds nothing, so the rightmost entry is whatever the client wrote.
 expect_body "preserve mode believes the client" "$PORT_PRESERVE" '{"client_ip":"6.6.6.6"}' \
   -H 'X-Forwarded-For: 6.6.6.6'
@@ -185,6 +189,60 @@ case $body in
   *'"no_client_address"'*) echo "ok remove mode: no address to vouch for: $body" ;;
   *) fail "remove mode answered $body" ;;
 esac
+
+step "a CDN in front: through CloudFront and Cloudflare, and callers going around them"
+# --via CDN: the CDN edge listens on its own port, appends the client and sets its header, and
+# reaches the ALB from an address in the bundled preset. Callers on the ALB's own port went
+# around the CDN: whatever they forge, they must get their own address.
+for cdn in cloudfront cloudflare; do
+  case $cdn in
+    cloudfront) header=cloudfront-viewer-address forged='CloudFront-Viewer-Address: 6.6.6.6:1' edge=130.176.0.12 ;;
+    cloudflare) header=cf-connecting-ip forged='CF-Connecting-IP: 6.6.6.6' edge=172.70.1.5 ;;
+  esac
+  for how in chain header; do
+    name=$cdn-$how
+    vars=(TRUSTED_PROXY_CIDRS=$cdn)
+    [ "$how" = header ] && vars+=(CLIENT_IP_HEADER=$header)
+    PORT_ALB=$(free_port)
+    PORT_EDGE=$(free_port)
+    start_alb "$name" "${vars[@]}" -- --listen "127.0.0.1:$PORT_ALB" --via "$cdn" --via-listen "127.0.0.1:$PORT_EDGE"
+    through=()
+    for s in "${SOURCES[@]}"; do through+=(--expect "$s||self" --expect "$s|6.6.6.6|self"); done
+    clients --label "$name: clients through the CDN" --host 127.0.0.1 --port "$PORT_EDGE" --requests 5 \
+      "${through[@]}" || fail "$name: clients through the CDN"
+    # Around the CDN, forging the CDN's own entry and header: the caller's own address.
+    body=$(curl -s --max-time 10 --interface 127.0.0.7 -H "X-Forwarded-For: 6.6.6.6, $edge" \
+      -H "$forged" "http://127.0.0.1:$PORT_ALB/")
+    [ "$body" = '{"client_ip":"127.0.0.7"}' ] || fail "$name: a caller around the CDN got $body"
+    echo "ok $name: a caller around the CDN with forged headers gets its own address"
+  done
+done
+# CloudFront-Viewer-Address carries the viewer's source port.
+PORT_ALB=$(free_port)
+PORT_EDGE=$(free_port)
+start_alb viewer-port TRUSTED_PROXY_CIDRS=cloudfront CLIENT_IP_HEADER=cloudfront-viewer-address -- \
+  --listen "127.0.0.1:$PORT_ALB" --via cloudfront --via-listen "127.0.0.1:$PORT_EDGE"
+body=$(curl -s --max-time 10 --interface 127.0.0.8 --local-port 43434 "http://127.0.0.1:$PORT_EDGE/")
+[ "$body" = '{"client_ip":"127.0.0.8","client_port":43434}' ] || fail "viewer address port: $body"
+echo "ok CloudFront-Viewer-Address: $body"
+# The weakness the ranges close: a count of 1 believes what a caller around the CDN forged.
+PORT_ALB=$(free_port)
+PORT_EDGE=$(free_port)
+start_alb count-around TRUSTED_PROXY_COUNT=1 -- --listen "127.0.0.1:$PORT_ALB" --via cloudfront \
+  --via-listen "127.0.0.1:$PORT_EDGE"
+clients --label "count 1 through CloudFront" --host 127.0.0.1 --port "$PORT_EDGE" --requests 5 \
+  --expect "127.0.0.2|6.6.6.6|self" || fail "count 1 through CloudFront"
+body=$(curl -s --max-time 10 --interface 127.0.0.7 -H 'X-Forwarded-For: 6.6.6.6' "http://127.0.0.1:$PORT_ALB/")
+[ "$body" = '{"client_ip":"6.6.6.6"}' ] || fail "count 1 around the CDN: $body"
+echo "ok count 1 around the CDN believes the forged entry, as documented: $body"
+
+step "API Gateway HTTP API through a VPC link: Forwarded by count"
+PORT_FWD=$(free_port)
+start_alb forwarded CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 -- --listen "127.0.0.1:$PORT_FWD"
+body=$(curl -s --max-time 10 --interface 127.0.0.9 \
+  -H 'Forwarded: for="6.6.6.6, for=203.0.113.195;proto=https' "http://127.0.0.1:$PORT_FWD/")
+[ "$body" = '{"client_ip":"203.0.113.195"}' ] || fail "Forwarded: $body"
+echo "ok Forwarded, an unterminated quote on the client's side: $body"
 
 step "502 and 504 through the Lambda Invoke API (a stand-in function)"
 PORT_FAKE=$(free_port)
@@ -352,7 +410,7 @@ command -v cargo-lambda >/dev/null || fail "cargo-lambda is not installed and pi
 PORT_WATCH=$(free_port)
 # --ignore-changes: other work in the tree must not restart the function mid-test. The Invoke API
 # listens on loopback only (its default is every interface).
-env -u TRUSTED_PROXY_COUNT -u TRUSTED_PROXY_CIDRS cargo lambda watch --invoke-address 127.0.0.1 \
+env -u TRUSTED_PROXY_COUNT -u TRUSTED_PROXY_CIDRS -u CLIENT_IP_HEADER cargo lambda watch --invoke-address 127.0.0.1 \
   --invoke-port "$PORT_WATCH" --ignore-changes --bin alb-client-ip >"$WORK/cargo-lambda-watch.log" 2>&1 &
 PIDS+=($!)
 # The first invocation waits while cargo lambda compiles the function: allow up to 10 minutes.
