@@ -4,13 +4,16 @@
 //! it again, range mode never answers a trusted address, count mode answers position N, and
 //! entries prepended on the left never change an answer (or an invalid-entry refusal). Any bytes,
 //! parsed as a single entry, are either refused or an address that re-parses to itself.
+//! `Forwarded` by count, on the same lines plus the raw bytes as a last line: a canonical answer
+//! at position N, and a line prepended on the left changes neither an answer nor the refusal of
+//! an element the count had to read.
 #![no_main]
 
 use std::net::IpAddr;
 
 use alb_client_ip_fuzz::{Entry, PolicyInput, line};
 use arbitrary::Arbitrary;
-use lambda_client_ip::{ResolveError, TrustPolicy, parse_entry, resolve};
+use lambda_client_ip::{ResolveError, TrustPolicy, parse_entry, resolve, resolve_forwarded};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -69,5 +72,26 @@ fuzz_target!(|input: Input| {
         forged.extend(chain.iter().cloned());
         let after = resolve(&forged, input.peer, &policy);
         assert_eq!(got, after, "prepending changed the answer");
+    }
+
+    if let TrustPolicy::Count(n) = &policy {
+        let lines = || {
+            chain
+                .iter()
+                .map(String::as_bytes)
+                .chain([input.raw.as_slice()])
+        };
+        let got = resolve_forwarded(lines(), *n);
+        if let Ok(client) = &got {
+            let ip = client.ip();
+            assert!(!ip.is_unspecified());
+            assert_eq!(ip, ip.to_canonical());
+            assert_eq!(client.position(), usize::from(n.get()));
+        }
+        if matches!(got, Ok(_) | Err(ResolveError::InvalidElement { .. })) {
+            let forged = line(&input.forged, false);
+            let after = resolve_forwarded([forged.as_bytes()].into_iter().chain(lines()), *n);
+            assert_eq!(got, after, "a prepended Forwarded line changed the answer");
+        }
     }
 });

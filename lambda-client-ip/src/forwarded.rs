@@ -11,9 +11,10 @@ use crate::resolve::{ClientIp, ResolveError, port, shorten};
 /// `for=` of the element at position `count` from the right (0: the element the front door
 /// appended).
 ///
-/// - The lines are joined, in order, as one list. Elements split on commas outside quoted
-///   strings, and quotes pair **from the right**, so an unterminated quote in the part the
-///   client wrote cannot swallow the elements proxies appended.
+/// - The lines are read as one list, in order, the last line's elements rightmost. Elements split
+///   on commas outside quoted strings, and quotes pair **from the right** and never across lines,
+///   so an unterminated quote in the part the client wrote cannot swallow the elements proxies
+///   appended.
 /// - Pairs split on `;`; parameter names match in any case; values may be quoted.
 /// - An element is valid with exactly one `for`, holding an IPv4 address or a bracketed IPv6
 ///   address, optionally with a port (digits, or an obfuscated `_name`, which is dropped).
