@@ -17,7 +17,7 @@
 mod support;
 #[path = "../lambda-client-ip/tests/support/tally.rs"]
 mod tally;
-use tally::{Tally, report, run};
+use tally::{Property, Tally, assert_most_cases_answer, report, run};
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -27,7 +27,7 @@ use lambda_client_ip::{ProxyCount, TrustPolicy};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use serde_json::{Map, Value, json};
 use support::contract::{self, Answer};
 
@@ -350,8 +350,6 @@ fn unread_fields_change_nothing(runner: &mut TestRunner) -> Tally {
     })
 }
 
-type Property = fn(&mut TestRunner) -> Tally;
-
 const PROPERTIES: &[(&str, Property)] = &[
     (
         "one_header_as_lines_or_values_in_either_map_gives_one_answer",
@@ -382,22 +380,5 @@ fn headers_and_fields_the_answer_does_not_read_change_nothing() {
 /// every property are answered with an address.
 #[test]
 fn most_generated_cases_reach_an_answer() {
-    const CASES: u32 = 500;
-    let mut low = Vec::new();
-    for (name, property) in PROPERTIES {
-        // No saved failures replayed: exactly CASES cases, the same every run.
-        let config = ProptestConfig {
-            cases: CASES,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        };
-        let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
-        let tally = property(&mut TestRunner::new_with_rng(config, rng));
-        report(name, tally);
-        assert_eq!(tally.cases, CASES, "{name}");
-        if tally.fraction() < 0.5 {
-            low.push(format!("{name}: {:.2}", tally.fraction()));
-        }
-    }
-    assert!(low.is_empty(), "too few answers: {low:?}");
+    assert_most_cases_answer(PROPERTIES, 500);
 }

@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::policy::ProxyCount;
-use crate::resolve::{ClientIp, ResolveError, port, shorten};
+use crate::resolve::{ClientIp, ResolveError, port, shorten, trim};
 
 /// Resolves the client from every `Forwarded` line of a request, in the order received: the
 /// `for=` of the element at position `count` from the right (0: the element the front door
@@ -93,16 +93,6 @@ fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
     }
     pieces.push(bytes.get(..end).unwrap_or_default());
     pieces
-}
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let start = bytes.iter().position(|b| !blank(b)).unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !blank(b))
-        .map_or(start, |i| i + 1);
-    bytes.get(start..end).unwrap_or_default()
 }
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one

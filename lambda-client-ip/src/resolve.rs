@@ -434,7 +434,8 @@ pub(crate) fn port(digits: &str) -> Option<u16> {
         .filter(|&p| p != 0)
 }
 
-fn trim(entry: &[u8]) -> &[u8] {
+/// `entry` without the spaces and tabs around it.
+pub(crate) fn trim(entry: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t');
     let start = entry.iter().position(|b| !blank(b)).unwrap_or(entry.len());
     let end = entry

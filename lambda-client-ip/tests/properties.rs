@@ -35,11 +35,11 @@ use lambda_client_ip::{
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest::test_runner::{Config, TestRunner};
 
 #[path = "support/tally.rs"]
 mod tally;
-use tally::{Tally, report, run};
+use tally::{Property, Tally, assert_most_cases_answer, report, run};
 
 // ---------------------------------------------------------------------------------------------
 // Generated entries, each with the address and port it stands for.
@@ -744,8 +744,6 @@ fn peer_is_position_zero(runner: &mut TestRunner) -> Tally {
     })
 }
 
-type Property = fn(&mut TestRunner) -> Tally;
-
 /// Every property that says something only about answers.
 const ANSWER_PATH: &[(&str, Property)] = &[
     (
@@ -816,24 +814,7 @@ fn the_peer_is_position_zero() {
 /// every answer-path property reach an answer.
 #[test]
 fn most_generated_cases_reach_an_answer() {
-    const CASES: u32 = 500;
-    let mut low = Vec::new();
-    for (name, property) in ANSWER_PATH {
-        // No saved failures replayed: exactly CASES cases, the same every run.
-        let config = Config {
-            cases: CASES,
-            failure_persistence: None,
-            ..Config::default()
-        };
-        let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
-        let tally = property(&mut TestRunner::new_with_rng(config, rng));
-        report(name, tally);
-        assert_eq!(tally.cases, CASES, "{name}");
-        if tally.fraction() < 0.5 {
-            low.push(format!("{name}: {:.2}", tally.fraction()));
-        }
-    }
-    assert!(low.is_empty(), "too few answers: {low:?}");
+    assert_most_cases_answer(ANSWER_PATH, 500);
 }
 
 // ---------------------------------------------------------------------------------------------

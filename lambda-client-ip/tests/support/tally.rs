@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::fmt;
 
 use proptest::strategy::Strategy;
-use proptest::test_runner::{TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 
 /// How many cases a property ran, and how many of them reached an answer.
 #[derive(Debug, Clone, Copy)]
@@ -54,4 +54,29 @@ pub fn report(name: &str, tally: Tally) {
         tally.cases,
         100.0 * tally.fraction()
     );
+}
+
+/// A property that runs its cases on the runner it is given and tallies them.
+pub type Property = fn(&mut TestRunner) -> Tally;
+
+/// Runs every property on exactly `cases` cases from a fixed seed (no saved failures replayed, so
+/// the same cases every run) and asserts that at least half of each reached an answer: the
+/// generators make the answer path the common case, so no property is vacuous.
+pub fn assert_most_cases_answer(properties: &[(&str, Property)], cases: u32) {
+    let mut low = Vec::new();
+    for (name, property) in properties {
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
+        let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+        let tally = property(&mut TestRunner::new_with_rng(config, rng));
+        report(name, tally);
+        assert_eq!(tally.cases, cases, "{name}");
+        if tally.fraction() < 0.5 {
+            low.push(format!("{name}: {:.2}", tally.fraction()));
+        }
+    }
+    assert!(low.is_empty(), "too few answers: {low:?}");
 }
