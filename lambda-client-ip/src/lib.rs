@@ -25,8 +25,12 @@
 //!   their own address. Prefer it when the ranges are known. A CDN's published ranges are
 //!   bundled as [`Preset`]s: `"cloudfront"` or `"cloudflare"` in the list stands for them.
 //!
-//! Both are validated when built ([`ProxyCount`] and [`TrustedRanges`] parse from the text an
-//! environment variable holds), so resolving fails only because of the request.
+//! Both policies are validated when built ([`ProxyCount`] and [`TrustedRanges`] parse from the
+//! text an environment variable holds), so resolving fails only because of the request.
+//!
+//! Where X-Forwarded-For is not the record: [`ClientHeader`] reads a CDN's single-address header,
+//! believed only from a peer inside the CDN's ranges, and [`resolve_forwarded`] reads RFC 7239
+//! `Forwarded` by count (API Gateway HTTP API → VPC link → internal ALB).
 //!
 //! # Positions
 //! Entries are numbered from the right, starting at 0. With no peer address (an ALB appends its
@@ -63,7 +67,7 @@
 //! # Features
 //! | feature | adds | dependencies |
 //! |---|---|---|
-//! | (default) | [`resolve`], the policies, the [`Preset`]s, [`parse_entry`] | `ipnet` |
+//! | (default) | [`resolve`], the policies, the [`Preset`]s, [`ClientHeader`], [`resolve_forwarded`], [`parse_entry`] | `ipnet` |
 //! | `http` | `resolve_headers`: from an `http::HeaderMap` | `http` |
 //! | `lambda_http` | `RequestClientIp`: the front door read from `lambda_http`'s request context | `lambda_http` |
 //! | `tower` | `ClientIpLayer`: resolve once per request into its extensions (axum, `lambda_http`) | `tower-layer`, `tower-service` |
