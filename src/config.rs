@@ -4,6 +4,7 @@
 //! |---|---|---|
 //! | `TRUSTED_PROXY_COUNT` | trusted proxies in front of the ALB, 0 to 30 | `0` |
 //! | `TRUSTED_PROXY_CIDRS` | comma-separated CIDRs, bare addresses and presets (`cloudfront`, `cloudflare`) of trusted proxies | empty |
+//! | `CLIENT_IP_EXPLAIN` | `true`: every answer carries an `explain` member (a setup aid that shows infrastructure addresses to the caller) | `false` |
 //! | `CLIENT_IP_HEADER` | where the client is read: `x-forwarded-for`, a CDN's single-address header (`cloudfront-viewer-address`, `cf-connecting-ip`, …; needs `TRUSTED_PROXY_CIDRS`), or `forwarded` (RFC 7239; needs `TRUSTED_PROXY_COUNT`) | `x-forwarded-for` |
 //!
 //! The values are parsed by the library's [`ProxyCount`] and [`TrustedRanges`], so the function
@@ -24,6 +25,8 @@ pub const COUNT_VAR: &str = "TRUSTED_PROXY_COUNT";
 pub const CIDRS_VAR: &str = "TRUSTED_PROXY_CIDRS";
 /// The name of the variable that says which header holds the client.
 pub const HEADER_VAR: &str = "CLIENT_IP_HEADER";
+/// The name of the variable that turns explain mode on.
+pub const EXPLAIN_VAR: &str = "CLIENT_IP_EXPLAIN";
 
 /// Where the client address is read, with what makes it trustworthy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +74,7 @@ impl fmt::Display for Source {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
     source: Source,
+    explain: bool,
 }
 
 /// Why the configuration is refused: the variable, its value, and what is wrong.
@@ -84,6 +88,13 @@ pub enum ConfigError {
         value: String,
         /// What is wrong with it.
         problem: PolicyError,
+    },
+    /// A switch that is neither `true` nor `false`.
+    NotABool {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value as set.
+        value: String,
     },
     /// `CLIENT_IP_HEADER` is set without the variable it needs.
     Needs {
@@ -111,6 +122,9 @@ impl fmt::Display for ConfigError {
                 value,
                 problem,
             } => write!(f, "{var}={value:?} is not accepted: {problem}."),
+            Self::NotABool { var, value } => {
+                write!(f, "{var}={value:?} is not accepted: use true or false.")
+            }
             Self::Needs { header, needs, why } => {
                 write!(f, "{HEADER_VAR}={header:?} needs {needs} to be set: {why}.")
             }
@@ -133,7 +147,15 @@ impl Config {
 
     /// A configuration from an already valid source (for tools and tests).
     pub fn with_source(source: Source) -> Self {
-        Self { source }
+        Self {
+            source,
+            explain: false,
+        }
+    }
+
+    /// The same configuration with explain mode on or off.
+    pub fn with_explain(self, explain: bool) -> Self {
+        Self { explain, ..self }
     }
 
     /// Reads the process environment. A value that is not valid Unicode is read lossily, so it
@@ -175,8 +197,19 @@ impl Config {
             }
             (None, None) => None,
         };
+        let explain = match set(EXPLAIN_VAR) {
+            None => false,
+            Some(v) if v.trim().eq_ignore_ascii_case("true") => true,
+            Some(v) if v.trim().eq_ignore_ascii_case("false") => false,
+            Some(value) => {
+                return Err(ConfigError::NotABool {
+                    var: EXPLAIN_VAR,
+                    value,
+                });
+            }
+        };
         let Some(header) = set(HEADER_VAR) else {
-            return Ok(Self::with_policy(policy.unwrap_or_default()));
+            return Ok(Self::with_policy(policy.unwrap_or_default()).with_explain(explain));
         };
         let name = header.trim();
         let source = if name.eq_ignore_ascii_case("x-forwarded-for") {
@@ -211,12 +244,17 @@ impl Config {
                 }
             }
         };
-        Ok(Self { source })
+        Ok(Self { source, explain })
     }
 
     /// Where every request's client is read.
     pub fn source(&self) -> &Source {
         &self.source
+    }
+
+    /// Whether every answer carries explain mode's `explain` member.
+    pub fn explain(&self) -> bool {
+        self.explain
     }
 
     /// The header the event reader must read besides X-Forwarded-For, lower-case.
@@ -326,6 +364,11 @@ mod tests {
                 "Fail: unknown preset",
                 &[(HEADER_VAR, "cf-connecting-ip"), (CIDRS_VAR, "cloudflar")],
                 "nor a preset",
+            ),
+            (
+                "Fail: explain neither true nor false",
+                &[(EXPLAIN_VAR, "yes")],
+                "CLIENT_IP_EXPLAIN=\"yes\" is not accepted: use true or false",
             ),
             (
                 "Fail: control characters escaped",

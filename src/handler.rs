@@ -22,10 +22,14 @@ use std::convert::Infallible;
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use lambda_client_ip::{ClientIp, ResolveError, parse_entry, resolve, resolve_forwarded};
+use std::net::IpAddr;
+
+use lambda_client_ip::{
+    ClientIp, ResolveError, TrustPolicy, explain, parse_entry, resolve, resolve_forwarded,
+};
 use lambda_runtime::LambdaEvent;
-use serde_json::json;
 use serde_json::value::RawValue;
+use serde_json::{Value, json};
 
 use crate::config::{Config, Source};
 use crate::event::{Malformed, Printable, Request};
@@ -67,6 +71,11 @@ impl From<Malformed> for Decision {
 impl Decision {
     /// The ALB response for this decision.
     pub fn into_response(self) -> AlbTargetGroupResponse {
+        self.into_response_with(None)
+    }
+
+    /// The ALB response for this decision, with explain mode's member when given.
+    pub fn into_response_with(self, explained: Option<Value>) -> AlbTargetGroupResponse {
         let (status, description, body) = match self {
             Self::Client(client) => {
                 let mut body = json!({ "client_ip": client.ip() });
@@ -82,6 +91,10 @@ impl Decision {
                 json!({ "error": code, "message": message }),
             ),
         };
+        let mut body = body;
+        if let (Some(explained), Some(fields)) = (explained, body.as_object_mut()) {
+            fields.insert("explain".to_owned(), explained);
+        }
         let mut headers = HeaderMap::with_capacity(2);
         let json = HeaderValue::from_static("application/json");
         headers.insert(header::CONTENT_TYPE, json);
@@ -111,12 +124,9 @@ pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision
     if request.forwarded_for.is_empty() && request.health_checker {
         return Decision::Healthy;
     }
-    let peer = match (&request.source_ip, request.forwarded_for.is_empty()) {
-        (Some(source), true) => match parse_entry(source.as_bytes()) {
-            Some((ip, _port)) => Some(ip),
-            None => return ResolveError::invalid_source(source).into(),
-        },
-        _ => None,
+    let peer = match peer(request) {
+        Ok(peer) => peer,
+        Err(e) => return e.into(),
     };
     let chain = &request.forwarded_for;
     let resolved = match config.source() {
@@ -132,12 +142,88 @@ pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision
     }
 }
 
+/// The event's own source address, used as the peer only when it has no X-Forwarded-For.
+fn peer(request: &Request) -> Result<Option<IpAddr>, ResolveError> {
+    match (&request.source_ip, request.forwarded_for.is_empty()) {
+        (Some(source), true) => parse_entry(source.as_bytes())
+            .map(|(ip, _port)| Some(ip))
+            .ok_or_else(|| ResolveError::invalid_source(source)),
+        _ => Ok(None),
+    }
+}
+
 /// Answers one raw payload: reads it, decides, logs one line.
 pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
     let request = Request::read(payload, config.client_header());
     let decision = decide(config, &request);
     log(&request, &decision);
-    decision.into_response()
+    let explained = config.explain().then(|| explanation(config, &request));
+    decision.into_response_with(explained)
+}
+
+/// Explain mode's member (`CLIENT_IP_EXPLAIN=true`): the X-Forwarded-For chain position by
+/// position under the configured trust, what every count would answer, and the setting the chain
+/// suggests. Request text in it is escaped like every request value that leaves the process.
+pub fn explanation(config: &Config, request: &Result<Request, Malformed>) -> Value {
+    let setting = config.source().to_string();
+    let request = match request {
+        Ok(request) => request,
+        Err(_) => {
+            return json!({ "setting": setting, "chain": [], "event": "not read (see message)" });
+        }
+    };
+    // The trust the chain is read under; Forwarded is read apart from it.
+    let policy = match config.source() {
+        Source::ForwardedFor(policy) => policy.clone(),
+        Source::Header(_, ranges) => TrustPolicy::Ranges(ranges.clone()),
+        Source::Forwarded(_) => TrustPolicy::default(),
+    };
+    let explained = explain(
+        &request.forwarded_for,
+        peer(request).ok().flatten(),
+        &policy,
+    );
+    let chain: Vec<Value> = explained
+        .entries
+        .iter()
+        .map(|e| {
+            let mut entry = json!({
+                "position": e.position,
+                "entry": Printable(&e.text).to_string(),
+                "written_by": e.writer.to_string(),
+                "presets": e.presets.iter().map(|p| p.name()).collect::<Vec<_>>(),
+                "in_trusted_ranges": e.in_trusted_ranges,
+            });
+            match (e.parsed, entry.as_object_mut()) {
+                (Ok((ip, port)), Some(fields)) => {
+                    fields.insert("address".to_owned(), json!(ip));
+                    if let Some(port) = port {
+                        fields.insert("port".to_owned(), json!(port));
+                    }
+                }
+                (Err(why), Some(fields)) => {
+                    fields.insert("invalid".to_owned(), json!(why));
+                }
+                (_, None) => {}
+            }
+            entry
+        })
+        .collect();
+    let counts: Vec<Value> = explained
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(count, answer)| match answer {
+            Ok(client) => json!({ "count": count, "client_ip": client.ip() }),
+            Err(e) => json!({ "count": count, "error": e.code() }),
+        })
+        .collect();
+    json!({
+        "setting": setting,
+        "chain": chain,
+        "counts": counts,
+        "suggestion": explained.suggestion.to_string(),
+    })
 }
 
 /// The Lambda handler. The payload is taken raw, so any JSON the runtime hands over gets an

@@ -72,3 +72,66 @@ fn expected_responses_keep_the_contract() {
         }
     }
 }
+
+/// Explain mode on: every fixture keeps the contract, answers what it answers with explain off,
+/// and carries the explanation; explain off, the answers above are byte for byte the same.
+#[tokio::test]
+async fn explain_mode_adds_one_member_and_changes_nothing_else() {
+    let mut checked = 0;
+    for fixture in fixtures::load() {
+        for case in &fixture.cases {
+            let mut env = case["env"].clone();
+            env["CLIENT_IP_EXPLAIN"] = "true".into();
+            let got = respond(&config_from(&env), &fixture.payload).await;
+            contract::check(&got, &fixture.name);
+            let mut body: Value = serde_json::from_str(got["body"].as_str().unwrap()).unwrap();
+            let explained = body
+                .as_object_mut()
+                .and_then(|b| b.remove("explain"))
+                .unwrap_or_else(|| panic!("{}: no explain member", fixture.name));
+            let want: Value =
+                serde_json::from_str(case["response"]["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body, want, "{} with env {env}", fixture.name);
+            assert!(explained["setting"].is_string(), "{explained}");
+            assert!(explained["chain"].is_array(), "{explained}");
+            if !want.get("error").is_some_and(|e| e == "malformed_event") {
+                assert!(explained["suggestion"].is_string(), "{explained}");
+                assert!(explained["counts"].is_array(), "{explained}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15);
+}
+
+/// The setting explain mode suggests, for each topology a fixture stands for.
+#[tokio::test]
+async fn explain_mode_names_the_setting_for_each_topology() {
+    let cases = [
+        ("worked-example", "keep the default (TRUSTED_PROXY_COUNT=0)"),
+        (
+            "cloudfront",
+            "TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50",
+        ),
+        (
+            "cloudflare",
+            "TRUSTED_PROXY_CIDRS=cloudflare answers 203.0.113.77",
+        ),
+        (
+            "forwarded-vpc-link",
+            "CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0",
+        ),
+    ];
+    let fixtures = fixtures::load();
+    let explain_on = config_from(&serde_json::json!({"CLIENT_IP_EXPLAIN": "true"}));
+    for (name, want) in cases {
+        let fixture = fixtures
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no fixture {name}"));
+        let got = respond(&explain_on, &fixture.payload).await;
+        let body: Value = serde_json::from_str(got["body"].as_str().unwrap()).unwrap();
+        let suggestion = body["explain"]["suggestion"].as_str().unwrap();
+        assert!(suggestion.contains(want), "{name}: {suggestion}");
+    }
+}

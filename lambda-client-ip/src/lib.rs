@@ -74,6 +74,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client_header;
+mod explain;
 mod forwarded;
 mod policy;
 mod preset;
@@ -87,6 +88,7 @@ mod lambda;
 mod layer;
 
 pub use client_header::ClientHeader;
+pub use explain::{ExplainedEntry, Explanation, Suggestion, Writer, explain};
 pub use forwarded::resolve_forwarded;
 pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 pub use preset::{Preset, UnknownPreset};

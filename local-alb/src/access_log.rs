@@ -128,6 +128,13 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
+/// Writes explain mode's line for a request, after its access-log line: the trace id, then the
+/// explanation as one line of JSON (request text in it is already escaped).
+pub fn write_explain(trace_id: &str, explanation: &serde_json::Value) {
+    let line = format!("explain \"{}\" {explanation}\n", escape(trace_id));
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

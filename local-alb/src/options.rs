@@ -56,6 +56,8 @@ pub struct Options {
     pub idle_timeout: Duration,
     /// A CDN in front of the ALB, if any.
     pub via: Option<Via>,
+    /// Write explain mode's explanation of every event into the access log.
+    pub explain: bool,
 }
 
 /// A local Application Load Balancer in front of a Lambda function.
@@ -105,6 +107,10 @@ struct Cli {
     /// Where the CDN edge of --via listens [default: 127.0.0.1:3001]; repeat for several
     #[arg(long, value_name = "ADDR", requires = "via")]
     via_listen: Vec<SocketAddr>,
+    /// After each request's access-log line, write an `explain` line: the event's
+    /// X-Forwarded-For chain explained under the function's settings (from this environment)
+    #[arg(long)]
+    explain: bool,
 }
 
 fn cdn(v: &str) -> Result<Cdn, &'static str> {
@@ -201,6 +207,7 @@ where
         timeout: cli.timeout,
         idle_timeout: cli.idle_timeout,
         via,
+        explain: cli.explain,
     })
 }
 

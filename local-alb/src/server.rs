@@ -32,6 +32,9 @@ use crate::invoke::Invoker;
 use crate::options::Options;
 use crate::response::{self, HttpResponse};
 use crate::via::Cdn;
+use alb_client_ip::config::Config;
+use alb_client_ip::event::Request as Event;
+use alb_client_ip::handler;
 
 /// hyper's read buffer: above the ALB's 64 KiB header limit (and 16 KiB request line), so that
 /// requests between the two get the ALB's 400 rather than hyper's 431.
@@ -44,6 +47,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// What every request needs.
 struct State {
     event: EventOptions,
+    /// `--explain`: the function's settings the explanation reads the chain under.
+    explain: Option<Config>,
     invoker: Invoker,
     timeout: Duration,
     idle_timeout: Duration,
@@ -59,6 +64,7 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
         timeout,
         idle_timeout,
         via,
+        explain,
         ..
     } = options;
     let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16, Option<Cdn>)>(64);
@@ -102,8 +108,12 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
     use std::io::Write as _;
     let _ = io::stdout().flush();
 
+    // The function's settings from this environment (a refused one was reported at start when
+    // in-process); explained under the default otherwise.
+    let explain = explain.then(|| Config::from_env().unwrap_or_default());
     let state = Arc::new(State {
         event,
+        explain,
         invoker,
         timeout,
         idle_timeout,
@@ -271,6 +281,14 @@ async fn handle(
         trace_id: &trace_log,
         reason: None,
     };
+    let explanation = match (&state.explain, &built) {
+        (Some(config), Ok(event)) => {
+            serde_json::from_slice::<Box<serde_json::value::RawValue>>(event)
+                .ok()
+                .map(|raw| handler::explanation(config, &Event::read(&raw, config.client_header())))
+        }
+        _ => None,
+    };
     let response = match built {
         Err(refusal) => {
             entry.reason = Some(format!("{}: {refusal}", refusal.reason()));
@@ -297,6 +315,9 @@ async fn handle(
     entry.sent = body_len(&response);
     entry.duration = started.elapsed();
     access_log::write(&entry);
+    if let Some(explanation) = explanation {
+        access_log::write_explain(&trace_log, &explanation);
+    }
     Ok(response)
 }
 

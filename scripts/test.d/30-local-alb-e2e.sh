@@ -236,6 +236,40 @@ body=$(curl -s --max-time 10 --interface 127.0.0.7 -H 'X-Forwarded-For: 6.6.6.6'
 [ "$body" = '{"client_ip":"6.6.6.6"}' ] || fail "count 1 around the CDN: $body"
 echo "ok count 1 around the CDN believes the forged entry, as documented: $body"
 
+step "explain mode names the setting for each topology"
+# suggestion PORT [CURL-ARGS...]: the explain member's suggestion for one request from 127.0.0.4.
+suggestion() {
+  local port=$1
+  shift
+  curl -s --max-time 10 --interface 127.0.0.4 "$@" "http://127.0.0.1:$port/" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["explain"]["suggestion"])'
+}
+# expect_suggestion NAME TEXT PORT [CURL-ARGS...]
+expect_suggestion() {
+  local name=$1 want=$2 port=$3
+  shift 3
+  local got
+  got=$(suggestion "$port" "$@") || fail "$name: no explain member"
+  case $got in
+    *"$want"*) echo "ok explain, $name: $want" ;;
+    *) fail "explain, $name: '$got' does not say '$want'" ;;
+  esac
+}
+for cdn in cloudfront cloudflare; do
+  PORT_ALB=$(free_port)
+  PORT_EDGE=$(free_port)
+  start_alb "explain-$cdn" CLIENT_IP_EXPLAIN=true -- --listen "127.0.0.1:$PORT_ALB" --via "$cdn" \
+    --via-listen "127.0.0.1:$PORT_EDGE" --explain
+  expect_suggestion "through $cdn" "TRUSTED_PROXY_CIDRS=$cdn answers 127.0.0.4" "$PORT_EDGE" -H 'X-Forwarded-For: 6.6.6.6'
+  expect_suggestion "through $cdn" "TRUSTED_PROXY_COUNT=1" "$PORT_EDGE"
+  # --explain: the same explanation in the access log, one line per request after its own.
+  grep -q "^explain \"Root=.*TRUSTED_PROXY_CIDRS=$cdn answers 127.0.0.4" "$WORK/explain-$cdn.log" \
+    || fail "local-alb --explain wrote no explanation for $cdn"
+  echo "ok local-alb --explain logs the explanation ($cdn)"
+done
+# Straight to the ALB, a loopback client: a private peer, so both readings are offered.
+expect_suggestion "direct" "If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)" "$PORT_ALB"
+
 step "API Gateway HTTP API through a VPC link: Forwarded by count"
 PORT_FWD=$(free_port)
 start_alb forwarded CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 -- --listen "127.0.0.1:$PORT_FWD"
@@ -288,7 +322,7 @@ PORT_CIDRS=$(free_port)
 PORT_NAIVE=$(free_port)
 start_alb count TRUSTED_PROXY_COUNT=1 -- --listen "127.0.0.1:$PORT_COUNT"
 start_alb cidrs TRUSTED_PROXY_CIDRS=$NGINX_ADDR -- --listen "127.0.0.1:$PORT_CIDRS"
-start_alb naive -- --listen "127.0.0.1:$PORT_NAIVE"
+start_alb naive CLIENT_IP_EXPLAIN=true -- --listen "127.0.0.1:$PORT_NAIVE"
 mkdir -p "$WORK/nginx"
 N_COUNT=$(free_port)
 N_CIDRS=$(free_port)
@@ -348,6 +382,9 @@ clients --label "nginx + TRUSTED_PROXY_CIDRS=$NGINX_ADDR" --host 127.0.0.1 --por
   "${honest[@]}" "${forging[@]}" || fail "nginx with trusted CIDRs"
 clients --label "nginx + default count 0 (the classic bug: everyone is nginx)" --host 127.0.0.1 \
   --port "$N_NAIVE" --requests 10 "${naive[@]}" || fail "the classic bug was not reproduced"
+# Explain mode, on the misconfigured one, names the fix: nginx is the same for every machine.
+expect_suggestion "nginx in front" "TRUSTED_PROXY_CIDRS=$NGINX_ADDR answers 127.0.0.4" "$N_NAIVE"
+expect_suggestion "nginx in front" "TRUSTED_PROXY_COUNT=1 answers the same" "$N_NAIVE"
 # Why CIDRs are stronger than a count: a client that reaches the load balancer without passing
 # nginx can forge the entry a count trusts, but not the peer address a CIDR check looks at.
 clients --label "bypassing nginx, count of 1: the forged entry wins" --host 127.0.0.1 \
