@@ -17,7 +17,7 @@ use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
 use alb_client_ip_fuzz::{Answer, check_response};
 use libfuzzer_sys::fuzz_target;
-use local_alb::event::{EventOptions, RawRequest, XffMode, build};
+use local_alb::event::{EventOptions, RawRequest, Uri, XffMode, build};
 
 const SETTINGS: usize = 24;
 
@@ -87,14 +87,17 @@ fuzz_target!(|data: &[u8]| {
 
     let (request_line, headers, body) = split_request(raw);
     let method = request_line.first().copied().unwrap_or_default();
-    let target = request_line.get(1).copied().unwrap_or_default();
+    // hyper parses the target before local-alb sees it: only what it accepts reaches `build`.
+    let Ok(uri) = Uri::try_from(request_line.get(1).copied().unwrap_or_default()) else {
+        return;
+    };
     let version = request_line
         .get(2)
         .and_then(|v| std::str::from_utf8(v).ok())
         .unwrap_or("HTTP/1.1");
     let request = RawRequest {
         method,
-        target,
+        uri: &uri,
         version,
         headers: &headers,
         body,

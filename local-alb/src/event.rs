@@ -25,6 +25,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+pub use hyper::Uri;
 use serde::Serialize;
 
 /// Longest request line the ALB accepts (method, target and version), in bytes.
@@ -115,8 +116,9 @@ impl Default for EventOptions {
 pub struct RawRequest<'a> {
     /// The method token, e.g. `GET`.
     pub method: &'a [u8],
-    /// The request target as sent: origin form (`/a?b=c`) or absolute form (`http://h/a?b=c`).
-    pub target: &'a [u8],
+    /// The request target as hyper parsed it: origin form (`/a?b=c`) or absolute form
+    /// (`http://h/a?b=c`); its path and query are read from the parts, not from the text.
+    pub uri: &'a Uri,
     /// The HTTP version as written on the request line, e.g. `HTTP/1.1` (only its length
     /// matters, for the request-line limit).
     pub version: &'a str,
@@ -151,8 +153,8 @@ pub enum Refusal {
         /// Their length in bytes.
         len: usize,
     },
-    /// The request line is not something the ALB forwards (a method or target that is not
-    /// printable ASCII, or a target in neither origin nor absolute form).
+    /// The request line is not something the ALB forwards (a method that is not printable
+    /// ASCII, or a target in asterisk or authority form).
     BadRequestLine,
     /// The incoming X-Forwarded-For holds more than [`MAX_FORWARDED_FOR`] addresses.
     TooManyForwardedFor {
@@ -228,7 +230,7 @@ impl std::error::Error for Refusal {}
 /// let headers: &[(&[u8], &[u8])] = &[(b"Host", b"x"), (b"X-Forwarded-For", b"6.6.6.6")];
 /// let request = RawRequest {
 ///     method: b"GET",
-///     target: b"/?a=1",
+///     uri: &"/?a=1".parse().unwrap(),
 ///     version: "HTTP/1.1",
 ///     headers,
 ///     body: b"",
@@ -249,7 +251,12 @@ impl std::error::Error for Refusal {}
 /// ```
 pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>, Refusal> {
     check_limits(request)?;
-    let (path, query) = split_target(request.target).ok_or(Refusal::BadRequestLine)?;
+    // The asterisk form (`OPTIONS *`) and the authority form (`CONNECT h:443`) are not forwarded.
+    let path = request.uri.path();
+    if !path.starts_with('/') {
+        return Err(Refusal::BadRequestLine);
+    }
+    let query = request.uri.query().unwrap_or_default();
     let method = std::str::from_utf8(request.method)
         .ok()
         .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_graphic()))
@@ -340,8 +347,12 @@ pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>
 }
 
 fn check_limits(request: &RawRequest<'_>) -> Result<(), Refusal> {
-    // "METHOD SP target SP version"
-    let line = request.method.len() + 1 + request.target.len() + 1 + request.version.len();
+    // "METHOD SP target SP version", the target as written: [scheme "://" authority] path ["?" query]
+    let uri = request.uri;
+    let target = uri.scheme_str().map_or(0, |s| s.len() + 3)
+        + uri.authority().map_or(0, |a| a.as_str().len())
+        + uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    let line = request.method.len() + 1 + target + 1 + request.version.len();
     if line > MAX_REQUEST_LINE {
         return Err(Refusal::RequestLineTooLong { len: line });
     }
@@ -358,28 +369,6 @@ fn check_limits(request: &RawRequest<'_>) -> Result<(), Refusal> {
         return Err(Refusal::HeadersTooLarge { len: block });
     }
     Ok(())
-}
-
-/// Splits a request target into its path and its raw query (without `?`, possibly empty).
-fn split_target(target: &[u8]) -> Option<(&str, &str)> {
-    let target = std::str::from_utf8(target).ok()?;
-    if !target.bytes().all(|b| b.is_ascii_graphic()) {
-        return None;
-    }
-    let origin = if target.starts_with('/') {
-        target
-    } else {
-        // Absolute form: drop "scheme://authority".
-        let (_, rest) = target.split_once("://")?;
-        match rest.find(['/', '?']) {
-            Some(i) => rest.get(i..)?,
-            None => "/",
-        }
-    };
-    let origin = origin.split_once('#').map_or(origin, |(before, _)| before);
-    let (path, query) = origin.split_once('?').unwrap_or((origin, ""));
-    let path = if path.is_empty() { "/" } else { path };
-    Some((path, query))
 }
 
 /// The query's key/value pairs, still URL-encoded, values in order per key.
@@ -530,20 +519,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn targets_split_into_path_and_raw_query() {
-        let cases: &[(&str, Option<(&str, &str)>)] = &[
-            ("/", Some(("/", ""))),
-            ("/a/b?x=foo%3Dbar&y", Some(("/a/b", "x=foo%3Dbar&y"))),
-            ("/a#frag", Some(("/a", ""))),
-            ("http://h:80/p?q=1", Some(("/p", "q=1"))),
-            ("http://h?q=1", Some(("/", "q=1"))),
-            ("http://h", Some(("/", ""))),
-            ("*", None),
-            ("a b", None),
-            ("", None),
+    fn paths_and_queries_come_from_the_uri() {
+        type Case<'a> = (&'a str, Result<(&'a str, Option<&'a str>), u16>);
+        let cases: &[Case] = &[
+            ("/", Ok(("/", None))),
+            ("/a/b?x=foo%3Dbar&y", Ok(("/a/b", Some("foo%3Dbar")))),
+            ("http://h:80/p?x=1", Ok(("/p", Some("1")))),
+            ("http://h?x=1", Ok(("/", Some("1")))),
+            ("http://h", Ok(("/", None))),
+            ("*", Err(400)),
+            ("h:443", Err(400)),
         ];
         for (target, want) in cases {
-            assert_eq!(split_target(target.as_bytes()), *want, "{target}");
+            let uri: Uri = target.parse().unwrap();
+            let request = RawRequest {
+                method: b"GET",
+                uri: &uri,
+                version: "HTTP/1.1",
+                headers: &[],
+                body: b"",
+                peer: "192.0.2.1:1".parse().unwrap(),
+                listener_port: 80,
+                trace_root: "1-00000001-000000000000000000000001",
+            };
+            let got = build(&request, &EventOptions::default())
+                .map(|e| serde_json::from_slice::<serde_json::Value>(&e).unwrap())
+                .map_err(|r| r.status());
+            let got = got.as_ref().map(|e| {
+                (
+                    e["path"].as_str().unwrap(),
+                    e["queryStringParameters"]["x"].as_str(),
+                )
+            });
+            assert_eq!(got.map_err(|s| *s), *want, "{target}");
         }
     }
 

@@ -253,7 +253,7 @@ async fn handle(
     };
     let raw = RawRequest {
         method: parts.method.as_str().as_bytes(),
-        target: target.as_bytes(),
+        uri: &parts.uri,
         version,
         headers: &headers,
         body: &body,

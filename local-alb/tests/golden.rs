@@ -11,11 +11,12 @@
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use aws_lambda_events::alb::AlbTargetGroupRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use local_alb::event::{self, EventOptions, RawRequest, XffMode};
+use local_alb::event::{self, EventOptions, RawRequest, Uri, XffMode};
 use local_alb::response;
 use serde_json::{Value, json};
 
@@ -95,7 +96,7 @@ fn build_from(request: &Value, options: &EventOptions) -> Result<Value, u16> {
     let peer: SocketAddr = s("peer").parse().unwrap();
     let raw = RawRequest {
         method: method.as_bytes(),
-        target: target.as_bytes(),
+        uri: &target.parse::<Uri>().unwrap(),
         version: "HTTP/1.1",
         headers: &headers,
         body: &body,
@@ -195,10 +196,12 @@ fn bad_gateway_cases_stay_bad_gateway() {
     assert!(seen >= 10, "only {seen} bad-gateway cases");
 }
 
+static ROOT: LazyLock<Uri> = LazyLock::new(|| Uri::from_static("/"));
+
 fn plain_request<'a>(headers: &'a [(&'a [u8], &'a [u8])], body: &'a [u8]) -> RawRequest<'a> {
     RawRequest {
         method: b"POST",
-        target: b"/",
+        uri: &ROOT,
         version: "HTTP/1.1",
         headers,
         body,
@@ -215,6 +218,9 @@ fn limits_are_the_albs() {
     // "GET " + target + " HTTP/1.1" is exactly 16 KiB.
     let line_ok = format!("/{}", "a".repeat(16 * 1024 - 14));
     let line_long = format!("{line_ok}a");
+    let uri_ok: Uri = line_ok.parse().unwrap();
+    let uri_long: Uri = line_long.parse().unwrap();
+    let asterisk: Uri = "*".parse().unwrap();
     let value_ok = "v".repeat(16 * 1024 - 3);
     let value_long = format!("{value_ok}v");
     let mib = vec![b'x'; 1024 * 1024];
@@ -252,7 +258,7 @@ fn limits_are_the_albs() {
             "a request line of exactly 16 KiB passes",
             RawRequest {
                 method: b"GET",
-                target: line_ok.as_bytes(),
+                uri: &uri_ok,
                 ..plain_request(&[], b"")
             },
             Ok(()),
@@ -261,7 +267,7 @@ fn limits_are_the_albs() {
             "Fail: a request line over 16 KiB is refused with 400",
             RawRequest {
                 method: b"GET",
-                target: line_long.as_bytes(),
+                uri: &uri_long,
                 ..plain_request(&[], b"")
             },
             Err(400),
@@ -304,7 +310,7 @@ fn limits_are_the_albs() {
         (
             "Fail: an asterisk target is not forwarded",
             RawRequest {
-                target: b"*",
+                uri: &asterisk,
                 ..plain_request(&[], b"")
             },
             Err(400),
@@ -371,7 +377,7 @@ fn building_never_panics_on_odd_bytes() {
                 &[(a, b), (b"x-forwarded-for", b), (b"x-amzn-trace-id", a)];
             let request = RawRequest {
                 method: a,
-                target: b,
+                uri: &Uri::try_from(b).unwrap_or_default(),
                 ..plain_request(headers, a)
             };
             for multi in [false, true] {
