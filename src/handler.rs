@@ -18,12 +18,11 @@
 //! target-group mode) and holds no JSON null.
 
 use std::convert::Infallible;
+use std::net::IpAddr;
 
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use std::net::IpAddr;
-
 use lambda_client_ip::{
     ClientIp, ResolveError, TrustPolicy, explain, parse_entry, resolve, resolve_forwarded,
 };
@@ -76,7 +75,7 @@ impl Decision {
 
     /// The ALB response for this decision, with explain mode's member when given.
     pub fn into_response_with(self, explained: Option<Value>) -> AlbTargetGroupResponse {
-        let (status, description, body) = match self {
+        let (status, description, mut body) = match self {
             Self::Client(client) => {
                 let mut body = json!({ "client_ip": client.ip() });
                 if let (Some(port), Some(fields)) = (client.port(), body.as_object_mut()) {
@@ -91,7 +90,6 @@ impl Decision {
                 json!({ "error": code, "message": message }),
             ),
         };
-        let mut body = body;
         if let (Some(explained), Some(fields)) = (explained, body.as_object_mut()) {
             fields.insert("explain".to_owned(), explained);
         }
