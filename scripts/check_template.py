@@ -3,13 +3,25 @@
 depends on. cfn-lint checks that the template is valid; it cannot know that, say, an ALB that
 *preserves* X-Forwarded-For would let every client choose its own address.
 
+It also evaluates the parameters' conditions and rules for the set-ups the docs describe (an
+internet-facing ALB open to all, one locked to CloudFront's prefix list, an internal ALB that only
+a front door's security group may reach) and checks who may reach the listeners in each, and that
+the rules refuse what the function refuses at cold start.
+
 Usage: check_template.py TRANSLATED.json
 
 Exits 1 naming every setting that is missing or wrong.
 """
 
+import itertools
 import json
+import re
 import sys
+
+NO_VALUE = object()
+SG = "sg-0123456789abcdef0"
+PREFIX_LIST = "pl-3b927c52"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-0123-0123-0123456789ab"
 
 
 def of_type(resources: dict, kind: str) -> dict:
@@ -18,6 +30,147 @@ def of_type(resources: dict, kind: str) -> dict:
 
 def attributes(props: dict, key: str) -> dict:
     return {a.get("Key"): a.get("Value") for a in props.get(key, [])}
+
+
+def evaluate(node, params: dict, conditions: dict):
+    """Resolves the intrinsics the template's conditions, rules and ingress use for one set of
+    parameter values. Anything else is returned as it stands."""
+    if isinstance(node, list):
+        items = [evaluate(n, params, conditions) for n in node]
+        return [i for i in items if i is not NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        (key, arg), = node.items()
+        if key == "Ref":
+            return NO_VALUE if arg == "AWS::NoValue" else params.get(arg, node)
+        if key == "Condition":
+            return evaluate(conditions[arg], params, conditions)
+        if key == "Fn::Equals":
+            a, b = (evaluate(x, params, conditions) for x in arg)
+            return a == b
+        if key == "Fn::Not":
+            return not evaluate(arg[0], params, conditions)
+        if key == "Fn::And":
+            return all(evaluate(x, params, conditions) for x in arg)
+        if key == "Fn::Or":
+            return any(evaluate(x, params, conditions) for x in arg)
+        if key == "Fn::Contains":
+            return evaluate(arg[1], params, conditions) in evaluate(arg[0], params, conditions)
+        if key == "Fn::If":
+            name, yes, no = arg
+            chosen = yes if evaluate(conditions[name], params, conditions) else no
+            return evaluate(chosen, params, conditions)
+    return {k: evaluate(v, params, conditions) for k, v in node.items()}
+
+
+def parameter_values(template: dict, **given) -> dict:
+    params = {k: v.get("Default", "") for k, v in template.get("Parameters", {}).items()}
+    params.update(given)
+    return params
+
+
+def rules_refusing(template: dict, params: dict) -> list[str]:
+    """The rules whose assertions fail for these parameter values."""
+    conditions = template.get("Conditions", {})
+    refused = []
+    for name, rule in template.get("Rules", {}).items():
+        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], params, conditions):
+            continue
+        if not all(evaluate(a["Assert"], params, conditions) for a in rule.get("Assertions", [])):
+            refused.append(name)
+    return refused
+
+
+def check_parameters(template: dict, expect) -> None:
+    params = template.get("Parameters", {})
+    for name in ("LoadBalancerScheme", "SourceSecurityGroupId", "ClientIpHeader",
+                 "TrustedProxyCidrs"):
+        expect(name in params, f"parameter {name} is missing")
+    scheme = params.get("LoadBalancerScheme", {})
+    expect(sorted(scheme.get("AllowedValues", [])) == ["internal", "internet-facing"]
+           and scheme.get("Default") == "internet-facing",
+           "LoadBalancerScheme must allow internet-facing (the default) and internal")
+
+    def matches(name: str, value: str) -> bool:
+        pattern = params.get(name, {}).get("AllowedPattern", "")
+        return re.fullmatch(pattern, value) is not None
+
+    for value in ("", SG):
+        expect(matches("SourceSecurityGroupId", value), f"SourceSecurityGroupId refuses {value!r}")
+    for value in ("sg-1", "0.0.0.0/0", "pl-3b927c52"):
+        expect(not matches("SourceSecurityGroupId", value),
+               f"SourceSecurityGroupId accepts {value!r}")
+    for value in ("", "forwarded", "x-forwarded-for", "CloudFront-Viewer-Address",
+                  "cf-connecting-ip", "True-Client-IP", "x-real-ip"):
+        expect(matches("ClientIpHeader", value), f"ClientIpHeader refuses {value!r}")
+    for value in ("x_forwarded_for", "x-real-ip ", "-x", "a:b"):
+        expect(not matches("ClientIpHeader", value), f"ClientIpHeader accepts {value!r}")
+    for value in ("cloudfront", "cloudflare", "fastly", "cloudfront,cloudflare",
+                  "10.0.0.0/8, 2001:db8::/32, 192.0.2.10"):
+        expect(matches("TrustedProxyCidrs", value), f"TrustedProxyCidrs refuses {value!r}")
+
+
+def check_rules(template: dict, expect) -> None:
+    # (parameter values, whether the rules must accept them): what the function refuses at cold
+    # start, the rules refuse at deploy time, and the documented set-ups pass.
+    cases = [
+        ({}, True),
+        ({"TrustedProxyCount": "1", "TrustedProxyCidrs": "cloudfront"}, False),
+        ({"ClientIpHeader": "forwarded", "TrustedProxyCount": "0"}, True),
+        ({"ClientIpHeader": "Forwarded", "TrustedProxyCidrs": "cloudflare"}, True),
+        ({"ClientIpHeader": "forwarded"}, False),
+        ({"ClientIpHeader": "cloudfront-viewer-address", "TrustedProxyCidrs": "cloudfront"}, True),
+        ({"ClientIpHeader": "cf-connecting-ip"}, False),
+        ({"ClientIpHeader": "cf-connecting-ip", "TrustedProxyCount": "1"}, False),
+        ({"ClientIpHeader": "X-Forwarded-For"}, True),
+        ({"ClientIpHeader": "fastly-client-ip", "TrustedProxyCidrs": "fastly"}, False),
+        ({"TrustedProxyCidrs": "fastly"}, True),
+        ({"BehindCloudFront": "true"}, False),
+        ({"BehindCloudFront": "true", "CloudFrontPrefixListId": PREFIX_LIST}, True),
+        ({"LoadBalancerScheme": "internal", "SourceSecurityGroupId": SG,
+          "TrustedProxyCidrs": "cloudfront"}, True),
+        ({"SourceSecurityGroupId": SG, "BehindCloudFront": "true",
+          "CloudFrontPrefixListId": PREFIX_LIST}, False),
+    ]
+    for given, accepted in cases:
+        refused = rules_refusing(template, parameter_values(template, **given))
+        verdict = f"refuse ({', '.join(refused)})" if refused else "accept"
+        expect(bool(refused) != accepted, f"rules {verdict} {given}")
+
+
+def check_ingress(template: dict, expect) -> None:
+    """Who may reach the listeners, for every combination of the parameters that decide it."""
+    conditions = template.get("Conditions", {})
+    groups = of_type(template.get("Resources", {}), "AWS::EC2::SecurityGroup")
+    for sg, behind, cert in itertools.product(("", SG), ("false", "true"), ("", CERT)):
+        params = parameter_values(template, SourceSecurityGroupId=sg, BehindCloudFront=behind,
+                                  CloudFrontPrefixListId=PREFIX_LIST, CertificateArn=cert,
+                                  IngressCidr="192.0.2.0/24")
+        if rules_refusing(template, params):
+            continue
+        label = f"SourceSecurityGroupId={sg!r} BehindCloudFront={behind} certificate={bool(cert)}"
+        rules = [r for g in groups.values()
+                 for r in evaluate(g.get("Properties", {}).get("SecurityGroupIngress", []),
+                                   params, conditions)]
+        expect(bool(rules), f"{label}: no ingress at all")
+        if sg:
+            want, key = SG, "SourceSecurityGroupId"
+        elif behind == "true":
+            want, key = PREFIX_LIST, "SourcePrefixListId"
+        else:
+            want, key = "192.0.2.0/24", "CidrIp"
+        for rule in rules:
+            sources = {k: rule[k] for k in ("CidrIp", "CidrIpv6", "SourcePrefixListId",
+                                           "SourceSecurityGroupId") if k in rule}
+            expect(sources == {key: want},
+                   f"{label}: ingress from {sources}, expected {key}={want}")
+        ports = set()
+        for rule in rules:
+            low, high = rule.get("FromPort", 0), rule.get("ToPort", -1)
+            ports.update(p for p in (80, 443) if low <= p <= high)
+        expect(80 in ports and (443 in ports or not cert),
+               f"{label}: the listener ports {sorted(ports)} are not all reachable")
 
 
 def check(template: dict) -> list[str]:
@@ -37,7 +190,7 @@ def check(template: dict) -> list[str]:
         expect(props.get("Handler") == "bootstrap", f"{name}: Handler is not bootstrap")
         expect(props.get("LoggingConfig", {}).get("LogFormat") == "JSON", f"{name}: logs not JSON")
         env = props.get("Environment", {}).get("Variables", {})
-        for var in ("TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_CIDRS"):
+        for var in ("TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_CIDRS", "CLIENT_IP_HEADER"):
             expect(var in env, f"{name}: environment lacks {var}")
 
     balancers = of_type(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
@@ -45,7 +198,9 @@ def check(template: dict) -> list[str]:
     for name, lb in balancers.items():
         props = lb.get("Properties", {})
         attrs = attributes(props, "LoadBalancerAttributes")
-        expect(props.get("Scheme") == "internet-facing", f"{name}: not internet-facing")
+        expect(props.get("Scheme") in ("internet-facing", "internal",
+                                       {"Ref": "LoadBalancerScheme"}),
+               f"{name}: Scheme {props.get('Scheme')!r} is neither a scheme nor LoadBalancerScheme")
         expect(attrs.get("routing.http.xff_header_processing.mode") == "append",
                f"{name}: routing.http.xff_header_processing.mode is not append")
         expect(attrs.get("routing.http.drop_invalid_header_fields.enabled") == "true",
@@ -81,6 +236,12 @@ def check(template: dict) -> list[str]:
     text = json.dumps(groups_sg)
     expect("SourcePrefixListId" in text and "IsBehindCloudFront" in text,
            "the security group has no CloudFront prefix-list ingress")
+    expect("SourceSecurityGroupId" in text and "HasSourceSecurityGroup" in text,
+           "the security group has no source-security-group ingress")
+
+    check_parameters(template, expect)
+    check_rules(template, expect)
+    check_ingress(template, expect)
     return problems
 
 
