@@ -244,7 +244,12 @@ fn why_invalid(raw: &[u8]) -> &'static str {
 
 fn preset_ranges() -> &'static [(Preset, TrustedRanges)] {
     static RANGES: OnceLock<Vec<(Preset, TrustedRanges)>> = OnceLock::new();
-    RANGES.get_or_init(|| Preset::ALL.iter().map(|p| (*p, p.ranges())).collect())
+    RANGES.get_or_init(|| {
+        Preset::ALL
+            .iter()
+            .map(|p| (*p, TrustedRanges::with_presets(p.nets(), vec![*p])))
+            .collect()
+    })
 }
 
 /// Loopback, private, shared (carrier-grade NAT), link-local and unique-local addresses: a proxy

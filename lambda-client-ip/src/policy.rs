@@ -282,8 +282,9 @@ impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
     /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
-    /// [presets](Preset) (`cloudfront`, `cloudflare`), mixed freely. Items are trimmed; an empty
-    /// item (a doubled or trailing comma) is refused.
+    /// [presets](Preset) (`cloudfront`, `cloudflare`, `fastly`), mixed freely. Items are trimmed;
+    /// an empty item (a doubled or trailing comma) is refused, and so is `globalaccelerator`, a
+    /// list for diagnosis only.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
@@ -292,7 +293,7 @@ impl FromStr for TrustedRanges {
     /// let err = "10.0.0.0/8,".parse::<TrustedRanges>().unwrap_err();
     /// assert!(err.to_string().starts_with("item 2 (\"\") is empty"));
     /// let err = "cloudfrnt".parse::<TrustedRanges>().unwrap_err();
-    /// assert!(err.to_string().contains("nor a preset (cloudfront, cloudflare)"));
+    /// assert!(err.to_string().contains("nor a preset (cloudfront, cloudflare, fastly)"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn from_str(list: &str) -> Result<Self, PolicyError> {
@@ -309,6 +310,12 @@ impl FromStr for TrustedRanges {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
             if let Ok(preset) = item.parse::<Preset>() {
+                if !preset.trustable() {
+                    return Err(fail(
+                        "is a diagnosis-only list: nothing may trust Global Accelerator's edge \
+                         addresses; turn on client IP preservation",
+                    ));
+                }
                 if !presets.contains(&preset) {
                     presets.push(preset);
                     nets.extend(preset.nets());
@@ -320,7 +327,7 @@ impl FromStr for TrustedRanges {
                     .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
             } else {
                 item.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
-                    fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare)")
+                    fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)")
                 })?
             };
             nets.push(check(net).map_err(fail)?);
@@ -386,7 +393,7 @@ impl fmt::Display for TrustPolicy {
 /// assert!(matches!(&err, PolicyError::Range { index: 2, .. }));
 /// assert_eq!(
 ///     err.to_string(),
-///     r#"item 2 ("proxy.local") is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare)"#
+///     r#"item 2 ("proxy.local") is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)"#
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -499,7 +506,8 @@ mod tests {
     #[test]
     fn presets_mix_with_ranges_and_are_named_in_the_refusal() {
         let mixed: TrustedRanges = "10.0.0.0/8, CLOUDFLARE, cloudflare".parse().unwrap();
-        let alone = Preset::Cloudflare.ranges();
+        let alone =
+            TrustedRanges::with_presets(Preset::Cloudflare.nets(), vec![Preset::Cloudflare]);
         assert_eq!(mixed.len(), alone.len() + 1);
         assert!(mixed.contains("10.0.0.1".parse().unwrap()));
         assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
@@ -508,7 +516,7 @@ mod tests {
             .parse::<TrustedRanges>()
             .unwrap_err()
             .to_string();
-        for preset in Preset::ALL {
+        for preset in Preset::ALL.into_iter().filter(|p| p.trustable()) {
             assert!(msg.contains(preset.name()), "{msg}");
         }
     }

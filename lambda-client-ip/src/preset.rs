@@ -1,6 +1,7 @@
-//! Published address lists bundled with the crate: the ranges a CDN connects to your origin from.
+//! Published address lists bundled with the crate: the ranges a CDN connects to your origin from,
+//! and one list kept only to recognise a peer that hides the client.
 //!
-//! Each list is a dated snapshot in `src/presets/`, written by `scripts/presets.py` from the
+//! Each list is a dated snapshot in `src/presets/`, written by `tools/presets.py` from the
 //! provider's published file and checked against saved copies by the test command. A snapshot
 //! ages: providers add ranges (AWS announces changes on the `AmazonIpSpaceChanged` SNS topic), and
 //! an address the CDN starts using after the snapshot is not trusted, so its requests are answered
@@ -12,10 +13,9 @@ use std::time::SystemTime;
 
 use ipnet::IpNet;
 
-use crate::policy::TrustedRanges;
-
 /// A provider's published list of the addresses it connects to origins from, bundled as a dated
-/// snapshot. In a [`TrustedRanges`] list it is written by [name](Preset::name).
+/// snapshot. In a trusted-ranges list it is written by [name](Preset::name); only
+/// [trustable](Preset::trustable) presets may be trusted.
 ///
 /// ```
 /// use lambda_client_ip::{Preset, TrustedRanges};
@@ -24,6 +24,7 @@ use crate::policy::TrustedRanges;
 /// assert!(ranges.contains("130.176.0.1".parse()?)); // a CloudFront origin-facing address
 /// assert!(ranges.contains("10.1.2.3".parse()?));
 /// assert_eq!(ranges.presets(), [Preset::CloudFront]);
+/// assert!("globalaccelerator".parse::<TrustedRanges>().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,6 +36,15 @@ pub enum Preset {
     CloudFront,
     /// `cloudflare`: Cloudflare's published `ips-v4` and `ips-v6` lists.
     Cloudflare,
+    /// `fastly`: Fastly's `public-ip-list` (`addresses` and `ipv6_addresses`), its edge and
+    /// shield addresses.
+    Fastly,
+    /// `globalaccelerator`: service `GLOBALACCELERATOR` of AWS's `ip-ranges.json`, only the
+    /// entries with a named region: the edge (POP) addresses an accelerator connects from when
+    /// client IP preservation is off. The `GLOBAL` entries, the accelerators' static addresses,
+    /// are left out. For diagnosis only: Global Accelerator names the client nowhere, so nothing
+    /// may trust this list (see [`trustable`](Preset::trustable)).
+    GlobalAccelerator,
 }
 
 impl Preset {
@@ -43,11 +53,16 @@ impl Preset {
     /// ```
     /// use lambda_client_ip::Preset;
     /// let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
-    /// assert_eq!(names, ["cloudfront", "cloudflare"]);
+    /// assert_eq!(names, ["cloudfront", "cloudflare", "fastly", "globalaccelerator"]);
     /// ```
-    pub const ALL: [Self; 2] = [Self::CloudFront, Self::Cloudflare];
+    pub const ALL: [Self; 4] = [
+        Self::CloudFront,
+        Self::Cloudflare,
+        Self::Fastly,
+        Self::GlobalAccelerator,
+    ];
 
-    /// The name that stands for the list in a [`TrustedRanges`] text.
+    /// The name that stands for the list in a trusted-ranges text.
     ///
     /// ```
     /// use lambda_client_ip::Preset;
@@ -58,18 +73,36 @@ impl Preset {
         match self {
             Self::CloudFront => "cloudfront",
             Self::Cloudflare => "cloudflare",
+            Self::Fastly => "fastly",
+            Self::GlobalAccelerator => "globalaccelerator",
         }
+    }
+
+    /// Whether the list may be trusted as proxies that name the client. False for
+    /// [`GlobalAccelerator`](Preset::GlobalAccelerator): its edges forward at layer 4 and add no
+    /// header, so a peer in that list means the client address is lost, and the fix is to turn
+    /// on client IP preservation, not to trust the list.
+    ///
+    /// ```
+    /// use lambda_client_ip::Preset;
+    /// assert!(Preset::Fastly.trustable());
+    /// assert!(!Preset::GlobalAccelerator.trustable());
+    /// ```
+    pub const fn trustable(self) -> bool {
+        !matches!(self, Self::GlobalAccelerator)
     }
 
     const fn snapshot(self) -> &'static str {
         match self {
             Self::CloudFront => include_str!("presets/cloudfront.txt"),
             Self::Cloudflare => include_str!("presets/cloudflare.txt"),
+            Self::Fastly => include_str!("presets/fastly.txt"),
+            Self::GlobalAccelerator => include_str!("presets/globalaccelerator.txt"),
         }
     }
 
-    /// The day the snapshot was published (AWS's `createDate`) or fetched (Cloudflare's lists
-    /// carry no date), as `YYYY-MM-DD`.
+    /// The day the snapshot was published (AWS's `createDate`) or last seen current (Cloudflare's
+    /// and Fastly's lists carry no date), as `YYYY-MM-DD`.
     ///
     /// ```
     /// use lambda_client_ip::Preset;
@@ -77,11 +110,22 @@ impl Preset {
     /// assert_eq!((day.len(), &day[4..5], &day[7..8]), (10, "-", "-"));
     /// ```
     pub fn published(self) -> &'static str {
+        self.published_line().get(..10).unwrap_or("")
+    }
+
+    /// The header line `# published: YYYY-MM-DD (day N, …)`, after its label.
+    fn published_line(self) -> &'static str {
         self.snapshot()
             .lines()
             .find_map(|line| line.strip_prefix("# published: "))
-            .and_then(|rest| rest.get(..10))
             .unwrap_or("")
+    }
+
+    /// The publication day as days since 1970-01-01, which the generator writes next to the date.
+    fn published_day(self) -> Option<u64> {
+        let rest = self.published_line().split_once("(day ")?.1;
+        let end = rest.find(|c: char| !c.is_ascii_digit())?;
+        rest.get(..end)?.parse().ok()
     }
 
     /// Whole days from [`published`](Preset::published) to `now`: 0 when `now` is earlier.
@@ -99,7 +143,7 @@ impl Preset {
         let today = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() / 86_400);
-        let published = days_since_epoch(self.published()).unwrap_or(0);
+        let published = self.published_day().unwrap_or(0);
         today.saturating_sub(published)
     }
 
@@ -116,19 +160,6 @@ impl Preset {
             .filter(|line| !line.starts_with('#'))
             .filter_map(|line| line.parse().ok())
     }
-
-    /// The snapshot as a set of trusted ranges.
-    ///
-    /// ```
-    /// use lambda_client_ip::Preset;
-    /// let ranges = Preset::Cloudflare.ranges();
-    /// assert!(ranges.contains("104.16.0.1".parse()?));
-    /// assert!(!ranges.contains("104.32.0.1".parse()?));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn ranges(self) -> TrustedRanges {
-        TrustedRanges::with_presets(self.nets(), vec![self])
-    }
 }
 
 impl fmt::Display for Preset {
@@ -142,7 +173,10 @@ impl fmt::Display for Preset {
 /// ```
 /// use lambda_client_ip::Preset;
 /// let err = "cloudfrnt".parse::<Preset>().unwrap_err();
-/// assert_eq!(err.to_string(), r#""cloudfrnt" is not a bundled preset (cloudfront, cloudflare)"#);
+/// assert_eq!(
+///     err.to_string(),
+///     r#""cloudfrnt" is not a bundled preset (cloudfront, cloudflare, fastly, globalaccelerator)"#
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownPreset {
@@ -183,28 +217,16 @@ impl FromStr for Preset {
     }
 }
 
-/// Days from 1970-01-01 to a `YYYY-MM-DD` date of the proleptic Gregorian calendar.
-fn days_since_epoch(date: &str) -> Option<u64> {
-    let mut parts = date.splitn(3, '-').map(|p| p.parse::<u64>().ok());
-    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
-    if year < 1970 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return None;
-    }
-    // Count years from March, so the leap day is the last day of a year.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let days = y * 365 + y / 4 - y / 100 + y / 400 + day_of_year;
-    // 719_468 days lie between 0000-03-01 and 1970-01-01.
-    days.checked_sub(719_468)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
+    use std::time::Duration;
+
+    fn contains(preset: Preset, ip: &str) -> bool {
+        let ip: IpAddr = ip.parse().unwrap();
+        preset.nets().any(|net| net.contains(&ip))
+    }
 
     #[test]
     fn every_line_of_every_snapshot_is_a_canonical_range() {
@@ -220,41 +242,67 @@ mod tests {
                 assert_eq!(net.to_string(), *line, "{preset}");
                 assert_eq!(net.trunc(), net, "{preset}: {line}");
             }
-            assert!(days_since_epoch(preset.published()).is_some(), "{preset}");
+            assert_eq!(preset.name().parse(), Ok(preset));
         }
+    }
+
+    #[test]
+    fn every_snapshot_names_its_day_as_a_date_and_a_day_number() {
+        for preset in Preset::ALL {
+            let day = preset.published_day();
+            assert!(day.is_some_and(|d| d > 20_000), "{preset}: {day:?}");
+            let published = preset.published();
+            assert_eq!(published.len(), 10, "{preset}");
+            let noon = Duration::from_secs(day.unwrap_or(0) * 86_400 + 43_200);
+            assert_eq!(
+                preset.age_days(SystemTime::UNIX_EPOCH + noon),
+                0,
+                "{preset}"
+            );
+        }
+        // The generator's day numbers, checked against the calendar once here.
+        assert_eq!(Preset::CloudFront.published(), "2026-08-22");
+        assert_eq!(Preset::CloudFront.published_day(), Some(20_687));
+        assert_eq!(Preset::Fastly.published(), "2025-07-25");
+        assert_eq!(Preset::Fastly.published_day(), Some(20_294));
     }
 
     #[test]
     fn the_cloudfront_preset_is_the_origin_facing_service_only() {
-        let ranges = Preset::CloudFront.ranges();
         // 130.176.0.0/18 is origin-facing; 205.251.249.0/24 is in CLOUDFRONT only.
-        assert!(ranges.contains("130.176.0.1".parse().unwrap()));
-        assert!(!ranges.contains("205.251.249.1".parse().unwrap()));
+        assert!(contains(Preset::CloudFront, "130.176.0.1"));
+        assert!(!contains(Preset::CloudFront, "205.251.249.1"));
     }
 
     #[test]
     fn the_cloudflare_preset_is_current_not_the_stale_npm_copy() {
-        let ranges = Preset::Cloudflare.ranges();
-        assert!(ranges.contains("104.23.255.255".parse().unwrap()));
-        assert!(ranges.contains("104.24.0.1".parse().unwrap()));
+        assert!(contains(Preset::Cloudflare, "104.23.255.255"));
+        assert!(contains(Preset::Cloudflare, "104.24.0.1"));
         // 104.16.0.0/12 in old copies also covered 104.28.0.0/14, which Cloudflare does not list.
-        assert!(!ranges.contains("104.28.0.1".parse().unwrap()));
+        assert!(!contains(Preset::Cloudflare, "104.28.0.1"));
     }
 
     #[test]
-    fn dates_count_days_like_the_calendar() {
-        for (date, days) in [
-            ("1970-01-01", Some(0)),
-            ("1970-03-01", Some(59)),
-            ("2000-02-29", Some(11_016)),
-            ("2000-03-01", Some(11_017)),
-            ("2026-08-22", Some(20_687)),
-            ("2026-13-01", None),
-            ("1969-12-31", None),
-            ("2026-08", None),
-            ("", None),
-        ] {
-            assert_eq!(days_since_epoch(date), days, "{date}");
-        }
+    fn the_fastly_preset_holds_both_families() {
+        assert!(contains(Preset::Fastly, "151.101.1.1"));
+        assert!(contains(Preset::Fastly, "2a04:4e42::1"));
+        assert!(!contains(Preset::Fastly, "104.16.0.1"));
+        assert!(Preset::Fastly.trustable());
+    }
+
+    #[test]
+    fn the_globalaccelerator_preset_is_the_edges_only_and_never_trustable() {
+        // 99.83.109.0/24 is a regional (eu-south-1) entry: an edge a forwarded connection comes
+        // from. 166.117.0.0/16 and 75.2.0.0/17 are among the GLOBAL entries, the static addresses.
+        assert!(contains(Preset::GlobalAccelerator, "99.83.109.1"));
+        assert!(contains(Preset::GlobalAccelerator, "2600:1f01:4874::1"));
+        assert!(!contains(Preset::GlobalAccelerator, "166.117.0.1"));
+        assert!(!contains(Preset::GlobalAccelerator, "75.2.0.1"));
+        assert!(!Preset::GlobalAccelerator.trustable());
+        let trustable: Vec<Preset> = Preset::ALL.into_iter().filter(|p| p.trustable()).collect();
+        assert_eq!(
+            trustable,
+            [Preset::CloudFront, Preset::Cloudflare, Preset::Fastly]
+        );
     }
 }
