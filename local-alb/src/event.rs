@@ -42,8 +42,17 @@ pub const MAX_FORWARDED_FOR: usize = 30;
 pub const DEFAULT_TARGET_GROUP_ARN: &str =
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/local-alb/0123456789abcdef";
 
-/// The load-balancer attribute `routing.http.xff_header_processing.mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The load-balancer attribute `routing.http.xff_header_processing.mode`, named on the command
+/// line as the attribute's values are (`append`, `preserve`, `remove`).
+///
+/// ```
+/// use clap::ValueEnum;
+/// use local_alb::event::XffMode;
+/// assert_eq!(XffMode::from_str("preserve", false), Ok(XffMode::Preserve));
+/// assert!(XffMode::from_str("Append", false).is_err());
+/// assert_eq!(XffMode::Remove.to_possible_value().unwrap().get_name(), "remove");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum XffMode {
     /// Keep what the client sent and append the TCP peer (the ALB's default).
     #[default]
@@ -52,34 +61,6 @@ pub enum XffMode {
     Preserve,
     /// Drop the header.
     Remove,
-}
-
-impl XffMode {
-    /// Parses `append`, `preserve` or `remove`.
-    ///
-    /// ```
-    /// use local_alb::event::XffMode;
-    /// assert_eq!(XffMode::parse("preserve"), Some(XffMode::Preserve));
-    /// assert_eq!(XffMode::parse("Append"), None);
-    /// ```
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "append" => Some(Self::Append),
-            "preserve" => Some(Self::Preserve),
-            "remove" => Some(Self::Remove),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for XffMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Append => "append",
-            Self::Preserve => "preserve",
-            Self::Remove => "remove",
-        })
-    }
 }
 
 /// The target-group and load-balancer attributes that shape the event.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::event::{EventOptions, XffMode};
-use crate::via::Cdn;
+use crate::via::FrontDoor;
 
 /// Default listener.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -15,7 +15,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_FUNCTION_NAME: &str = "alb-client-ip";
 /// Default `--timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default `--via-listen`: where the simulated CDN edge listens.
+/// Default `--via-listen`: where the simulated front door listens.
 pub const DEFAULT_VIA_LISTEN: &str = "127.0.0.1:3001";
 /// Default `--idle-timeout`, the ALB's default `idle_timeout.timeout_seconds`.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -32,12 +32,12 @@ pub enum Target {
     },
 }
 
-/// A CDN in front of the ALB (`--via`).
+/// A front door in front of the ALB (`--via`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Via {
-    /// Which CDN.
-    pub cdn: Cdn,
-    /// Where its edge listens; requests there go through the CDN, then the ALB.
+    /// Which front door: one hop or a chain.
+    pub door: FrontDoor,
+    /// Where it listens; requests there go through its hops, then the ALB.
     pub listen: Vec<SocketAddr>,
 }
 
@@ -54,7 +54,7 @@ pub struct Options {
     pub timeout: Duration,
     /// How long a client may stay silent before a request head or in the middle of a body.
     pub idle_timeout: Duration,
-    /// A CDN in front of the ALB, if any.
+    /// A front door in front of the ALB, if any.
     pub via: Option<Via>,
     /// Write explain mode's explanation of every event into the access log.
     pub explain: bool,
@@ -77,8 +77,8 @@ struct Cli {
     /// Function name for --lambda-url
     #[arg(long, value_name = "NAME", default_value = DEFAULT_FUNCTION_NAME, value_parser = function_name)]
     function_name: String,
-    /// X-Forwarded-For processing mode: append, preserve or remove
-    #[arg(long, value_name = "MODE", default_value = "append", value_parser = xff_mode)]
+    /// X-Forwarded-For processing mode
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = XffMode::Append)]
     xff_mode: XffMode,
     /// Append the client's port too (ip:port, [v6]:port)
     #[arg(long)]
@@ -99,22 +99,18 @@ struct Cli {
     /// requestContext.elb.targetGroupArn of the events
     #[arg(long, value_name = "ARN", value_parser = arn)]
     target_group_arn: Option<String>,
-    /// Put a CDN in front of the ALB: cloudfront or cloudflare. Requests to --via-listen pass
-    /// through it (it appends the client and sets its client header) and reach the ALB from an
-    /// address in its bundled ranges; requests to --listen go around it
-    #[arg(long, value_name = "CDN", value_parser = cdn)]
-    via: Option<Cdn>,
-    /// Where the CDN edge of --via listens [default: 127.0.0.1:3001]; repeat for several
+    /// Put a front door (a CDN, a chain of them, API Gateway, Global Accelerator, VPC Lattice) in
+    /// front of the ALB. Requests to --via-listen are rewritten as it rewrites them and reach the
+    /// ALB from an address in its range; requests to --listen go around it
+    #[arg(long, value_name = "NAME", value_enum)]
+    via: Option<FrontDoor>,
+    /// Where the front door of --via listens [default: 127.0.0.1:3001]; repeat for several
     #[arg(long, value_name = "ADDR", requires = "via")]
     via_listen: Vec<SocketAddr>,
     /// After each request's access-log line, write an `explain` line: the event's
     /// X-Forwarded-For chain explained under the function's settings (from this environment)
     #[arg(long)]
     explain: bool,
-}
-
-fn cdn(v: &str) -> Result<Cdn, &'static str> {
-    Cdn::parse(v).ok_or("expected cloudfront or cloudflare")
 }
 
 fn lambda_url(v: &str) -> Result<String, &'static str> {
@@ -130,10 +126,6 @@ fn function_name(v: &str) -> Result<String, &'static str> {
             .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)))
     .then(|| v.to_owned())
     .ok_or("expected a function name of letters, digits, - _ : .")
-}
-
-fn xff_mode(v: &str) -> Result<XffMode, &'static str> {
-    XffMode::parse(v).ok_or("expected append, preserve or remove")
 }
 
 fn seconds(v: &str) -> Result<Duration, &'static str> {
@@ -191,12 +183,12 @@ where
     }
     let via = match cli.via {
         None => None,
-        Some(cdn) if cli.via_listen.is_empty() => Some(Via {
-            cdn,
+        Some(door) if cli.via_listen.is_empty() => Some(Via {
+            door,
             listen: DEFAULT_VIA_LISTEN.parse().into_iter().collect(),
         }),
-        Some(cdn) => Some(Via {
-            cdn,
+        Some(door) => Some(Via {
+            door,
             listen: cli.via_listen,
         }),
     };
@@ -231,18 +223,20 @@ mod tests {
     }
 
     #[test]
-    fn via_a_cdn() {
+    fn via_a_front_door() {
         let o = serve(&["--via", "cloudfront"]);
         let default: SocketAddr = DEFAULT_VIA_LISTEN.parse().unwrap();
         assert_eq!(
             o.via,
             Some(Via {
-                cdn: Cdn::CloudFront,
+                door: FrontDoor::CloudFront,
                 listen: vec![default]
             })
         );
-        let o = serve(&["--via=Cloudflare", "--via-listen", "[::1]:4001"]);
-        assert_eq!(o.via.unwrap().listen, vec!["[::1]:4001".parse().unwrap()]);
+        let o = serve(&["--via=cloudflare-apigw-http", "--via-listen", "[::1]:4001"]);
+        let via = o.via.unwrap();
+        assert_eq!(via.door, FrontDoor::CloudflareApiGatewayHttp);
+        assert_eq!(via.listen, vec!["[::1]:4001".parse().unwrap()]);
         for bad in [&["--via", "akamai"][..], &["--via-listen", "127.0.0.1:1"]] {
             assert!(parse(bad.iter().copied()).is_err(), "{bad:?}");
         }
@@ -293,7 +287,7 @@ mod tests {
             ),
             (
                 &["--xff-mode", "drop"],
-                &["--xff-mode", "'drop'", "append, preserve or remove"],
+                &["--xff-mode", "'drop'", "append, preserve, remove"],
             ),
             (&["--timeout", "0"], &["--timeout", "'0'"]),
             (&["--timeout", "NaN"], &["--timeout", "'NaN'"]),

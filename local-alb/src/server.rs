@@ -31,7 +31,7 @@ use crate::event::{self, EventOptions, MAX_BODY, RawRequest, Refusal};
 use crate::invoke::Invoker;
 use crate::options::Options;
 use crate::response::{self, HttpResponse};
-use crate::via::Cdn;
+use crate::via::FrontDoor;
 use alb_client_ip::config::Config;
 use alb_client_ip::event::Request as Event;
 use alb_client_ip::handler;
@@ -67,23 +67,23 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
         explain,
         ..
     } = options;
-    let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16, Option<Cdn>)>(64);
+    let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16, Option<FrontDoor>)>(64);
     let mut acceptors = Vec::new();
-    // The ALB's own listeners, then the CDN edge's (`--via`).
+    // The ALB's own listeners, then the front door's (`--via`).
     let listeners = listen.iter().map(|addr| (addr, None)).chain(
         via.iter()
-            .flat_map(|v| v.listen.iter().map(|addr| (addr, Some(v.cdn)))),
+            .flat_map(|v| v.listen.iter().map(|addr| (addr, Some(v.door)))),
     );
-    for (addr, cdn) in listeners {
+    for (addr, door) in listeners {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
         let local = listener.local_addr()?;
-        match cdn {
+        match door {
             None => println!("local-alb: listening on http://{local}/"),
-            Some(cdn) => println!(
-                "local-alb: {cdn} edge listening on http://{local}/ (connects from {})",
-                cdn.edge_address()
+            Some(door) => println!(
+                "local-alb: {door} edge listening on http://{local}/ (connects from {})",
+                door.edge_address()
             ),
         }
         let tx = tx.clone();
@@ -91,7 +91,7 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) => {
-                        if tx.send((stream, peer, local.port(), cdn)).await.is_err() {
+                        if tx.send((stream, peer, local.port(), door)).await.is_err() {
                             break;
                         }
                     }
@@ -138,11 +138,11 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
                 break;
             }
             next = accepted.recv() => {
-                let Some((stream, peer, port, cdn)) = next else { break };
+                let Some((stream, peer, port, door)) = next else { break };
                 let _ = stream.set_nodelay(true);
                 let state = Arc::clone(&state);
                 let service =
-                    service_fn(move |req| handle(Arc::clone(&state), peer, port, cdn, req));
+                    service_fn(move |req| handle(Arc::clone(&state), peer, port, door, req));
                 let conn = builder.serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -184,15 +184,15 @@ async fn handle(
     state: Arc<State>,
     peer: SocketAddr,
     listener_port: u16,
-    cdn: Option<Cdn>,
+    door: Option<FrontDoor>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let started = Instant::now();
     let time = SystemTime::now();
     let (mut parts, body) = request.into_parts();
-    // Through the CDN: its rewrite, and the ALB's peer is the edge.
-    let alb_peer = match cdn {
-        Some(cdn) => cdn.forward(peer, &mut parts.headers),
+    // Through the front door: its hops' rewrites, and the ALB's peer is the last hop.
+    let alb_peer = match door {
+        Some(door) => door.forward(peer, &mut parts.headers),
         None => peer,
     };
     let target = parts.uri.to_string();

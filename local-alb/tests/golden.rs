@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 use aws_lambda_events::alb::AlbTargetGroupRequest;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use clap::ValueEnum;
 use local_alb::event::{self, EventOptions, RawRequest, Uri, XffMode};
 use local_alb::response;
 use serde_json::{Value, json};
@@ -61,7 +62,7 @@ fn options(v: &Value) -> EventOptions {
         xff_mode: v
             .get("xff_mode")
             .and_then(Value::as_str)
-            .map_or(XffMode::Append, |m| XffMode::parse(m).unwrap()),
+            .map_or(XffMode::Append, |m| XffMode::from_str(m, false).unwrap()),
         xff_client_port: flag("xff_client_port"),
         multi_value_headers: flag("multi_value_headers"),
         drop_invalid_header_fields: flag("drop_invalid_header_fields"),
