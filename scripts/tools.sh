@@ -18,6 +18,7 @@ PYTHON_TOOLS=(
   aws-sam-translator==1.115.0
   aws-sam-cli==1.170.0      # sam build, sam validate --lint
   awslambdaric==4.2.2       # the Python recipe in tools/coldstart (benchmarks only)
+  pytest==9.2.0             # local-alb's end-to-end tests (local-alb/tests/e2e/)
 )
 CARGO_FUZZ_VERSION=0.13.2
 
