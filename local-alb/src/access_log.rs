@@ -7,16 +7,17 @@
 //! Fields: type, time, client:port, request line, the load balancer's status, the target's
 //! status (`-` when the function gave none), seconds spent, request body bytes, response body
 //! bytes, user agent, trace id, and the reason when the load balancer answered for the target
-//! (`-` otherwise). Quoted fields have `"`, `\` and control characters escaped, so a client
-//! cannot forge a line.
+//! (`-` otherwise). Quoted fields go through [`escape`], so a client cannot forge a line.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Longest request target written to the log, in characters.
-const MAX_LOGGED_TARGET: usize = 1024;
+/// Longest request text (target, user agent, reason) written to the log, in characters.
+pub const MAX_LOGGED_TEXT: usize = 1024;
+/// The last second humantime formats (9999-12-31T23:59:59Z).
+const LAST_FORMATTED_SECOND: u64 = 253_402_300_799;
 
 /// What one request did.
 #[derive(Debug, Clone)]
@@ -50,14 +51,14 @@ pub struct Entry<'a> {
 /// Formats an entry as one line (without the newline).
 pub fn format(entry: &Entry<'_>) -> String {
     let mut line = String::with_capacity(256);
-    let target: String = entry.target.chars().take(MAX_LOGGED_TARGET).collect();
+    let quoted = |text: &str| escape(text, MAX_LOGGED_TEXT);
     let _ = write!(
         line,
         "http {} {} \"{} {} HTTP/1.1\" {} {} {}.{:06} {} {} \"{}\" \"{}\" {}",
         timestamp(entry.time),
         entry.peer,
-        escape(entry.method),
-        escape(&target),
+        quoted(entry.method),
+        quoted(entry.target),
         entry.status,
         entry
             .target_status
@@ -66,12 +67,12 @@ pub fn format(entry: &Entry<'_>) -> String {
         entry.duration.subsec_micros(),
         entry.received,
         entry.sent,
-        escape(entry.user_agent),
-        escape(entry.trace_id),
+        quoted(entry.user_agent),
+        quoted(entry.trace_id),
         entry
             .reason
             .as_deref()
-            .map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", escape(r))),
+            .map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", quoted(r))),
     );
     line
 }
@@ -84,54 +85,38 @@ pub fn write(entry: &Entry<'_>) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
+/// Request text made safe for one log line or message: at most `max_chars` characters of
+/// `text`, each through [`char::escape_debug`], so quotes, backslashes, control characters (line
+/// breaks included) and other unprintable characters come out as Rust escapes (`\"`, `\\`,
+/// `\n`, `\u{7f}`).
+///
+/// ```
+/// use local_alb::access_log::escape;
+/// assert_eq!(escape("a\"b\\\n\u{7f}", 64), r#"a\"b\\\n\u{7f}"#);
+/// assert_eq!(escape("abcdef", 3), "abc");
+/// ```
+pub fn escape(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars));
+    for c in text.chars().take(max_chars) {
+        let _ = write!(out, "{}", c.escape_debug());
     }
     out
 }
 
-/// RFC 3339 UTC time with microseconds.
+/// RFC 3339 UTC time with microseconds. Times outside 1970 to 9999 (a clock set far wrong) are
+/// written as the nearest of the two.
 fn timestamp(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        since.subsec_micros()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's `civil_from_days`.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
+    let last = UNIX_EPOCH + Duration::from_secs(LAST_FORMATTED_SECOND);
+    humantime::format_rfc3339_micros(time.clamp(UNIX_EPOCH, last)).to_string()
 }
 
 /// Writes explain mode's line for a request, after its access-log line: the trace id, then the
 /// explanation as one line of JSON (request text in it is already escaped).
 pub fn write_explain(trace_id: &str, explanation: &serde_json::Value) {
-    let line = format!("explain \"{}\" {explanation}\n", escape(trace_id));
+    let line = format!(
+        "explain \"{}\" {explanation}\n",
+        escape(trace_id, MAX_LOGGED_TEXT)
+    );
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
@@ -141,9 +126,20 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_416), (2025, 11, 24));
+        let day = |days: u64| timestamp(UNIX_EPOCH + Duration::from_secs(days * 86_400 + 1));
+        assert_eq!(day(0), "1970-01-01T00:00:01.000000Z");
+        assert_eq!(day(11_016), "2000-02-29T00:00:01.000000Z");
+        assert_eq!(day(20_416), "2025-11-24T00:00:01.000000Z");
+        let far = UNIX_EPOCH + Duration::from_secs(LAST_FORMATTED_SECOND + 86_400);
+        assert_eq!(timestamp(far), "9999-12-31T23:59:59.000000Z");
+        let before = UNIX_EPOCH - Duration::from_secs(1);
+        assert_eq!(timestamp(before), "1970-01-01T00:00:00.000000Z");
+    }
+
+    #[test]
+    fn long_text_is_cut() {
+        let long = "a".repeat(MAX_LOGGED_TEXT + 10);
+        assert_eq!(escape(&long, MAX_LOGGED_TEXT).len(), MAX_LOGGED_TEXT);
     }
 
     #[test]
@@ -164,7 +160,7 @@ mod tests {
         };
         assert_eq!(
             format(&entry),
-            r#"http 1970-01-01T00:00:01.500000Z 127.0.0.2:4000 "GET /\"\u{a} http HTTP/1.1" 502 - 0.001234 0 0 "ua\"x" "Root=1" "LambdaResponseNull: body is null""#
+            r#"http 1970-01-01T00:00:01.500000Z 127.0.0.2:4000 "GET /\"\n http HTTP/1.1" 502 - 0.001234 0 0 "ua\"x" "Root=1" "LambdaResponseNull: body is null""#
         );
     }
 }

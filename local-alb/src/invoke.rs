@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::access_log::escape;
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
 use bytes::Bytes;
@@ -147,8 +148,13 @@ async fn invoke_api(
     Ok(body.to_vec())
 }
 
+/// How much of a payload an error message quotes, in bytes and then characters.
+const SNIPPET: usize = 200;
+
 /// The start of a payload, one line, for error messages.
 fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body.get(..200).unwrap_or(body));
-    text.escape_debug().to_string()
+    escape(
+        &String::from_utf8_lossy(body.get(..SNIPPET).unwrap_or(body)),
+        SNIPPET,
+    )
 }
