@@ -5,13 +5,13 @@
 //! (checked by [`event::build`]) are the ones a client meets. What hyper
 //! still answers itself is listed in the README.
 
+mod trace;
+
 use std::convert::Infallible;
-use std::hash::{BuildHasher, RandomState};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -35,6 +35,7 @@ use crate::via::FrontDoor;
 use alb_client_ip::config::Config;
 use alb_client_ip::event::Request as Event;
 use alb_client_ip::handler;
+use trace::TraceRoots;
 
 /// hyper's read buffer: above the ALB's 64 KiB header limit (and 16 KiB request line), so that
 /// requests between the two get the ALB's 400 rather than hyper's 431.
@@ -52,8 +53,7 @@ struct State {
     invoker: Invoker,
     timeout: Duration,
     idle_timeout: Duration,
-    random: RandomState,
-    counter: AtomicU64,
+    trace_roots: TraceRoots,
 }
 
 /// Binds every listener, prints each URL on stdout, then serves until SIGINT or SIGTERM.
@@ -117,8 +117,7 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
         invoker,
         timeout,
         idle_timeout,
-        random: RandomState::new(),
-        counter: AtomicU64::new(0),
+        trace_roots: TraceRoots::default(),
     });
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
@@ -211,13 +210,7 @@ async fn handle(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .unwrap_or_default();
 
-    let seconds = time
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let n = state.counter.fetch_add(1, Ordering::Relaxed);
-    let random = u128::from(state.random.hash_one(n)) << 32 | u128::from(state.random.hash_one(!n));
-    let trace_root = event::trace_root(u32::try_from(seconds).unwrap_or(u32::MAX), random);
+    let trace_root = state.trace_roots.next(time);
     let trace_log = format!("Root={trace_root}");
 
     // Read at most one byte more than the ALB forwards: enough to know the body is too large.
@@ -289,28 +282,7 @@ async fn handle(
         }
         _ => None,
     };
-    let response = match built {
-        Err(refusal) => {
-            entry.reason = Some(format!("{}: {refusal}", refusal.reason()));
-            error_page(refusal.status())
-        }
-        Ok(event) => match state.invoker.invoke(event, state.timeout).await {
-            Err(e) => {
-                entry.reason = Some(format!("{}: {e}", e.reason()));
-                error_page(e.status())
-            }
-            Ok(payload) => match response::translate(&payload, state.event.multi_value_headers) {
-                Err(e) => {
-                    entry.reason = Some(format!("{}: {e}", e.reason()));
-                    error_page(502)
-                }
-                Ok(translated) => {
-                    entry.target_status = Some(translated.status);
-                    to_hyper(translated)
-                }
-            },
-        },
-    };
+    let response = respond(&state, built, &mut entry).await;
     entry.status = response.status().as_u16();
     entry.sent = body_len(&response);
     entry.duration = started.elapsed();
@@ -319,6 +291,39 @@ async fn handle(
         access_log::write_explain(&trace_log, &explanation);
     }
     Ok(response)
+}
+
+/// The client's response to a built event (or a refusal): the function's, translated, or the
+/// load balancer's error page, with the reason written into `entry`.
+async fn respond(
+    state: &State,
+    built: Result<Vec<u8>, Refusal>,
+    entry: &mut Entry<'_>,
+) -> Response<Full<Bytes>> {
+    let event = match built {
+        Ok(event) => event,
+        Err(refusal) => {
+            entry.reason = Some(format!("{}: {refusal}", refusal.reason()));
+            return error_page(refusal.status());
+        }
+    };
+    let payload = match state.invoker.invoke(event, state.timeout).await {
+        Ok(payload) => payload,
+        Err(e) => {
+            entry.reason = Some(format!("{}: {e}", e.reason()));
+            return error_page(e.status());
+        }
+    };
+    match response::translate(&payload, state.event.multi_value_headers) {
+        Ok(translated) => {
+            entry.target_status = Some(translated.status);
+            to_hyper(translated)
+        }
+        Err(e) => {
+            entry.reason = Some(format!("{}: {e}", e.reason()));
+            error_page(502)
+        }
+    }
 }
 
 fn body_len(response: &Response<Full<Bytes>>) -> usize {
