@@ -12,3 +12,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quie
 # fuzz/ is its own crate (outside the workspace), so it is checked on its own.
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
+# The documentation's links, when the check exists (scripts/check_links.py).
+if [ -f scripts/check_links.py ]; then
+  python3 scripts/check_links.py
+fi
