@@ -11,4 +11,4 @@ cargo test -p lambda-client-ip --no-default-features
 # The library is publishable as it stands: metadata, packaged files, a build from the package.
 cargo publish -p lambda-client-ip --dry-run --allow-dirty --quiet
 # The bundled range presets are exactly what the generator makes of the saved published files.
-python3 scripts/presets.py --check
+python3 tools/presets.py --check
