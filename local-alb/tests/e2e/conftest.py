@@ -6,6 +6,7 @@ runs side by side never clash; the other servers get a port free at the time.
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,15 @@ from support import ROOT, SCRIPTS, Alb, Process, clean_env, free_port
 
 ALB_LINE = r"local-alb: listening on http://\S+:(\d+)/"
 EDGE_LINE = r"edge listening on http://\S+:(\d+)/"
+
+
+def pytest_configure(config):
+    # The servers run in sessions of their own (so a whole process tree can be stopped): a
+    # SIGTERM to pytest must end the run as Ctrl-C does, through every fixture's teardown.
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.hookimpl(hookwrapper=True)
