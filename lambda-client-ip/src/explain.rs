@@ -1,397 +1,221 @@
-//! Explain mode: the chain position by position, who can have written each entry under a policy,
-//! what every count would answer, and which setting the evidence suggests. A setup aid: it shows
-//! infrastructure addresses, so it is meant for the person deploying, not for every caller.
+//! Explain: what a request says about the path it took, read by the same walk as the answer. A
+//! setup aid: it shows infrastructure addresses, so it is meant for the person deploying, not
+//! for every caller.
 
-use std::fmt;
 use std::net::IpAddr;
-use std::sync::OnceLock;
 
-use crate::policy::{MAX_PROXY_COUNT, ProxyCount, TrustPolicy, TrustedRanges};
+use http::HeaderMap;
+
+use crate::entry::{can_be_client, shorten};
+use crate::policy::{MAX_PROXY_COUNT, ProxyCount, TrustedRanges};
 use crate::preset::Preset;
-use crate::resolve::{ClientIp, ResolveError, parse_entry, resolve, shorten, trim};
+use crate::source::{Peer, Source, XFF, hops};
 
-/// Who can have written an entry of the chain, under a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Writer {
-    /// The front door itself (an ALB appends its TCP peer), or the socket's peer.
-    FrontDoor,
-    /// A proxy the policy trusts.
-    TrustedProxy,
-    /// The client, or a proxy the policy does not trust: nothing vouches for it.
-    Untrusted,
-}
+/// An explanation lists at most this many positions, the rightmost; [`Explanation::more`] counts
+/// the rest. An ALB refuses a request whose incoming X-Forwarded-For holds more than 30 entries,
+/// so real chains fit; a longer one is a client's, and listing it would only grow the answer.
+pub const EXPLAINED_POSITIONS: usize = 32;
 
-impl fmt::Display for Writer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::FrontDoor => "the front door",
-            Self::TrustedProxy => "a trusted proxy",
-            Self::Untrusted => "the client or an untrusted proxy",
-        })
-    }
-}
-
-/// One entry of the chain, explained.
+/// One position of the chain the answer is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
-pub struct ExplainedEntry {
+pub struct ExplainedHop {
     /// Its position from the right, starting at 0.
     pub position: usize,
-    /// The entry as received, trimmed, cut to 64 characters (not UTF-8: replaced by U+FFFD).
-    pub text: String,
-    /// The address and port it holds, or why it holds none.
-    pub parsed: Result<(IpAddr, Option<u16>), &'static str>,
-    /// Who can have written it under the policy.
-    pub writer: Writer,
+    /// The entry as received, trimmed, cut to 64 characters, control characters escaped.
+    pub entry: String,
+    /// The client address it holds, if it holds one.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub address: Option<IpAddr>,
+    /// The port recorded with it.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub port: Option<u16>,
     /// The bundled presets its address falls in.
     pub presets: Vec<Preset>,
-    /// Whether its address falls in the policy's trusted ranges (false under a count).
-    pub in_trusted_ranges: bool,
+    /// Whether its address falls in the source's trusted ranges (false without ranges).
+    pub trusted: bool,
 }
 
-/// What the chain says about the path a request took: see [`explain`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a count answers (the count is its index in [`Explanation::counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 #[non_exhaustive]
-pub struct Explanation {
-    /// Every entry from the right, position 0 first.
-    pub entries: Vec<ExplainedEntry>,
-    /// What each count from 0 up to the chain's last position (at most 30) answers.
-    pub counts: Vec<Result<ClientIp, ResolveError>>,
-    /// The setting the evidence suggests.
-    pub suggestion: Suggestion,
+pub enum CountAnswer {
+    /// The address it answers.
+    ClientIp(IpAddr),
+    /// The code of its refusal.
+    Error(&'static str),
 }
 
-/// A setting read off the chain, from the right: a bundled CDN's address at the front door means
-/// the CDN is in front (trust it; the entry before it is the client); a public address means
-/// clients connect directly (the default); a private one is either a proxy of yours or the client
-/// itself (an internal front door, a local test), which one request cannot tell apart, so both
-/// readings are given.
+/// What the front door's peer (position 0 of X-Forwarded-For) says about the topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "kind", content = "preset"))]
+#[non_exhaustive]
+pub enum FrontDoorPeer {
+    /// A CDN whose published ranges are bundled: the entry left of it is the client.
+    Cdn(Preset),
+    /// A Global Accelerator edge: client IP preservation is off, so no client address exists.
+    GlobalAccelerator,
+    /// A link-local address, as VPC Lattice connects from: the entry left of it is the source
+    /// Lattice wrote, private to the caller's VPC, so unique only with `x-amzn-lattice-network`.
+    Lattice,
+    /// A private address: a proxy of yours, an NLB (whose PrivateLink callers have no address
+    /// left), or the client itself on an internal network; one request cannot tell them apart.
+    Private,
+    /// A public address outside every preset: clients connect directly.
+    Public,
+    /// No address at position 0.
+    Missing,
+}
+
+/// A setting read off the chain: which items to trust and which count reads the same entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Suggestion {
-    /// Items for a [`TrustedRanges`] list (preset names and addresses), empty when nothing in
-    /// front of the front door needs trusting.
+    /// Items for a [`TrustedRanges`] list (preset names and addresses); empty when nothing in
+    /// front of the front door needs trusting, or when no setting can find a client.
     pub trust: Vec<String>,
     /// The count that reads the same entry.
     pub count: usize,
     /// The entry the suggestion answers, if the chain holds one.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub client: Option<IpAddr>,
-    /// Set when the front door's peer is a private address: the suggestion takes it for a proxy
-    /// of yours; if it is the client instead, the default answers this address.
-    pub or_client_at_front_door: Option<IpAddr>,
 }
 
-impl fmt::Display for Suggestion {
-    /// One or two sentences, naming the settings: `TRUSTED_PROXY_CIDRS`, `TRUSTED_PROXY_COUNT`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let trusted = |f: &mut fmt::Formatter<'_>, client: IpAddr| {
-            let proxies = if self.count == 1 { "proxy" } else { "proxies" };
-            write!(
-                f,
-                "{} trusted {proxies} in front of the front door: TRUSTED_PROXY_CIDRS={} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={} answers the same only while nothing can reach the front door around them.",
-                self.count,
-                self.trust.join(","),
-                self.count
-            )
+/// What a request says about the path it took: see [`Source::explain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct Explanation {
+    /// The header the answer is read from: `x-forwarded-for`, `forwarded`, or the single-address
+    /// header's name.
+    pub reads: String,
+    /// The single-address header's values as received (cut and escaped like entries).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub header_values: Vec<String>,
+    /// The rightmost positions of the chain the answer is read from (X-Forwarded-For, or the
+    /// `Forwarded` elements), at most [`EXPLAINED_POSITIONS`].
+    pub hops: Vec<ExplainedHop>,
+    /// How many positions there were beyond those listed.
+    pub more: usize,
+    /// What each count answers on that chain, for every listed position (at most 31).
+    pub counts: Vec<CountAnswer>,
+    /// What the front door's peer is.
+    pub peer: FrontDoorPeer,
+    /// The setting the evidence suggests.
+    pub suggestion: Suggestion,
+}
+
+impl Source {
+    /// Explains the request as this source reads it: the positions of the chain the answer
+    /// comes from, what every count would answer there (by the same walk as
+    /// [`Source::resolve`]), what the front door's peer is, and a suggested setting. Bounded:
+    /// at most [`EXPLAINED_POSITIONS`] positions, whatever the request holds.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use lambda_client_ip::{CountAnswer, FrontDoorPeer, Peer, Preset, Source};
+    ///
+    /// // Through CloudFront: the ALB appended a CloudFront origin-facing address.
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9,130.176.0.12".parse()?);
+    /// let e = Source::default().explain(&headers, Peer::Appended);
+    /// assert_eq!(e.peer, FrontDoorPeer::Cdn(Preset::CloudFront));
+    /// assert_eq!(e.counts[1], CountAnswer::ClientIp("203.0.113.9".parse()?));
+    /// assert_eq!(e.suggestion.trust, ["cloudfront"]);
+    /// assert_eq!(e.suggestion.count, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, headers: &HeaderMap, peer: Peer) -> Explanation {
+        let presets: Vec<(Preset, TrustedRanges)> =
+            Preset::ALL.iter().map(|&p| (p, p.into())).collect();
+        let trusted = self.trusted_ranges();
+        let explained = |chain| {
+            let listed = hops(headers, peer, chain).take(EXPLAINED_POSITIONS);
+            let hops = listed.map(|hop| {
+                let address = hop.parsed.filter(|(ip, _)| can_be_client(*ip));
+                let ip = address.map(|(ip, _)| ip);
+                let within = presets.iter().filter(|(_, r)| ip.is_some_and(|ip| r.contains(ip)));
+                ExplainedHop {
+                    position: hop.position,
+                    entry: shorten(&hop.text).escape_debug().to_string(),
+                    address: ip,
+                    port: address.and_then(|(_, port)| port),
+                    presets: within.map(|(p, _)| *p).collect(),
+                    trusted: ip.zip(trusted).is_some_and(|(ip, r)| r.contains(ip)),
+                }
+            });
+            hops.collect::<Vec<_>>()
         };
-        if let Some(front) = self.or_client_at_front_door {
-            write!(
-                f,
-                "Position 0, {front}, is a private address: a proxy of yours, or the client itself (an internal front door, a local test). If every machine you test from sees this same address, it is a proxy: "
-            )?;
-            match self.client {
-                Some(client) => trusted(f, client)?,
-                None => f.write_str(
-                    "the chain holds no address before it; behind API Gateway through a VPC link the client is in Forwarded (CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0).",
-                )?,
-            }
-            return write!(
-                f,
-                " If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)."
-            );
-        }
-        match (self.client, self.trust.is_empty()) {
-            (None, _) => write!(
-                f,
-                "The entry at position {} holds no address, so no setting can answer from this chain: check that the ALB appends to X-Forwarded-For (routing.http.xff_header_processing.mode=append) and what the proxies in front write.",
-                self.count
-            ),
-            (Some(client), true) => write!(
-                f,
-                "The front door's peer is a public address outside every bundled preset, so clients reach it directly: keep the default (TRUSTED_PROXY_COUNT=0), which answers {client}."
-            ),
-            (Some(client), false) => trusted(f, client),
+        let listed = explained(self.chain);
+        // The front door's peer is position 0 of X-Forwarded-For, whichever chain is read.
+        let xff = if self.chain == XFF { listed.clone() } else { explained(XFF) };
+        let peer_kind = xff.first().map_or(FrontDoorPeer::Missing, classify);
+        let header = self.header.as_ref().map(|h| &h.name);
+        let values = header.map(|h| headers.get_all(h).into_iter().take(4));
+        let counts = (0..listed.len().min(usize::from(MAX_PROXY_COUNT) + 1))
+            .filter_map(|n| u8::try_from(n).ok().and_then(ProxyCount::new))
+            .map(|n| match self.with_count(n).resolve(headers, peer) {
+                Ok(client) => CountAnswer::ClientIp(client.ip()),
+                Err(e) => CountAnswer::Error(e.code()),
+            });
+        Explanation {
+            reads: header.map_or(self.chain, |h| h.as_str()).to_owned(),
+            header_values: values
+                .into_iter()
+                .flatten()
+                .map(|v| shorten(v.as_bytes()).escape_debug().to_string())
+                .collect(),
+            more: hops(headers, peer, self.chain).count().saturating_sub(EXPLAINED_POSITIONS),
+            counts: counts.collect(),
+            suggestion: suggest(peer_kind, &xff),
+            peer: peer_kind,
+            hops: listed,
         }
     }
 }
 
-/// Explains how `chain` (and `peer`, as for [`resolve`](crate::resolve)) reads under `policy`.
-///
-/// ```
-/// use lambda_client_ip::{explain, TrustPolicy, Writer};
-///
-/// // Through CloudFront: the ALB appended a CloudFront origin-facing address.
-/// let e = explain(["6.6.6.6, 203.0.113.9,130.176.0.12"], None, &TrustPolicy::default());
-/// assert_eq!(e.entries[0].writer, Writer::FrontDoor);
-/// assert_eq!(e.entries[0].presets[0].name(), "cloudfront");
-/// assert_eq!(e.entries[1].writer, Writer::Untrusted); // under count 0
-/// assert_eq!(e.counts[1].as_ref().map(|c| c.ip().to_string()), Ok("203.0.113.9".to_string()));
-/// assert_eq!(e.suggestion.trust, ["cloudfront"]);
-/// assert_eq!(e.suggestion.client, "203.0.113.9".parse().ok());
-/// assert_eq!(e.suggestion.count, 1);
-/// assert!(e.suggestion.to_string().contains("TRUSTED_PROXY_CIDRS=cloudfront"));
-/// ```
-pub fn explain<I>(chain: I, peer: Option<IpAddr>, policy: &TrustPolicy) -> Explanation
-where
-    I: IntoIterator,
-    I::IntoIter: DoubleEndedIterator + Clone,
-    I::Item: AsRef<[u8]>,
-{
-    let chain = chain.into_iter();
-    let presets = preset_ranges();
-    let mut entries = Vec::new();
-    let mut raws: Vec<Vec<u8>> = Vec::new();
-    if let Some(ip) = peer {
-        raws.push(ip.to_string().into_bytes());
-    }
-    for value in chain.clone().rev() {
-        for raw in value.as_ref().rsplit(|&b| b == b',') {
-            raws.push(raw.to_vec());
+fn classify(front: &ExplainedHop) -> FrontDoorPeer {
+    let (local, private) = match front.address {
+        Some(IpAddr::V4(v4)) => {
+            let shared = matches!(v4.octets(), [100, b, ..] if b & 0xc0 == 64); // 100.64.0.0/10
+            (v4.is_link_local(), v4.is_private() || v4.is_loopback() || shared)
         }
-    }
-    let mut all_trusted_so_far = true;
-    for (position, raw) in raws.iter().enumerate() {
-        let parsed = parse_entry(raw).ok_or_else(|| why_invalid(raw));
-        let ip = parsed.as_ref().ok().map(|(ip, _)| *ip);
-        let writer = match policy {
-            _ if position == 0 => Writer::FrontDoor,
-            TrustPolicy::Count(n) if position <= usize::from(n.get()) => Writer::TrustedProxy,
-            TrustPolicy::Ranges(_) if all_trusted_so_far => Writer::TrustedProxy,
-            _ => Writer::Untrusted,
-        };
-        let in_trusted_ranges = match (policy, ip) {
-            (TrustPolicy::Ranges(r), Some(ip)) => r.contains(ip),
-            _ => false,
-        };
-        all_trusted_so_far &= in_trusted_ranges;
-        entries.push(ExplainedEntry {
-            position,
-            text: shorten(trim(raw)),
-            parsed,
-            writer,
-            presets: ip.map_or_else(Vec::new, |ip| {
-                presets
-                    .iter()
-                    .filter(|(_, r)| r.contains(ip))
-                    .map(|(p, _)| *p)
-                    .collect()
-            }),
-            in_trusted_ranges,
-        });
-    }
-    let last = entries.len().min(usize::from(MAX_PROXY_COUNT) + 1);
-    let counts = (0..last)
-        .filter_map(|n| u8::try_from(n).ok().and_then(ProxyCount::new))
-        .map(|n| resolve(chain.clone(), peer, &TrustPolicy::Count(n)))
-        .collect();
-    let suggestion = suggest(&entries);
-    Explanation {
-        entries,
-        counts,
-        suggestion,
-    }
-}
-
-/// Reads the setting off the entries, from the right (see [`Suggestion`]).
-fn suggest(entries: &[ExplainedEntry]) -> Suggestion {
-    let address = |i: usize| entries.get(i).and_then(|e| e.parsed.ok()).map(|(ip, _)| ip);
-    let preset = |i: usize| entries.get(i).and_then(|e| e.presets.first().copied());
-    let mut trust = Vec::new();
-    let mut at = 0;
-    let mut or_client_at_front_door = None;
-    if let Some(front) = address(0).filter(|ip| preset(0).is_none() && private().contains(*ip)) {
-        trust.push(front.to_string());
-        at = 1;
-        // A CDN connects only to infrastructure: behind one, the private peer is certainly yours.
-        if preset(1).is_none() {
-            or_client_at_front_door = Some(front);
+        Some(IpAddr::V6(v6)) => {
+            (v6.is_unicast_link_local(), v6.is_loopback() || v6.is_unique_local())
         }
+        None => return FrontDoorPeer::Missing,
+    };
+    match front.presets.first() {
+        Some(Preset::GlobalAccelerator) => FrontDoorPeer::GlobalAccelerator,
+        Some(&cdn) => FrontDoorPeer::Cdn(cdn),
+        None if local => FrontDoorPeer::Lattice,
+        None if private => FrontDoorPeer::Private,
+        None => FrontDoorPeer::Public,
     }
-    if let Some(cdn) = preset(at) {
-        trust.push(cdn.name().to_owned());
-        while preset(at) == Some(cdn) {
-            at += 1;
+}
+
+/// Reads a setting off X-Forwarded-For from the right: a private or Lattice peer is a proxy of
+/// yours to trust by address; then a bundled CDN's run of addresses; the entry left of them is
+/// the client. Behind Global Accelerator without preservation nothing can be suggested.
+fn suggest(peer: FrontDoorPeer, xff: &[ExplainedHop]) -> Suggestion {
+    let address = |i: usize| xff.get(i).and_then(|h| h.address);
+    let cdn =
+        |i: usize| xff.get(i).and_then(|h| h.presets.first().copied()).filter(|p| p.trustable());
+    // A private or Lattice peer is a proxy of yours, trusted by its address.
+    let mut at = usize::from(matches!(peer, FrontDoorPeer::Private | FrontDoorPeer::Lattice));
+    let mut trust: Vec<String> = (0..at).filter_map(address).map(|ip| ip.to_string()).collect();
+    if matches!(peer, FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing) {
+        return Suggestion { trust, count: 0, client: None };
+    }
+    while let Some(next) = cdn(at) {
+        if !trust.iter().any(|t| t == next.name()) {
+            trust.push(next.name().to_owned());
         }
+        at += 1;
     }
-    Suggestion {
-        trust,
-        count: at,
-        client: address(at),
-        or_client_at_front_door,
-    }
-}
-
-fn why_invalid(raw: &[u8]) -> &'static str {
-    match std::str::from_utf8(trim(raw)) {
-        Err(_) => "not UTF-8",
-        Ok("") => "empty",
-        Ok(text) if text.eq_ignore_ascii_case("unknown") => "unknown (a proxy hid the address)",
-        Ok(text) if text.starts_with('_') => "obfuscated (RFC 7239)",
-        Ok(_) => "not an IP address",
-    }
-}
-
-fn preset_ranges() -> &'static [(Preset, TrustedRanges)] {
-    static RANGES: OnceLock<Vec<(Preset, TrustedRanges)>> = OnceLock::new();
-    RANGES.get_or_init(|| {
-        Preset::ALL
-            .iter()
-            .map(|p| (*p, TrustedRanges::with_presets(p.nets(), vec![*p])))
-            .collect()
-    })
-}
-
-/// Loopback, private, shared (carrier-grade NAT), link-local and unique-local addresses: a proxy
-/// with one of these is inside someone's network, typically yours.
-fn private() -> &'static TrustedRanges {
-    static RANGES: OnceLock<TrustedRanges> = OnceLock::new();
-    RANGES.get_or_init(|| {
-        "127.0.0.0/8, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, 169.254.0.0/16, \
-         ::1, fc00::/7, fe80::/10"
-            .parse()
-            .unwrap_or_default()
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggestions_by_topology() {
-        let read = |trust: &[&str], count, client: Option<&str>, front: Option<&str>| {
-            (
-                trust.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                count,
-                client.map(str::to_owned),
-                front.map(str::to_owned),
-            )
-        };
-        let cases = [
-            (
-                "ALB alone, a forging client",
-                "1.2.3.4, 203.0.113.7",
-                read(&[], 0, Some("203.0.113.7"), None),
-            ),
-            (
-                "CloudFront",
-                "1.2.3.4,203.0.113.7, 130.176.0.12",
-                read(&["cloudfront"], 1, Some("203.0.113.7"), None),
-            ),
-            (
-                "CloudFront twice",
-                "203.0.113.7,130.176.0.1,130.176.0.12",
-                read(&["cloudfront"], 2, Some("203.0.113.7"), None),
-            ),
-            (
-                "Cloudflare",
-                "203.0.113.7,172.70.1.5",
-                read(&["cloudflare"], 1, Some("203.0.113.7"), None),
-            ),
-            (
-                "CloudFront, then a proxy of yours",
-                "203.0.113.7,130.176.0.12, 10.0.0.5",
-                read(&["10.0.0.5", "cloudfront"], 2, Some("203.0.113.7"), None),
-            ),
-            (
-                "nginx on loopback (local-alb)",
-                "6.6.6.6, 127.0.0.4, 127.0.0.53",
-                read(&["127.0.0.53"], 1, Some("127.0.0.4"), Some("127.0.0.53")),
-            ),
-            (
-                "a private peer alone (VPC link)",
-                "10.0.12.34",
-                read(&["10.0.12.34"], 1, None, Some("10.0.12.34")),
-            ),
-            (
-                "an invalid entry at the front door",
-                "192.0.2.1, unknown",
-                read(&[], 0, None, None),
-            ),
-        ];
-        for (case, chain, want) in cases {
-            let s = explain([chain], None, &TrustPolicy::default()).suggestion;
-            let got = (
-                s.trust.clone(),
-                s.count,
-                s.client.map(|ip| ip.to_string()),
-                s.or_client_at_front_door.map(|ip| ip.to_string()),
-            );
-            assert_eq!(got, want, "{case}");
-            let text = s.to_string();
-            let names_count = format!("TRUSTED_PROXY_COUNT={}", s.count);
-            assert!(
-                text.contains(&names_count) || s.client.is_none(),
-                "{case}: {text}"
-            );
-        }
-    }
-
-    #[test]
-    fn writers_under_each_policy() {
-        let writers = |policy: TrustPolicy| -> Vec<Writer> {
-            explain(["6.6.6.6, 192.0.2.1, 10.0.0.2, 10.0.0.1"], None, &policy)
-                .entries
-                .iter()
-                .map(|e| e.writer)
-                .collect()
-        };
-        use Writer::*;
-        assert_eq!(
-            writers(TrustPolicy::Count(ProxyCount::new(1).unwrap())),
-            [FrontDoor, TrustedProxy, Untrusted, Untrusted]
-        );
-        assert_eq!(
-            writers(TrustPolicy::Ranges("10.0.0.0/8".parse().unwrap())),
-            [FrontDoor, TrustedProxy, TrustedProxy, Untrusted]
-        );
-    }
-
-    #[test]
-    fn every_count_and_why_entries_are_invalid() {
-        let e = explain(
-            ["_hidden, unknown, , 192.0.2.1"],
-            None,
-            &TrustPolicy::default(),
-        );
-        let why: Vec<_> = e.entries.iter().map(|e| e.parsed.err()).collect();
-        assert_eq!(
-            why,
-            [
-                None,
-                Some("empty"),
-                Some("unknown (a proxy hid the address)"),
-                Some("obfuscated (RFC 7239)")
-            ]
-        );
-        let codes: Vec<_> = e
-            .counts
-            .iter()
-            .map(|r| r.as_ref().map_err(|e| e.code()).err())
-            .collect();
-        assert_eq!(
-            codes,
-            [
-                None,
-                Some("invalid_entry"),
-                Some("invalid_entry"),
-                Some("invalid_entry")
-            ]
-        );
-        let none: [&str; 0] = [];
-        let empty = explain(none, None, &TrustPolicy::default());
-        assert!(empty.entries.is_empty() && empty.counts.is_empty());
-        assert_eq!(empty.suggestion.client, None);
-    }
+    Suggestion { trust, count: at, client: address(at) }
 }

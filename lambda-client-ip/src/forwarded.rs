@@ -1,81 +1,28 @@
-//! RFC 7239 `Forwarded`, read from the right: for API Gateway HTTP APIs in front of an internal
-//! ALB through a VPC link, where API Gateway writes the client into `Forwarded` and
+//! RFC 7239 `Forwarded`, split and parsed from the right: for API Gateway HTTP APIs in front of
+//! an internal ALB through a VPC link, where API Gateway writes the client into `Forwarded` and
 //! X-Forwarded-For holds only API Gateway's own private address.
+//!
+//! - The lines are read as one list, in order, the last line's elements rightmost. Elements split
+//!   on commas outside quoted strings, and quotes pair **from the right** and never across lines,
+//!   so an unterminated quote in the part the client wrote cannot swallow the elements proxies
+//!   appended.
+//! - Pairs split on `;`; parameter names match in any case; values may be quoted.
+//! - An element is valid with exactly one `for`, holding an IPv4 address or a bracketed IPv6
+//!   address, optionally with a port (digits, or an obfuscated `_name`, which is dropped), or a
+//!   bare IPv6 address (the form RFC 7239 forbids, which API Gateway's undocumented IPv6 form may
+//!   take). A bare IPv6 address is read whole, never as an address and a port: `2001:db8::1:4711`
+//!   is the address `2001:db8::1:4711`, as in X-Forwarded-For, because nothing can tell the two
+//!   readings apart; a writer that adds a port must bracket the address.
+//! - `unknown`, an obfuscated node (`_hidden`), an empty element and a missing or repeated `for`
+//!   keep their position and are an error when the source has to read them.
 
 use std::net::IpAddr;
 
-use crate::policy::ProxyCount;
-use crate::resolve::{ClientIp, ResolveError, port, shorten, trim};
-
-/// Resolves the client from every `Forwarded` line of a request, in the order received: the
-/// `for=` of the element at position `count` from the right (0: the element the front door
-/// appended).
-///
-/// - The lines are read as one list, in order, the last line's elements rightmost. Elements split
-///   on commas outside quoted strings, and quotes pair **from the right** and never across lines,
-///   so an unterminated quote in the part the client wrote cannot swallow the elements proxies
-///   appended.
-/// - Pairs split on `;`; parameter names match in any case; values may be quoted.
-/// - An element is valid with exactly one `for`, holding an IPv4 address or a bracketed IPv6
-///   address, optionally with a port (digits, or an obfuscated `_name`, which is dropped).
-/// - `unknown`, an obfuscated node (`_hidden`), an empty element and a missing or repeated `for`
-///   keep their position and are an error when the count has to read them: the elements right of
-///   the client (the trusted ones) and the client's own.
-///
-/// ```
-/// use lambda_client_ip::{resolve_forwarded, ProxyCount};
-///
-/// let lines = [r#"for=6.6.6.6;proto=http, for="[2001:db8::7]:4711";by=10.0.0.1"#];
-/// let client = resolve_forwarded(lines, ProxyCount::new(0).unwrap())?;
-/// assert_eq!((client.ip().to_string(), client.port()), ("2001:db8::7".into(), Some(4711)));
-///
-/// // A quote the client left open swallows only the client's own part.
-/// let client = resolve_forwarded([r#"for="6.6.6.6, for=192.0.2.60"#], ProxyCount::new(0).unwrap())?;
-/// assert_eq!(client.ip().to_string(), "192.0.2.60");
-///
-/// let err = resolve_forwarded(["for=unknown"], ProxyCount::new(0).unwrap()).unwrap_err();
-/// assert_eq!(err.code(), "invalid_entry");
-/// let none: [&str; 0] = [];
-/// assert_eq!(resolve_forwarded(none, ProxyCount::new(0).unwrap()).unwrap_err().code(), "client_header_missing");
-/// # Ok::<(), lambda_client_ip::ResolveError>(())
-/// ```
-pub fn resolve_forwarded<I>(lines: I, count: ProxyCount) -> Result<ClientIp, ResolveError>
-where
-    I: IntoIterator,
-    I::IntoIter: DoubleEndedIterator,
-    I::Item: AsRef<[u8]>,
-{
-    let target = usize::from(count.get());
-    let mut position = 0;
-    let mut any_line = false;
-    for line in lines.into_iter().rev() {
-        any_line = true;
-        for element in split_from_right(line.as_ref(), b',') {
-            let (ip, port) =
-                parse_element(element).ok_or_else(|| ResolveError::InvalidElement {
-                    position,
-                    element: shorten(trim(element)),
-                })?;
-            if position == target {
-                return Ok(ClientIp::new(ip, port, position));
-            }
-            position += 1;
-        }
-    }
-    if !any_line {
-        return Err(ResolveError::HeaderMissing {
-            header: "forwarded".to_owned(),
-        });
-    }
-    Err(ResolveError::ChainTooShort {
-        entries: position,
-        needed: target + 1,
-    })
-}
+use crate::entry::{parse_any, trim};
 
 /// The pieces of `bytes` between separators outside quoted strings, rightmost first. Quotes are
 /// paired from the right; a quote after an odd run of backslashes is escaped.
-fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
+pub(crate) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
     let mut pieces = Vec::new();
     let mut end = bytes.len();
     let mut quoted = false;
@@ -97,23 +44,21 @@ fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one
 /// that is not an address.
-fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let mut found = None;
+pub(crate) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+    let mut found = Vec::new();
     for pair in split_from_right(element, b';') {
-        let pair = std::str::from_utf8(trim(pair)).ok()?;
-        if pair.is_empty() {
-            continue;
+        let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
+            "" => continue,
+            pair => pair.split_once('=')?,
+        };
+        if name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+            found.push(value.trim_matches([' ', '\t']));
         }
-        let (name, value) = pair.split_once('=')?;
-        if !name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
-            continue;
-        }
-        if found.is_some() {
-            return None;
-        }
-        found = Some(unquote(value.trim_matches([' ', '\t']))?);
     }
-    parse_node(&found?)
+    match found.as_slice() {
+        [node] => parse_node(&unquote(node)?),
+        _ => None,
+    }
 }
 
 /// A token as it is, or a quoted string with its quoted pairs (`\x`) undone.
@@ -121,53 +66,52 @@ fn unquote(value: &str) -> Option<String> {
     let Some(inner) = value.strip_prefix('"') else {
         return (!value.contains(['"', '\\'])).then(|| value.to_owned());
     };
-    let inner = inner.strip_suffix('"')?;
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
+    let (mut out, mut chars) = (String::new(), inner.strip_suffix('"')?.chars());
     while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push(chars.next()?),
+        out.push(match c {
+            '\\' => chars.next()?,
             '"' => return None,
-            c => out.push(c),
-        }
+            c => c,
+        });
     }
     Some(out)
 }
 
-/// `IPv4`, `IPv4:port`, `[IPv6]`, `[IPv6]:port`; a port of digits, or obfuscated (`_name`).
+/// `IPv4`, `IPv4:port`, `[IPv6]`, `[IPv6]:port`, bare IPv6; a port of digits, or obfuscated
+/// (`_name`, dropped). Zones and surrounding blanks are refused.
 fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
-    let (ip, after) = match node.strip_prefix('[') {
-        Some(rest) => {
-            let (v6, after) = rest.split_once(']')?;
-            (IpAddr::V6(v6.parse().ok()?), after)
-        }
-        None => {
-            let (v4, after) = node.split_at(node.find(':').unwrap_or(node.len()));
-            (IpAddr::V4(v4.parse().ok()?), after)
-        }
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let node = match node.rsplit_once(":_") {
+        Some((host, name)) if name.chars().all(valid) && !name.is_empty() => host,
+        Some(_) => return None,
+        None => node,
     };
-    let port = match after.strip_prefix(':') {
-        None if after.is_empty() => None,
-        None => return None,
-        Some(obfuscated) if obfuscated.starts_with('_') => {
-            let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-            if obfuscated.len() < 2 || !obfuscated.chars().all(valid) {
-                return None;
-            }
-            None
-        }
-        Some(digits) => Some(port(digits)?),
-    };
-    let ip = ip.to_canonical();
-    (!ip.is_unspecified()).then_some((ip, port))
+    let plain = !node.contains(['%', ' ', '\t']);
+    plain.then(|| parse_any(node.as_bytes())).flatten()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ClientIp, Peer, ProxyCount, ResolveError, Source};
+    use http::{HeaderMap, HeaderValue};
+
+    /// `lines` as the `Forwarded` lines of a request, in order.
+    fn headers(lines: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for line in lines {
+            headers.append("forwarded", HeaderValue::from_str(line).unwrap());
+        }
+        headers
+    }
+
+    fn resolve(lines: &[&str], count: u8) -> Result<ClientIp, ResolveError> {
+        let source = Source::forwarded(ProxyCount::new(count).unwrap());
+        source.resolve(&headers(lines), Peer::Appended)
+    }
 
     fn answer(lines: &[&str], count: u8) -> Result<(String, Option<u16>, usize), &'static str> {
-        resolve_forwarded(lines, ProxyCount::new(count).unwrap())
+        resolve(lines, count)
             .map(|c| (c.ip().to_string(), c.port(), c.position()))
             .map_err(|e| e.code())
     }
@@ -175,16 +119,9 @@ mod tests {
     #[test]
     fn elements_from_the_right() {
         let ok = |ip: &str, port, position| Ok((ip.to_owned(), port, position));
-        type Case<'a> = (
-            &'a [&'a str],
-            u8,
-            Result<(String, Option<u16>, usize), &'static str>,
-        );
+        type Case<'a> = (&'a [&'a str], u8, Result<(String, Option<u16>, usize), &'static str>);
         let cases: &[(&str, Case)] = &[
-            (
-                "one element",
-                (&["for=192.0.2.60"], 0, ok("192.0.2.60", None, 0)),
-            ),
+            ("one element", (&["for=192.0.2.60"], 0, ok("192.0.2.60", None, 0))),
             (
                 "RFC 7239 example",
                 (
@@ -193,14 +130,7 @@ mod tests {
                     ok("2001:db8:cafe::17", None, 0),
                 ),
             ),
-            (
-                "count 1",
-                (
-                    &["for=192.0.2.43, for=198.51.100.17"],
-                    1,
-                    ok("192.0.2.43", None, 1),
-                ),
-            ),
+            ("count 1", (&["for=192.0.2.43, for=198.51.100.17"], 1, ok("192.0.2.43", None, 1))),
             (
                 "lines joined in order",
                 (
@@ -211,27 +141,15 @@ mod tests {
             ),
             (
                 "name in any case, spaces",
-                (
-                    &[" proto=https ; For = 192.0.2.1 "],
-                    0,
-                    ok("192.0.2.1", None, 0),
-                ),
+                (&[" proto=https ; For = 192.0.2.1 "], 0, ok("192.0.2.1", None, 0)),
             ),
             (
                 "IPv4 with a port, quoted",
-                (
-                    &[r#"for="192.0.2.1:8080""#],
-                    0,
-                    ok("192.0.2.1", Some(8080), 0),
-                ),
+                (&[r#"for="192.0.2.1:8080""#], 0, ok("192.0.2.1", Some(8080), 0)),
             ),
             (
                 "obfuscated port dropped",
-                (
-                    &[r#"for="[2001:db8::1]:_p1""#],
-                    0,
-                    ok("2001:db8::1", None, 0),
-                ),
+                (&[r#"for="[2001:db8::1]:_p1""#], 0, ok("2001:db8::1", None, 0)),
             ),
             (
                 "escaped quote inside a value elsewhere",
@@ -239,78 +157,55 @@ mod tests {
             ),
             (
                 "comma inside quotes",
-                (
-                    &[r#"for=192.0.2.9, for=192.0.2.1;x="a,b""#],
-                    1,
-                    ok("192.0.2.9", None, 1),
-                ),
+                (&[r#"for=192.0.2.9, for=192.0.2.1;x="a,b""#], 1, ok("192.0.2.9", None, 1)),
             ),
             (
                 "unterminated quote left of the client",
-                (
-                    &[r#"for="6.6.6.6, for=192.0.2.1, for=10.0.0.1"#],
-                    1,
-                    ok("192.0.2.1", None, 1),
-                ),
+                (&[r#"for="6.6.6.6, for=192.0.2.1, for=10.0.0.1"#], 1, ok("192.0.2.1", None, 1)),
             ),
             (
                 "mapped IPv6 canonical",
-                (
-                    &[r#"for="[::ffff:192.0.2.1]""#],
-                    0,
-                    ok("192.0.2.1", None, 0),
-                ),
+                (&[r#"for="[::ffff:192.0.2.1]""#], 0, ok("192.0.2.1", None, 0)),
             ),
             (
                 "invalid left of the client never read",
                 (&["for=unknown, for=192.0.2.1"], 0, ok("192.0.2.1", None, 0)),
             ),
             ("Fail: unknown", (&["for=unknown"], 0, Err("invalid_entry"))),
-            (
-                "Fail: obfuscated node",
-                (&["for=_hidden"], 0, Err("invalid_entry")),
-            ),
-            (
-                "Fail: empty element",
-                (&["for=192.0.2.1,"], 0, Err("invalid_entry")),
-            ),
+            ("Fail: obfuscated node", (&["for=_hidden"], 0, Err("invalid_entry"))),
+            ("Fail: empty element", (&["for=192.0.2.1,"], 0, Err("invalid_entry"))),
             ("Fail: empty line", (&[""], 0, Err("invalid_entry"))),
+            ("Fail: no for", (&["by=10.0.0.1;proto=http"], 0, Err("invalid_entry"))),
+            ("Fail: for twice", (&["for=192.0.2.1;for=192.0.2.2"], 0, Err("invalid_entry"))),
             (
-                "Fail: no for",
-                (&["by=10.0.0.1;proto=http"], 0, Err("invalid_entry")),
+                "a bare IPv6 address, which cannot be read as another, is accepted",
+                (&[r#"for="2001:db8::1""#], 0, ok("2001:db8::1", None, 0)),
             ),
             (
-                "Fail: for twice",
-                (&["for=192.0.2.1;for=192.0.2.2"], 0, Err("invalid_entry")),
+                "a bare IPv6 address unquoted is accepted",
+                (&["for=2001:DB8::1"], 0, ok("2001:db8::1", None, 0)),
             ),
             (
-                "Fail: bare IPv6",
-                (&[r#"for="2001:db8::1""#], 0, Err("invalid_entry")),
+                "a bracketed IPv6 address with a port",
+                (&[r#"for="[2001:db8::1]:4711""#], 0, ok("2001:db8::1", Some(4711), 0)),
             ),
             (
-                "Fail: IPv6 with a zone",
-                (&[r#"for="[fe80::1%25eth0]""#], 0, Err("invalid_entry")),
+                "Fail: a bare IPv6 address with a port",
+                (&[r#"for="2001:db8:0:0:0:0:0:1:4711""#], 0, Err("invalid_entry")),
             ),
             (
-                "Fail: port 0",
-                (&[r#"for="192.0.2.1:0""#], 0, Err("invalid_entry")),
+                "a bracketed IPv6 address unquoted is accepted",
+                (&["for=[2001:db8::1]"], 0, ok("2001:db8::1", None, 0)),
             ),
-            (
-                "Fail: unspecified",
-                (&["for=0.0.0.0"], 0, Err("invalid_entry")),
-            ),
-            (
-                "Fail: hostname",
-                (&["for=proxy.example"], 0, Err("invalid_entry")),
-            ),
+            ("Fail: IPv6 with a zone", (&[r#"for="[fe80::1%25eth0]""#], 0, Err("invalid_entry"))),
+            ("Fail: port 0", (&[r#"for="192.0.2.1:0""#], 0, Err("invalid_entry"))),
+            ("Fail: unspecified", (&["for=0.0.0.0"], 0, Err("invalid_entry"))),
+            ("Fail: hostname", (&["for=proxy.example"], 0, Err("invalid_entry"))),
             (
                 "Fail: trusted element invalid",
                 (&["for=192.0.2.1, for=unknown"], 1, Err("invalid_entry")),
             ),
-            (
-                "Fail: too short",
-                (&["for=192.0.2.1"], 1, Err("chain_too_short")),
-            ),
+            ("Fail: too short", (&["for=192.0.2.1"], 1, Err("chain_too_short"))),
             ("Fail: no header", (&[], 0, Err("client_header_missing"))),
         ];
         for (case, (lines, count, want)) in cases {
@@ -320,13 +215,90 @@ mod tests {
 
     #[test]
     fn an_invalid_element_is_quoted_escaped_with_its_position() {
-        let err = resolve_forwarded(
-            ["for=\u{1b}[31m, for=192.0.2.1"],
-            ProxyCount::new(1).unwrap(),
-        )
-        .unwrap_err();
+        // A header value cannot hold C0 controls; C1 controls and U+2028 arrive as UTF-8.
+        let err = resolve(&["for=\u{9b}31m\u{2028}, for=192.0.2.1"], 1).unwrap_err();
+        assert_eq!(
+            err,
+            ResolveError::InvalidEntry {
+                header: "forwarded",
+                position: 1,
+                entry: "for=\u{9b}31m\u{2028}".to_owned(),
+            }
+        );
         let msg = err.to_string();
-        assert!(msg.contains("position 1"), "{msg}");
-        assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        assert!(msg.contains("forwarded entry at position 1"), "{msg}");
+        assert!(!msg.chars().any(|c| c.is_control() || c == '\u{2028}'), "{msg:?}");
+    }
+
+    #[test]
+    fn split_pairs_quotes_from_the_right_and_honours_escapes() {
+        let split = |s: &str, sep| -> Vec<String> {
+            split_from_right(s.as_bytes(), sep)
+                .into_iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect()
+        };
+        let cases: &[(&str, &str, u8, &[&str])] = &[
+            ("one piece", "for=a", b',', &["for=a"]),
+            ("empty", "", b',', &[""]),
+            ("rightmost first", "a,b,c", b',', &["c", "b", "a"]),
+            ("trailing separator", "a,", b',', &["", "a"]),
+            ("comma in quotes", r#"a,x="b,c""#, b',', &[r#"x="b,c""#, "a"]),
+            ("escaped quote stays inside", r#"a,x="b\",c""#, b',', &[r#"x="b\",c""#, "a"]),
+            ("escaped backslash ends the quote", r#"x="b\\",c"#, b',', &["c", r#"x="b\\""#]),
+            (
+                "an unterminated quote swallows only to its left",
+                r#""a,b,c"#,
+                b',',
+                &["c", "b", "\"a"],
+            ),
+            ("pairs", "for=a;by=b", b';', &["by=b", "for=a"]),
+        ];
+        for (case, input, sep, want) in cases {
+            assert_eq!(split(input, *sep), *want, "{case}");
+        }
+    }
+
+    #[test]
+    fn elements_parse_to_their_one_for() {
+        let parse = |s: &str| parse_element(s.as_bytes()).map(|(ip, port)| (ip.to_string(), port));
+        let some = |ip: &str, port| Some((ip.to_owned(), port));
+        /// A case: its name, the element, and the address and port it parses to.
+        type Case<'a> = (&'a str, &'a str, Option<(String, Option<u16>)>);
+        let cases: &[Case] = &[
+            ("IPv4", "for=192.0.2.1", some("192.0.2.1", None)),
+            ("with other pairs", "by=10.0.0.1;for=192.0.2.1;proto=https", some("192.0.2.1", None)),
+            ("quoted IPv4 with port", r#"for="192.0.2.1:80""#, some("192.0.2.1", Some(80))),
+            ("bracketed IPv6", r#"for="[2001:db8::1]""#, some("2001:db8::1", None)),
+            (
+                "bracketed IPv6 with port",
+                r#"for="[2001:db8::1]:80""#,
+                some("2001:db8::1", Some(80)),
+            ),
+            ("bare IPv6", "for=2001:db8::1", some("2001:db8::1", None)),
+            ("obfuscated port dropped", r#"for="192.0.2.1:_abc""#, some("192.0.2.1", None)),
+            ("quoted pair undone", r#"for="192.0.2.\1""#, some("192.0.2.1", None)),
+            ("mapped IPv6 canonical", r#"for="[::ffff:192.0.2.1]""#, some("192.0.2.1", None)),
+            ("unspecified parses (the walk refuses it)", "for=0.0.0.0", some("0.0.0.0", None)),
+            ("Fail: bare IPv6 with a port", "for=2001:db8:0:0:0:0:0:1:80", None),
+            ("Fail: bare IPv6 with a zone", "for=fe80::1%eth0", None),
+            ("Fail: bracketed IPv4", r#"for="[192.0.2.1]""#, None),
+            ("Fail: obfuscated port too short", r#"for="192.0.2.1:_""#, None),
+            ("Fail: obfuscated port with a slash", r#"for="192.0.2.1:_a/b""#, None),
+            ("Fail: port 65536", r#"for="192.0.2.1:65536""#, None),
+            ("Fail: text after the address", r#"for="[2001:db8::1]x""#, None),
+            ("Fail: unknown", "for=unknown", None),
+            ("Fail: obfuscated node", "for=_hidden", None),
+            ("Fail: no for", "by=192.0.2.1", None),
+            ("Fail: two fors", "for=192.0.2.1;FOR=192.0.2.2", None),
+            ("Fail: a pair without '='", "for=192.0.2.1;secure", None),
+            ("Fail: an unquoted quote", r#"for=192.0.2.1""#, None),
+            ("Fail: an unterminated quoted value", r#"for="192.0.2.1"#, None),
+            ("Fail: a replacement character", "for=192.0.2.1\u{fffd}", None),
+        ];
+        for (case, input, want) in cases {
+            assert_eq!(parse(input), *want, "{case}");
+        }
+        assert_eq!(parse_element(b"for=192.0.2.1\xff"), None, "bytes that are not UTF-8");
     }
 }

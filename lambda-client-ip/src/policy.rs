@@ -8,7 +8,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net};
 
 use crate::preset::Preset;
 
@@ -42,11 +42,7 @@ impl ProxyCount {
     /// assert!(ProxyCount::new(31).is_none());
     /// ```
     pub const fn new(count: u8) -> Option<Self> {
-        if count <= MAX_PROXY_COUNT {
-            Some(Self(count))
-        } else {
-            None
-        }
+        if count <= MAX_PROXY_COUNT { Some(Self(count)) } else { None }
     }
 
     /// The number of trusted proxies.
@@ -74,26 +70,8 @@ impl FromStr for ProxyCount {
     /// ```
     fn from_str(s: &str) -> Result<Self, PolicyError> {
         let digits = s.trim();
-        let invalid = || PolicyError::Count {
-            value: s.to_owned(),
-        };
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        digits
-            .parse::<u8>()
-            .ok()
-            .and_then(Self::new)
-            .ok_or_else(invalid)
-    }
-}
-
-impl fmt::Display for ProxyCount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            1 => f.write_str("1 trusted proxy"),
-            n => write!(f, "{n} trusted proxies"),
-        }
+        let count = digits.parse::<u8>().ok().filter(|_| !digits.starts_with('+'));
+        count.and_then(Self::new).ok_or_else(|| PolicyError::Count { value: s.to_owned() })
     }
 }
 
@@ -121,9 +99,8 @@ impl fmt::Display for ProxyCount {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct TrustedRanges {
-    v4: Vec<Ipv4Net>,
-    v6: Vec<Ipv6Net>,
-    presets: Vec<Preset>,
+    /// Merged, so sorted (IPv4 first) and disjoint.
+    nets: Vec<IpNet>,
 }
 
 impl TrustedRanges {
@@ -140,52 +117,33 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Result<Self, PolicyError> {
-        Self::checked(nets, Vec::new())
-    }
-
-    /// A bundled preset's ranges, which the crate's tests hold to be valid.
-    pub(crate) fn with_presets(
-        nets: impl IntoIterator<Item = IpNet>,
-        presets: Vec<Preset>,
-    ) -> Self {
-        Self::checked(nets, presets).unwrap_or_default()
-    }
-
-    fn checked(
-        nets: impl IntoIterator<Item = IpNet>,
-        presets: Vec<Preset>,
-    ) -> Result<Self, PolicyError> {
-        let mut v4 = Vec::new();
-        let mut v6 = Vec::new();
+        let mut checked = Vec::new();
         for (i, net) in nets.into_iter().enumerate() {
-            let fail = |reason| PolicyError::Range {
-                item: net.to_string(),
-                index: i + 1,
-                reason,
-            };
-            match check(net).map_err(fail)? {
-                IpNet::V4(n) => v4.push(n),
-                IpNet::V6(n) => v6.push(n),
-            }
+            let fail = |reason| PolicyError::Range { item: net.to_string(), index: i + 1, reason };
+            checked.push(check(net).map_err(fail)?);
         }
-        Ok(Self {
-            v4: Ipv4Net::aggregate(&v4),
-            v6: Ipv6Net::aggregate(&v6),
-            presets,
-        })
+        let ranges = Self { nets: IpNet::aggregate(&checked) };
+        // Items pass one by one, yet together may cover a family: 0.0.0.0/1 with 128.0.0.0/1.
+        // Merged, such a family is a single /0 (mapped ranges are stored as IPv4).
+        let everything = ranges.iter().find(|n| n.prefix_len() == 0);
+        match everything.map(|n| n.addr().is_ipv4()) {
+            Some(v4) => Err(PolicyError::Everything { family: if v4 { "IPv4" } else { "IPv6" } }),
+            None => Ok(ranges),
+        }
     }
 
-    /// The bundled presets the set was built with, in the order first named.
+    /// Whether any address lies in both sets.
     ///
     /// ```
     /// use lambda_client_ip::{Preset, TrustedRanges};
-    /// let ranges: TrustedRanges = "cloudflare, 10.0.0.0/8, CloudFront, cloudflare".parse()?;
-    /// assert_eq!(ranges.presets(), [Preset::Cloudflare, Preset::CloudFront]);
-    /// assert!("10.0.0.0/8".parse::<TrustedRanges>()?.presets().is_empty());
+    /// let mine: TrustedRanges = "10.0.0.0/8, 130.176.0.0/24".parse()?;
+    /// assert!(mine.overlaps(&Preset::CloudFront.into()));
+    /// assert!(!mine.overlaps(&Preset::Cloudflare.into()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn presets(&self) -> &[Preset] {
-        &self.presets
+    pub fn overlaps(&self, other: &Self) -> bool {
+        self.iter()
+            .any(|a| other.iter().any(|b| a.contains(&b.network()) || b.contains(&a.network())))
     }
 
     /// Whether `ip` lies inside one of the ranges. An IPv4-mapped IPv6 address is looked up as
@@ -199,24 +157,11 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match ip.to_canonical() {
-            // The networks are sorted and disjoint: only the last one starting at or before the
-            // address can hold it.
-            IpAddr::V4(a) => {
-                let after = self.v4.partition_point(|n| n.network() <= a);
-                after
-                    .checked_sub(1)
-                    .and_then(|i| self.v4.get(i))
-                    .is_some_and(|n| n.contains(&a))
-            }
-            IpAddr::V6(a) => {
-                let after = self.v6.partition_point(|n| n.network() <= a);
-                after
-                    .checked_sub(1)
-                    .and_then(|i| self.v6.get(i))
-                    .is_some_and(|n| n.contains(&a))
-            }
-        }
+        // The networks are sorted and disjoint: only the last one starting at or before the
+        // address can hold it.
+        let ip = ip.to_canonical();
+        let after = self.nets.partition_point(|n| n.network() <= ip);
+        after.checked_sub(1).and_then(|i| self.nets.get(i)).is_some_and(|n| n.contains(&ip))
     }
 
     /// The ranges after merging, IPv4 first, each in ascending order.
@@ -229,8 +174,7 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = IpNet> + '_ {
-        let v4 = self.v4.iter().copied().map(IpNet::V4);
-        v4.chain(self.v6.iter().copied().map(IpNet::V6))
+        self.nets.iter().copied()
     }
 
     /// The number of ranges left after merging.
@@ -241,7 +185,7 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.v4.len() + self.v6.len()
+        self.nets.len()
     }
 
     /// Whether the set holds no range (then it trusts nothing).
@@ -267,10 +211,10 @@ fn check(net: IpNet) -> Result<IpNet, &'static str> {
     let IpNet::V6(v6) = net else { return Ok(net) };
     match v6.network().to_ipv4_mapped() {
         // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too.
+        Some(_) if v6.prefix_len() == 96 => Err(EVERYTHING),
         Some(v4) if v6.prefix_len() > 96 => Ipv4Net::new(v4, v6.prefix_len() - 96)
             .map(IpNet::V4)
             .map_err(|_| "is not a valid range"),
-        Some(_) if v6.prefix_len() == 96 => Err(EVERYTHING),
         _ if v6.contains(&std::net::Ipv6Addr::from(0xffff_0000_0000_u128)) => {
             Err("covers every IPv4-mapped address, that is all of IPv4")
         }
@@ -282,9 +226,8 @@ impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
     /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
-    /// [presets](Preset) (`cloudfront`, `cloudflare`, `fastly`), mixed freely. Items are trimmed;
-    /// an empty item (a doubled or trailing comma) is refused, and so is `globalaccelerator`, a
-    /// list for diagnosis only.
+    /// [presets](Preset) (`cloudfront`, `cloudflare`), mixed freely. Items are trimmed; an empty
+    /// item (a doubled or trailing comma) is refused.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
@@ -298,41 +241,47 @@ impl FromStr for TrustedRanges {
     /// ```
     fn from_str(list: &str) -> Result<Self, PolicyError> {
         let mut nets = Vec::new();
-        let mut presets = Vec::new();
         for (i, raw) in list.split(',').enumerate() {
             let item = raw.trim();
-            let fail = |reason| PolicyError::Range {
-                item: item.to_owned(),
-                index: i + 1,
-                reason,
-            };
+            let fail = |reason| PolicyError::Range { item: item.to_owned(), index: i + 1, reason };
             if item.is_empty() {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
             if let Ok(preset) = item.parse::<Preset>() {
                 if !preset.trustable() {
                     return Err(fail(
-                        "is a diagnosis-only list: nothing may trust Global Accelerator's edge \
-                         addresses; turn on client IP preservation",
+                        "is a list for diagnosis only: nothing may trust Global Accelerator's edge addresses (turn on client IP preservation)",
                     ));
                 }
-                if !presets.contains(&preset) {
-                    presets.push(preset);
-                    nets.extend(preset.nets());
-                }
+                nets.extend(preset.nets());
                 continue;
             }
             let net = if item.contains('/') {
                 item.parse::<IpNet>()
                     .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
             } else {
-                item.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
-                    fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)")
-                })?
+                item.parse::<IpAddr>()
+                    .map(IpNet::from)
+                    .map_err(|_| fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)"))?
             };
             nets.push(check(net).map_err(fail)?);
         }
-        Self::checked(nets, presets)
+        Self::new(nets)
+    }
+}
+
+impl From<Preset> for TrustedRanges {
+    /// A bundled preset's ranges (every line of a snapshot is checked by this crate's tests).
+    ///
+    /// ```
+    /// use lambda_client_ip::{Preset, TrustedRanges};
+    /// let ranges = TrustedRanges::from(Preset::Cloudflare);
+    /// assert!(ranges.contains("104.16.0.1".parse()?));
+    /// assert!(!ranges.contains("104.32.0.1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn from(preset: Preset) -> Self {
+        Self::new(preset.nets()).unwrap_or_default()
     }
 }
 
@@ -378,7 +327,8 @@ impl From<TrustedRanges> for TrustPolicy {
 impl fmt::Display for TrustPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Count(n) => n.fmt(f),
+            Self::Count(n) if n.get() == 1 => f.write_str("1 trusted proxy"),
+            Self::Count(n) => write!(f, "{} trusted proxies", n.get()),
             Self::Ranges(r) if r.len() == 1 => f.write_str("1 trusted range"),
             Self::Ranges(r) => write!(f, "{} trusted ranges", r.len()),
         }
@@ -404,12 +354,10 @@ pub enum PolicyError {
         /// The text as given.
         value: String,
     },
-    /// A header name that cannot name a single-address header.
-    Header {
-        /// The text as given, cut to 64 characters.
-        value: String,
-        /// What is wrong with it, as the end of a sentence.
-        reason: &'static str,
+    /// Ranges that, merged, cover a whole address family.
+    Everything {
+        /// `IPv4` or `IPv6`.
+        family: &'static str,
     },
     /// A range that is not acceptable.
     Range {
@@ -425,16 +373,14 @@ pub enum PolicyError {
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Count { value } => write!(
+            Self::Count { value } => {
+                write!(f, "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}")
+            }
+            Self::Range { item, index, reason } => write!(f, "item {index} ({item:?}) {reason}"),
+            Self::Everything { family } => write!(
                 f,
-                "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}"
+                "the ranges together cover all of {family}, so no client could ever be found"
             ),
-            Self::Range {
-                item,
-                index,
-                reason,
-            } => write!(f, "item {index} ({item:?}) {reason}"),
-            Self::Header { value, reason } => write!(f, "{value:?} {reason}"),
         }
     }
 }
@@ -460,65 +406,87 @@ mod tests {
             ("99999999999", None),
             ("１", None),
         ] {
-            assert_eq!(
-                text.parse::<ProxyCount>().ok().map(ProxyCount::get),
-                want,
-                "{text:?}"
-            );
+            assert_eq!(text.parse::<ProxyCount>().ok().map(ProxyCount::get), want, "{text:?}");
         }
     }
 
     #[test]
     fn ranges_refused_with_the_item_and_reason() {
         let cases = [
-            (
-                "Fail: bad CIDR",
-                "10.0.0.0/33",
-                "item 1 (\"10.0.0.0/33\") is not a CIDR",
-            ),
-            (
-                "Fail: hostname",
-                "10.0.0.0/8,proxy.local",
-                "item 2 (\"proxy.local\")",
-            ),
+            ("Fail: bad CIDR", "10.0.0.0/33", "item 1 (\"10.0.0.0/33\") is not a CIDR"),
+            ("Fail: hostname", "10.0.0.0/8,proxy.local", "item 2 (\"proxy.local\")"),
             ("Fail: empty item", "10.0.0.0/8,", "item 2 (\"\") is empty"),
             ("Fail: host bits", "10.0.0.1/8", "host bits"),
             ("Fail: IPv4 /0", "0.0.0.0/0", "trusts every address"),
             ("Fail: IPv6 /0", "::/0", "trusts every address"),
-            (
-                "Fail: all of mapped space",
-                "::ffff:0:0/96",
-                "trusts every address",
-            ),
+            ("Fail: all of mapped space", "::ffff:0:0/96", "trusts every address"),
             ("Fail: covers mapped space", "::/64", "IPv4-mapped"),
             ("Fail: control character", "10.0.0.0/8\u{9b}", "\\u{9b}"),
         ];
         for (case, list, needle) in cases {
             let msg = list.parse::<TrustedRanges>().unwrap_err().to_string();
             assert!(msg.contains(needle), "{case}: {msg}");
-            assert!(
-                !msg.contains('\u{9b}'),
-                "{case}: raw control character in {msg:?}"
-            );
+            assert!(!msg.contains('\u{9b}'), "{case}: raw control character in {msg:?}");
         }
     }
 
     #[test]
     fn presets_mix_with_ranges_and_are_named_in_the_refusal() {
         let mixed: TrustedRanges = "10.0.0.0/8, CLOUDFLARE, cloudflare".parse().unwrap();
-        let alone =
-            TrustedRanges::with_presets(Preset::Cloudflare.nets(), vec![Preset::Cloudflare]);
+        let alone = TrustedRanges::from(Preset::Cloudflare);
         assert_eq!(mixed.len(), alone.len() + 1);
         assert!(mixed.contains("10.0.0.1".parse().unwrap()));
         assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
-        assert_eq!(mixed.presets(), [Preset::Cloudflare]);
-        let msg = "cf_connecting_ip"
-            .parse::<TrustedRanges>()
-            .unwrap_err()
-            .to_string();
+        // A preset named twice is its ranges once: the set is the preset's ranges and 10.0.0.0/8.
+        let once =
+            TrustedRanges::new(Preset::Cloudflare.nets().chain(["10.0.0.0/8".parse().unwrap()]))
+                .unwrap();
+        assert_eq!(mixed, once);
+        assert!(mixed.overlaps(&alone));
+        assert!(!mixed.overlaps(&Preset::CloudFront.into()));
+        let msg = "cf_connecting_ip".parse::<TrustedRanges>().unwrap_err().to_string();
         for preset in Preset::ALL.into_iter().filter(|p| p.trustable()) {
             assert!(msg.contains(preset.name()), "{msg}");
         }
+    }
+
+    #[test]
+    fn a_preset_for_diagnosis_only_is_refused_with_its_reason() {
+        let err = "10.0.0.0/8, GlobalAccelerator".parse::<TrustedRanges>().unwrap_err();
+        assert!(matches!(err, PolicyError::Range { index: 2, .. }), "{err:?}");
+        assert!(err.to_string().contains("client IP preservation"), "{err}");
+    }
+
+    #[test]
+    fn ranges_that_together_cover_a_family_are_refused() {
+        let everything = |family| PolicyError::Everything { family }.to_string();
+        for (case, list, want) in [
+            ("Fail: IPv4 halves", "0.0.0.0/1, 128.0.0.0/1", everything("IPv4")),
+            (
+                "Fail: IPv4-mapped halves",
+                "::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97",
+                everything("IPv4"),
+            ),
+            (
+                "Fail: one half plain, one mapped",
+                "0.0.0.0/1, ::ffff:128.0.0.0/97",
+                everything("IPv4"),
+            ),
+            // An IPv6 half holds the IPv4-mapped space, so the first half is refused alone.
+            (
+                "Fail: IPv6 halves",
+                "::/1, 8000::/1",
+                r#"item 1 ("::/1") covers every IPv4-mapped address, that is all of IPv4"#.into(),
+            ),
+        ] {
+            let err = list.parse::<TrustedRanges>().unwrap_err();
+            assert_eq!(err.to_string(), want, "{case}");
+        }
+        // IPv6 space without the mapped addresses is not a family: 8000::/1 alone is accepted.
+        assert!("8000::/1".parse::<TrustedRanges>().is_ok());
+        // Three quarters are not everything.
+        let ranges: TrustedRanges = "0.0.0.0/1, 128.0.0.0/2".parse().unwrap();
+        assert_eq!(ranges.len(), 2);
     }
 
     #[test]
@@ -539,8 +507,7 @@ mod tests {
             .split(',')
             .map(|s| {
                 let s = s.trim();
-                s.parse()
-                    .unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap()))
+                s.parse().unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap()))
             })
             .collect();
         for probe in [
@@ -558,11 +525,7 @@ mod tests {
             "::2",
         ] {
             let ip: IpAddr = probe.parse().unwrap();
-            assert_eq!(
-                ranges.contains(ip),
-                nets.iter().any(|n| n.contains(&ip)),
-                "{probe}"
-            );
+            assert_eq!(ranges.contains(ip), nets.iter().any(|n| n.contains(&ip)), "{probe}");
         }
         assert_eq!(ranges.len(), 6);
     }

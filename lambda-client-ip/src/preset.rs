@@ -23,11 +23,11 @@ use ipnet::IpNet;
 /// let ranges: TrustedRanges = "cloudfront, 10.0.0.0/8".parse()?;
 /// assert!(ranges.contains("130.176.0.1".parse()?)); // a CloudFront origin-facing address
 /// assert!(ranges.contains("10.1.2.3".parse()?));
-/// assert_eq!(ranges.presets(), [Preset::CloudFront]);
 /// assert!("globalaccelerator".parse::<TrustedRanges>().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum Preset {
     /// `cloudfront`: service `CLOUDFRONT_ORIGIN_FACING` of AWS's `ip-ranges.json`, the addresses
@@ -55,12 +55,8 @@ impl Preset {
     /// let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
     /// assert_eq!(names, ["cloudfront", "cloudflare", "fastly", "globalaccelerator"]);
     /// ```
-    pub const ALL: [Self; 4] = [
-        Self::CloudFront,
-        Self::Cloudflare,
-        Self::Fastly,
-        Self::GlobalAccelerator,
-    ];
+    pub const ALL: [Self; 4] =
+        [Self::CloudFront, Self::Cloudflare, Self::Fastly, Self::GlobalAccelerator];
 
     /// The name that stands for the list in a trusted-ranges text.
     ///
@@ -110,22 +106,21 @@ impl Preset {
     /// assert_eq!((day.len(), &day[4..5], &day[7..8]), (10, "-", "-"));
     /// ```
     pub fn published(self) -> &'static str {
-        self.published_line().get(..10).unwrap_or("")
+        self.published_line().0
     }
 
-    /// The header line `# published: YYYY-MM-DD (day N, …)`, after its label.
-    fn published_line(self) -> &'static str {
-        self.snapshot()
-            .lines()
-            .find_map(|line| line.strip_prefix("# published: "))
-            .unwrap_or("")
-    }
-
-    /// The publication day as days since 1970-01-01, which the generator writes next to the date.
-    fn published_day(self) -> Option<u64> {
-        let rest = self.published_line().split_once("(day ")?.1;
-        let end = rest.find(|c: char| !c.is_ascii_digit())?;
-        rest.get(..end)?.parse().ok()
+    /// The header line `# published: YYYY-MM-DD (day N, …)`: the date, and the day as days since
+    /// 1970-01-01, which the generator writes next to it so no calendar code is needed here.
+    fn published_line(self) -> (&'static str, u64) {
+        let line = self.snapshot().lines().find_map(|l| l.strip_prefix("# published: "));
+        let (date, rest) = line.and_then(|l| l.split_once(" (day ")).unwrap_or(("", ""));
+        (
+            date,
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(0),
+        )
     }
 
     /// Whole days from [`published`](Preset::published) to `now`: 0 when `now` is earlier.
@@ -140,11 +135,8 @@ impl Preset {
     /// assert_eq!(Preset::Cloudflare.age_days(SystemTime::UNIX_EPOCH), 0);
     /// ```
     pub fn age_days(self, now: SystemTime) -> u64 {
-        let today = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
-        let published = self.published_day().unwrap_or(0);
-        today.saturating_sub(published)
+        let today = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+        today.saturating_sub(self.published_line().1)
     }
 
     /// The snapshot's ranges, as published (before merging).
@@ -185,12 +177,8 @@ pub struct UnknownPreset {
 
 impl fmt::Display for UnknownPreset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?} is not a bundled preset (", self.name)?;
-        for (i, preset) in Preset::ALL.iter().enumerate() {
-            let sep = if i == 0 { "" } else { ", " };
-            write!(f, "{sep}{preset}")?;
-        }
-        f.write_str(")")
+        let known = "cloudfront, cloudflare, fastly, globalaccelerator";
+        write!(f, "{:?} is not a bundled preset ({known})", self.name)
     }
 }
 
@@ -211,9 +199,7 @@ impl FromStr for Preset {
         Self::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| UnknownPreset {
-                name: name.chars().take(64).collect(),
-            })
+            .ok_or_else(|| UnknownPreset { name: name.chars().take(64).collect() })
     }
 }
 
@@ -231,11 +217,8 @@ mod tests {
     #[test]
     fn every_line_of_every_snapshot_is_a_canonical_range() {
         for preset in Preset::ALL {
-            let lines: Vec<&str> = preset
-                .snapshot()
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .collect();
+            let lines: Vec<&str> =
+                preset.snapshot().lines().filter(|l| !l.starts_with('#')).collect();
             assert!(lines.len() >= 10, "{preset}: {} ranges", lines.len());
             assert_eq!(preset.nets().count(), lines.len(), "{preset}");
             for (net, line) in preset.nets().zip(&lines) {
@@ -249,22 +232,18 @@ mod tests {
     #[test]
     fn every_snapshot_names_its_day_as_a_date_and_a_day_number() {
         for preset in Preset::ALL {
-            let day = preset.published_day();
-            assert!(day.is_some_and(|d| d > 20_000), "{preset}: {day:?}");
-            let published = preset.published();
-            assert_eq!(published.len(), 10, "{preset}");
-            let noon = Duration::from_secs(day.unwrap_or(0) * 86_400 + 43_200);
-            assert_eq!(
-                preset.age_days(SystemTime::UNIX_EPOCH + noon),
-                0,
-                "{preset}"
-            );
+            let (date, day) = preset.published_line();
+            assert!(day > 20_000, "{preset}: {day}");
+            assert_eq!(date, preset.published(), "{preset}");
+            assert_eq!(date.len(), 10, "{preset}");
+            let noon = Duration::from_secs(day * 86_400 + 43_200);
+            assert_eq!(preset.age_days(SystemTime::UNIX_EPOCH + noon), 0, "{preset}");
         }
         // The generator's day numbers, checked against the calendar once here.
         assert_eq!(Preset::CloudFront.published(), "2026-08-22");
-        assert_eq!(Preset::CloudFront.published_day(), Some(20_687));
+        assert_eq!(Preset::CloudFront.published_line().1, 20_687);
         assert_eq!(Preset::Fastly.published(), "2025-07-25");
-        assert_eq!(Preset::Fastly.published_day(), Some(20_294));
+        assert_eq!(Preset::Fastly.published_line().1, 20_294);
     }
 
     #[test]
@@ -300,9 +279,6 @@ mod tests {
         assert!(!contains(Preset::GlobalAccelerator, "75.2.0.1"));
         assert!(!Preset::GlobalAccelerator.trustable());
         let trustable: Vec<Preset> = Preset::ALL.into_iter().filter(|p| p.trustable()).collect();
-        assert_eq!(
-            trustable,
-            [Preset::CloudFront, Preset::Cloudflare, Preset::Fastly]
-        );
+        assert_eq!(trustable, [Preset::CloudFront, Preset::Cloudflare, Preset::Fastly]);
     }
 }

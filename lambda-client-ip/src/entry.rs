@@ -1,0 +1,183 @@
+//! One entry of a chain: parsing an address as proxies write it, and the rule for which addresses
+//! can be a client at all.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// At most this many characters of an offending value are kept in an error or an explanation.
+const ECHO_LIMIT: usize = 64;
+
+/// Request text made safe to quote: not UTF-8 replaced by U+FFFD, cut to 64 characters.
+/// (Control characters are escaped where it is written out, by `Debug` formatting.)
+pub(crate) fn shorten(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(trim(bytes)).chars().take(ECHO_LIMIT).collect()
+}
+
+/// Whether a TCP client can have this address. The unspecified addresses, broadcast, multicast
+/// and IPv4 class E (240.0.0.0/4, reserved; Cloudflare's Pseudo IPv4 hands them out) never open a
+/// connection, so an entry holding one is invalid wherever it stands.
+pub(crate) fn can_be_client(ip: IpAddr) -> bool {
+    !(ip.is_unspecified() || ip.is_multicast() || is_class_e(ip))
+}
+
+/// 240.0.0.0/4, broadcast included.
+pub(crate) fn is_class_e(ip: IpAddr) -> bool {
+    matches!(ip, IpAddr::V4(v4) if v4.octets()[0] >= 240)
+}
+
+/// Parses one X-Forwarded-For entry into a canonical address and the port it carries, or `None`
+/// when it is not one, or holds an address no client can have.
+///
+/// Accepted, surrounded by spaces or tabs or not: `IPv4`, `IPv4:port`, IPv6 in any case,
+/// `[IPv6]`, `[IPv6]:port`, IPv6 with a zone (`fe80::1%eth0`, zone dropped). Refused: addresses
+/// that cannot be a client (`0.0.0.0`, `::`, broadcast, multicast, class E `240.0.0.0/4`),
+/// hostnames, `unknown`, obfuscated tokens (`_hidden`), leading-zero or short IPv4 forms, inner
+/// whitespace, ports outside 1 to 65535, zones with characters outside RFC 6874's unreserved set,
+/// and bytes that are not UTF-8.
+///
+/// ```
+/// use lambda_client_ip::parse_entry;
+///
+/// let ip = |s: &str| parse_entry(s.as_bytes()).map(|(ip, port)| (ip.to_string(), port));
+/// assert_eq!(ip(" 2001:DB8::21f:5bff:febf:ce22:8a2e "), Some(("2001:db8:0:21f:5bff:febf:ce22:8a2e".into(), None)));
+/// assert_eq!(ip("[::ffff:192.0.2.1]:443"), Some(("192.0.2.1".into(), Some(443))));
+/// assert_eq!(ip("192.0.2.1:8080"), Some(("192.0.2.1".into(), Some(8080))));
+/// assert_eq!(ip("010.0.0.1"), None);
+/// assert_eq!(ip("unknown"), None);
+/// assert_eq!(ip("254.252.239.103"), None); // class E: a Pseudo IPv4, never a TCP client
+/// assert_eq!(ip("224.0.0.1"), None);
+/// assert_eq!(parse_entry(b"192.0.2.\xff"), None);
+/// ```
+pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+    parse_any(entry).filter(|(ip, _)| can_be_client(*ip))
+}
+
+/// [`parse_entry`] without the rule on which addresses can be a client.
+pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+    let s = std::str::from_utf8(trim(entry)).ok()?;
+    // A bare address is the common case (what the ALB appends without the client-port option).
+    let (ip, port) = if let Ok(ip) = s.parse::<IpAddr>() {
+        (ip, None)
+    } else if let Some(rest) = s.strip_prefix('[') {
+        let (inner, after) = rest.split_once(']')?;
+        let port = match after {
+            "" => None,
+            _ => Some(port(after.strip_prefix(':')?)?),
+        };
+        (IpAddr::V6(parse_v6(inner)?), port)
+    } else {
+        // One colon: IPv4 with a port. More: IPv6 with a zone, which cannot carry a port.
+        let (host, p) = s.split_once(':')?;
+        if p.contains(':') {
+            (IpAddr::V6(parse_v6(s)?), None)
+        } else {
+            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port(p)?))
+        }
+    };
+    Some((ip.to_canonical(), port))
+}
+
+fn parse_v6(s: &str) -> Option<Ipv6Addr> {
+    let host = match s.split_once('%') {
+        Some((host, zone)) => {
+            let unreserved =
+                |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+            if zone.is_empty() || zone.len() > 64 || !zone.bytes().all(unreserved) {
+                return None;
+            }
+            host
+        }
+        None => s,
+    };
+    host.parse().ok()
+}
+
+/// One to five ASCII digits with a value from 1 to 65535.
+pub(crate) fn port(digits: &str) -> Option<u16> {
+    let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    valid.then(|| digits.parse().ok()).flatten().filter(|&p| p != 0)
+}
+
+/// `entry` without the spaces and tabs around it.
+pub(crate) fn trim(entry: &[u8]) -> &[u8] {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let start = entry.iter().position(|b| !blank(b)).unwrap_or(entry.len());
+    let end = entry.iter().rposition(|b| !blank(b)).map_or(start, |i| i + 1);
+    entry.get(start..end).unwrap_or_default()
+}
+
+/// `ip:port` with the port required, as CloudFront writes `CloudFront-Viewer-Address`:
+/// `198.51.100.10:46532`, `[2001:db8::1]:46532`, or `2001:db8::1:46532` (IPv6 unbracketed, split
+/// at the last colon).
+pub(crate) fn parse_viewer_address(value: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+    let with_port = parse_any(value).filter(|(_, port)| port.is_some());
+    with_port.or_else(|| {
+        let (host, digits) = std::str::from_utf8(trim(value)).ok()?.rsplit_once(':')?;
+        Some((IpAddr::V6(host.parse().ok()?).to_canonical(), Some(port(digits)?)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_table() {
+        type Case<'a> = (&'a str, &'a [u8], Option<(&'a str, Option<u16>)>);
+        let cases: &[Case] = &[
+            ("IPv4", b"192.0.2.1", Some(("192.0.2.1", None))),
+            ("IPv4 with spaces", b" \t192.0.2.1 ", Some(("192.0.2.1", None))),
+            ("IPv4 with port", b"192.0.2.1:443", Some(("192.0.2.1", Some(443)))),
+            ("IPv6 upper-case", b"2001:DB8::1", Some(("2001:db8::1", None))),
+            ("IPv6 bracketed", b"[2001:db8::1]", Some(("2001:db8::1", None))),
+            ("IPv6 with port", b"[2001:db8::1]:80", Some(("2001:db8::1", Some(80)))),
+            ("IPv6 with zone", b"fe80::1%eth0", Some(("fe80::1", None))),
+            ("IPv4-mapped", b"::ffff:192.0.2.1", Some(("192.0.2.1", None))),
+            ("Fail: unspecified IPv4", b"0.0.0.0", None),
+            ("Fail: unspecified IPv6", b"[::]:80", None),
+            ("Fail: class E", b"240.0.0.1", None),
+            ("Fail: Pseudo IPv4", b"254.252.239.103", None),
+            ("Fail: broadcast", b"255.255.255.255", None),
+            ("Fail: IPv4 multicast", b"239.1.2.3", None),
+            ("Fail: IPv6 multicast", b"ff02::1", None),
+            ("Fail: mapped multicast", b"::ffff:224.0.0.1", None),
+            ("Fail: port zero", b"192.0.2.1:0", None),
+            ("Fail: port too large", b"192.0.2.1:65536", None),
+            ("Fail: six-digit port", b"192.0.2.1:000080", None),
+            ("Fail: empty port", b"192.0.2.1:", None),
+            ("Fail: bare IPv6 with port", b"2001:db8::1:80:80:80:80:80", None),
+            ("Fail: inner space", b"192.0.2. 1", None),
+            ("Fail: newline", b"192.0.2.1\n", None),
+            ("Fail: zone with slash", b"fe80::1%../../x", None),
+            ("Fail: CIDR", b"192.0.2.0/24", None),
+            ("Fail: two ports", b"192.0.2.1:80:80", None),
+            ("Fail: not UTF-8", b"192.0.2.1\xff", None),
+            ("Fail: quoted", b"\"192.0.2.1\"", None),
+            ("Fail: leading zero", b"010.0.0.1", None),
+            ("Fail: unknown", b"unknown", None),
+        ];
+        for (case, input, want) in cases {
+            let got = parse_entry(input).map(|(ip, port)| (ip.to_string(), port));
+            let want = want.map(|(ip, port)| (ip.to_string(), port));
+            assert_eq!(got, want, "{case}");
+        }
+    }
+
+    #[test]
+    fn viewer_address_table() {
+        let cases: &[(&str, Option<(&str, u16)>)] = &[
+            ("198.51.100.10:46532", Some(("198.51.100.10", 46532))),
+            ("2001:db8::1:46532", Some(("2001:db8::1", 46532))),
+            ("[2001:db8::1]:46532", Some(("2001:db8::1", 46532))),
+            ("198.51.100.10", None),
+            ("[2001:db8::1]", None),
+            ("2001:db8::1%eth0:4", None),
+            ("198.51.100.10:0", None),
+        ];
+        for (input, want) in cases {
+            let got = parse_viewer_address(input.as_bytes())
+                .map(|(ip, port)| (ip.to_string(), port.unwrap_or(0)));
+            let want = want.map(|(ip, port)| (ip.to_owned(), port));
+            assert_eq!(got, want, "{input}");
+        }
+    }
+}
