@@ -1,4 +1,4 @@
-//! The handler: event → resolver → response.
+//! The handler: event → source → response.
 //!
 //! Every outcome is an ordinary HTTP answer, built as `aws_lambda_events`' `AlbTargetGroupResponse`.
 //! There is no path that returns a handler error: the ALB would turn it into a bare 502 that tells
@@ -10,222 +10,159 @@
 //! | ALB health check (no X-Forwarded-For) | 200 | `{"status":"healthy"}` |
 //! | anything else | 400 | `{"error":"<code>","message":"<sentence>"}` |
 //!
-//! The codes are stable: `malformed_event`, `conflicting_headers`, and the library's
-//! `no_client_address`, `chain_too_short`, `invalid_entry`, `all_trusted`,
-//! `invalid_source_address`. Every response carries `Content-Type: application/json` and
-//! `Cache-Control: no-store` (a cached answer is exactly the "same IP for everyone" bug), sets
-//! `statusDescription`, fills both `headers` and `multiValueHeaders` (so it works in either
-//! target-group mode) and holds no JSON null.
+//! The codes are stable: `malformed_event` and `conflicting_headers` (the event), and the
+//! library's `no_client_address`, `chain_too_short`, `invalid_entry`, `all_trusted`,
+//! `client_header_missing`, `client_header_repeated`, `client_header_invalid`,
+//! `client_header_trusted` and `pseudo_ipv4_without_ipv6`. Every response carries
+//! `Content-Type: application/json` and `Cache-Control: no-store` (a cached answer is exactly the
+//! "same IP for everyone" bug), sets `statusDescription`, fills both `headers` and
+//! `multiValueHeaders` (so it works in either target-group mode) and holds no JSON null. With
+//! explain mode on, the body also carries `explain`: bounded by the library to
+//! [`EXPLAINED_POSITIONS`](lambda_client_ip::EXPLAINED_POSITIONS) positions, so it stays far
+//! under the ALB's 1 MB.
 
 use std::convert::Infallible;
-use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use lambda_client_ip::{
-    ClientIp, ResolveError, TrustPolicy, explain, parse_entry, resolve, resolve_forwarded,
-};
+use lambda_client_ip::{ClientIp, Explanation, FrontDoorPeer};
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use crate::config::{Config, Source};
-use crate::event::{Malformed, Printable, Request};
+use crate::config::Config;
+use crate::event::Request;
+use crate::printable;
 
-/// What the function decided for one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
-    /// The client address, and where it came from.
-    Client(ClientIp),
-    /// An ALB health check.
-    Healthy,
-    /// No address can be vouched for.
-    Refused {
-        /// The stable error code.
-        code: &'static str,
-        /// One sentence for a person, with request text escaped.
-        message: String,
-    },
-}
+/// A refusal: a stable code and one sentence, request text escaped.
+pub type Refused = (&'static str, String);
 
-impl From<ResolveError> for Decision {
-    fn from(e: ResolveError) -> Self {
-        Self::Refused {
-            code: e.code(),
-            message: e.to_string(),
+/// The client, `None` for an ALB health check, or a refusal.
+pub type Decided = Result<Option<ClientIp>, Refused>;
+
+/// Decides the answer to a request that was read, or refused while being read, and logs it.
+pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
+    let decided = request.as_ref().map_err(Clone::clone).and_then(|request| {
+        let agent = request.headers.get(header::USER_AGENT).map(HeaderValue::as_bytes);
+        let health = agent.is_some_and(|ua| ua.starts_with(b"ELB-HealthChecker/"));
+        if health && !request.headers.contains_key("x-forwarded-for") {
+            return Ok(None);
         }
-    }
-}
-
-impl From<Malformed> for Decision {
-    fn from(e: Malformed) -> Self {
-        Self::Refused {
-            code: e.code(),
-            message: e.to_string(),
+        let resolved = config.source.resolve(&request.headers, request.peer);
+        resolved.map(Some).map_err(|e| (e.code(), e.to_string()))
+    });
+    let trace = request.as_ref().ok().and_then(|r| r.headers.get("x-amzn-trace-id"));
+    let trace_id = printable(trace.and_then(|t| t.to_str().ok()).unwrap_or_default(), 128);
+    match &decided {
+        Ok(Some(c)) => {
+            let (client_ip, client_port, position) = (c.ip(), c.port(), c.position());
+            tracing::info!(%client_ip, client_port, position, %trace_id, "client address");
         }
+        Ok(None) => tracing::info!(%trace_id, "health check"),
+        Err((code, reason)) => tracing::info!(error = code, %reason, %trace_id, "refused"),
     }
+    decided
 }
 
-impl Decision {
-    /// The ALB response for this decision.
-    pub fn into_response(self) -> AlbTargetGroupResponse {
-        self.into_response_with(None)
-    }
-
-    /// The ALB response for this decision, with explain mode's member when given.
-    pub fn into_response_with(self, explained: Option<Value>) -> AlbTargetGroupResponse {
-        let (status, description, mut body) = match self {
-            Self::Client(client) => {
-                let mut body = json!({ "client_ip": client.ip() });
-                if let (Some(port), Some(fields)) = (client.port(), body.as_object_mut()) {
-                    fields.insert("client_port".to_owned(), port.into());
-                }
-                (200, "200 OK", body)
-            }
-            Self::Healthy => (200, "200 OK", json!({ "status": "healthy" })),
-            Self::Refused { code, message } => (
-                400,
-                "400 Bad Request",
-                json!({ "error": code, "message": message }),
-            ),
-        };
-        if let (Some(explained), Some(fields)) = (explained, body.as_object_mut()) {
-            fields.insert("explain".to_owned(), explained);
-        }
-        let mut headers = HeaderMap::with_capacity(2);
-        let json = HeaderValue::from_static("application/json");
-        headers.insert(header::CONTENT_TYPE, json);
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        let mut response = AlbTargetGroupResponse::default();
-        response.status_code = status;
-        response.status_description = Some(description.to_owned());
-        response.multi_value_headers = headers.clone();
-        response.headers = headers;
-        response.body = Some(Body::Text(body.to_string()));
-        response.is_base64_encoded = false;
-        response
-    }
+/// Reads a payload, refusing repeats of the headers this configuration reads.
+pub fn read(config: &Config, payload: &RawValue) -> Result<Request, Refused> {
+    let read = ["x-forwarded-for", "forwarded", "user-agent", "cf-connecting-ipv6"];
+    Request::read(payload, &read.into_iter().chain(config.source.header_name()).collect::<Vec<_>>())
 }
 
-/// Decides the answer for one read event. Pure: no I/O, no logging.
-///
-/// X-Forwarded-For is the chain as the ALB built it (its last entry the ALB's peer). Only when
-/// the event has none and carries a `sourceIp` (API Gateway and Function URL events, for tests and
-/// tools) is that address the peer, position 0. With `CLIENT_IP_HEADER` set, the chain only says
-/// who delivered the request (a single-address header), or is not read at all (`forwarded`).
-pub fn decide(config: &Config, request: &Result<Request, Malformed>) -> Decision {
-    let request = match request {
-        Ok(request) => request,
-        Err(malformed) => return malformed.clone().into(),
-    };
-    if request.forwarded_for.is_empty() && request.health_checker {
-        return Decision::Healthy;
-    }
-    let peer = match peer(request) {
-        Ok(peer) => peer,
-        Err(e) => return e.into(),
-    };
-    let chain = &request.forwarded_for;
-    let resolved = match config.source() {
-        Source::ForwardedFor(policy) => resolve(chain, peer, policy),
-        Source::Header(header, ranges) => {
-            header.resolve(chain, peer, ranges, &request.client_header)
-        }
-        Source::Forwarded(count) => resolve_forwarded(&request.client_header, *count),
-    };
-    match resolved {
-        Ok(client) => Decision::Client(client),
-        Err(e) => e.into(),
-    }
-}
-
-/// The event's own source address, used as the peer only when it has no X-Forwarded-For.
-fn peer(request: &Request) -> Result<Option<IpAddr>, ResolveError> {
-    match (&request.source_ip, request.forwarded_for.is_empty()) {
-        (Some(source), true) => parse_entry(source.as_bytes())
-            .map(|(ip, _port)| Some(ip))
-            .ok_or_else(|| ResolveError::invalid_source(source)),
-        _ => Ok(None),
-    }
-}
-
-/// Answers one raw payload: reads it, decides, logs one line.
+/// The response to a raw payload: read, decide, render.
 pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
-    let request = Request::read(payload, config.client_header());
-    let decision = decide(config, &request);
-    log(&request, &decision);
-    let explained = config.explain().then(|| explanation(config, &request));
-    decision.into_response_with(explained)
-}
-
-/// Explain mode's member (`CLIENT_IP_EXPLAIN=true`): the X-Forwarded-For chain position by
-/// position under the configured trust, what every count would answer, and the setting the chain
-/// suggests. Request text in it is escaped like every request value that leaves the process.
-pub fn explanation(config: &Config, request: &Result<Request, Malformed>) -> Value {
-    let setting = config.source().to_string();
-    let request = match request {
-        Ok(request) => request,
-        Err(_) => {
-            return json!({ "setting": setting, "chain": [], "event": "not read (see message)" });
+    let request = read(config, payload);
+    warn_topology(config, &request);
+    // serde_json's map keeps keys sorted: client_ip, client_port, error, explain, message, status.
+    let decided = decide(config, &request);
+    let mut body = Map::new();
+    match &decided {
+        Ok(Some(client)) => {
+            body.insert("client_ip".into(), json!(client.ip()));
+            body.extend(client.port().map(|port| ("client_port".into(), port.into())));
         }
-    };
-    // The trust the chain is read under; Forwarded is read apart from it.
-    let policy = match config.source() {
-        Source::ForwardedFor(policy) => policy.clone(),
-        Source::Header(_, ranges) => TrustPolicy::Ranges(ranges.clone()),
-        Source::Forwarded(_) => TrustPolicy::default(),
-    };
-    let explained = explain(
-        &request.forwarded_for,
-        peer(request).ok().flatten(),
-        &policy,
-    );
-    let chain: Vec<Value> = explained
-        .entries
-        .iter()
-        .map(|e| {
-            let mut entry = json!({
-                "position": e.position,
-                "entry": Printable(&e.text).to_string(),
-                "written_by": e.writer.to_string(),
-                "presets": e.presets.iter().map(|p| p.name()).collect::<Vec<_>>(),
-                "in_trusted_ranges": e.in_trusted_ranges,
-            });
-            match (e.parsed, entry.as_object_mut()) {
-                (Ok((ip, port)), Some(fields)) => {
-                    fields.insert("address".to_owned(), json!(ip));
-                    if let Some(port) = port {
-                        fields.insert("port".to_owned(), json!(port));
-                    }
-                }
-                (Err(why), Some(fields)) => {
-                    fields.insert("invalid".to_owned(), json!(why));
-                }
-                (_, None) => {}
-            }
-            entry
-        })
-        .collect();
-    let counts: Vec<Value> = explained
-        .counts
-        .iter()
-        .enumerate()
-        .map(|(count, answer)| match answer {
-            Ok(client) => json!({ "count": count, "client_ip": client.ip() }),
-            Err(e) => json!({ "count": count, "error": e.code() }),
-        })
-        .collect();
-    json!({
-        "setting": setting,
-        "chain": chain,
-        "counts": counts,
-        "suggestion": explained.suggestion.to_string(),
-    })
+        Ok(None) => body.extend([("status".into(), "healthy".into())]),
+        Err((code, message)) => {
+            body.extend([("error".into(), json!(code)), ("message".into(), json!(message))])
+        }
+    }
+    if config.explain {
+        body.insert("explain".into(), explanation(config, &request));
+    }
+    let mut headers = HeaderMap::with_capacity(2);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = AlbTargetGroupResponse::default();
+    let (status, description) =
+        if decided.is_ok() { (200, "200 OK") } else { (400, "400 Bad Request") };
+    (response.status_code, response.status_description) = (status, Some(description.to_owned()));
+    response.multi_value_headers = headers.clone();
+    response.headers = headers;
+    response.body = Some(Body::Text(Value::Object(body).to_string()));
+    response.is_base64_encoded = false;
+    response
 }
 
-/// The Lambda handler. The payload is taken raw, so any JSON the runtime hands over gets an
-/// HTTP answer. Never returns an error.
+/// The `explain` member: the setting, the library's explanation and the advice it reads to.
+pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value {
+    let setting = json!(config.source.to_string());
+    let Ok(request) = request else { return json!({ "setting": setting, "event": "not read" }) };
+    let explained = config.source.explain(&request.headers, request.peer);
+    let advice = advice(&explained);
+    let mut value = serde_json::to_value(explained).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.extend([("setting".into(), setting), ("suggestion".into(), json!(advice))]);
+    }
+    value
+}
+
+/// The suggestion in the function's terms: its variables.
+pub fn advice(e: &Explanation) -> String {
+    let s = &e.suggestion;
+    let none = format!("no client address (position {} holds none in this request)", s.count);
+    let client = s.client.map_or(none, |c| c.to_string());
+    let (n, trust) = (s.count, s.trust.join(","));
+    let proxies = if n == 1 { "proxy" } else { "proxies" };
+    let setting = format!(
+        "{n} trusted {proxies} in front of the ALB: TRUSTED_PROXY_CIDRS={trust} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={n} answers the same only while nothing can reach the ALB around them."
+    );
+    let vpc_link = "position 1 holds no client address; behind API Gateway through a VPC link the client is in Forwarded (CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0).";
+    let proxy = if s.client.is_some() { setting.as_str() } else { vpc_link };
+    match e.peer {
+        FrontDoorPeer::GlobalAccelerator => "The ALB's peer is a Global Accelerator edge: client IP preservation is off, so no client address exists and no setting recovers it. Turn on client IP preservation for this endpoint.".to_owned(),
+        FrontDoorPeer::Lattice => format!("The ALB's peer is a VPC Lattice address: trust Lattice's prefix lists (com.amazonaws.<region>.vpc-lattice). {setting} The address is private to the caller's VPC: it is unique only together with x-amzn-lattice-network."),
+        FrontDoorPeer::Private => format!("Position 0 is a private address: a proxy of yours, an NLB, or the client itself (an internal ALB, a local test). If every machine you test from sees this same address, it is a proxy: {proxy} If it is an NLB in front of PrivateLink consumers, no client address exists: never trust the VPC's CIDR, which hands the answer to whatever the caller wrote. If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)."),
+        FrontDoorPeer::Missing => "Position 0 holds no address, so no setting can answer from this chain: check that the ALB appends to X-Forwarded-For (routing.http.xff_header_processing.mode=append).".to_owned(),
+        _ if s.trust.is_empty() => format!("The ALB's peer is a public address outside every bundled preset, so clients reach it directly: keep the default (TRUSTED_PROXY_COUNT=0), which answers {client}."),
+        _ => setting,
+    }
+}
+
+/// Warns, once per execution environment (on its first request with a chain), when the ALB's
+/// peer shows that no unique client address exists: a Global Accelerator edge (client IP
+/// preservation off) or VPC Lattice.
+fn warn_topology(config: &Config, request: &Result<Request, Refused>) {
+    static CHECKED: AtomicBool = AtomicBool::new(false);
+    let Ok(request) = request else { return };
+    if !request.headers.contains_key("x-forwarded-for") || CHECKED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let topology = match config.source.explain(&request.headers, request.peer).peer {
+        FrontDoorPeer::GlobalAccelerator => {
+            "Global Accelerator without client IP preservation: no client address exists; turn preservation on"
+        }
+        FrontDoorPeer::Lattice => {
+            "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network"
+        }
+        _ => return,
+    };
+    tracing::warn!(topology, "the ALB's peer is not a client");
+}
+
+/// The Lambda handler: never an error.
 pub async fn handle(
     config: &Config,
     event: LambdaEvent<Box<RawValue>>,
@@ -233,49 +170,20 @@ pub async fn handle(
     Ok(respond(config, &event.payload))
 }
 
-/// Answers raw event bytes with raw response bytes, as the Lambda runtime does around
-/// [`handle`]: bytes that are not JSON are refused before the handler runs, as the runtime
-/// refuses them (an invocation error, which the ALB answers with 502). Used by the local ALB and
-/// the fuzz targets.
+/// Bytes in, bytes out, for tools that drive the handler without the runtime.
 pub fn handle_bytes(config: &Config, payload: &[u8]) -> Result<Vec<u8>, serde_json::Error> {
     let raw: Box<RawValue> = serde_json::from_slice(payload)?;
     serde_json::to_vec(&respond(config, &raw))
 }
 
-fn log(request: &Result<Request, Malformed>, decision: &Decision) {
-    let request = request.as_ref().ok();
-    let trace_id = request.and_then(|r| r.trace_id.as_deref()).unwrap_or("");
-    let trace_id = Printable(trace_id);
-    if let Some(request) = request.filter(|_| tracing::enabled!(tracing::Level::DEBUG)) {
-        let chain: Vec<Printable> = request.forwarded_for.iter().map(|v| Printable(v)).collect();
-        tracing::debug!(x_forwarded_for = ?chain, %trace_id, "request chain");
-    }
-    match decision {
-        Decision::Client(c) => tracing::info!(
-            client_ip = %c.ip(),
-            client_port = c.port(),
-            position = c.position(),
-            %trace_id,
-            "client address"
-        ),
-        Decision::Healthy => tracing::info!(%trace_id, "health check"),
-        Decision::Refused { code, message } => {
-            tracing::info!(error = code, reason = %message, %trace_id, "refused")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_client_ip::{ProxyCount, TrustPolicy};
+    use lambda_client_ip::{ProxyCount, Source};
 
     fn answer(config: &Config, json: &str) -> serde_json::Value {
         let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
-        serde_json::to_value(respond(config, &raw)).unwrap()
-    }
-
-    fn body(response: &serde_json::Value) -> serde_json::Value {
+        let response = serde_json::to_value(respond(config, &raw)).unwrap();
         serde_json::from_str(response["body"].as_str().unwrap()).unwrap()
     }
 
@@ -283,27 +191,39 @@ mod tests {
     fn the_worked_example() {
         let event = r#"{"headers": {"x-forwarded-for": "203.0.113.195, 70.41.3.18, 150.172.238.178"}, "requestContext": {"identity": {"sourceIp": "70.41.3.18"}}}"#;
         let by_default = answer(&Config::default(), event);
-        assert_eq!(body(&by_default), json!({"client_ip": "150.172.238.178"}));
-        let two = Config::with_policy(TrustPolicy::Count(ProxyCount::new(2).unwrap()));
-        assert_eq!(
-            body(&answer(&two, event)),
-            json!({"client_ip": "203.0.113.195"})
-        );
+        assert_eq!(by_default.to_string(), r#"{"client_ip":"150.172.238.178"}"#);
+        assert_eq!(by_default, json!({"client_ip": "150.172.238.178"}));
+        let two =
+            Config { source: Source::x_forwarded_for(ProxyCount::new(2).unwrap()), explain: false };
+        assert_eq!(answer(&two, event), json!({"client_ip": "203.0.113.195"}));
+        let without_chain = r#"{"requestContext": {"identity": {"sourceIp": "70.41.3.18"}}}"#;
+        assert_eq!(answer(&Config::default(), without_chain), json!({"client_ip": "70.41.3.18"}));
     }
 
     #[test]
     fn health_check_only_without_a_chain() {
         let hc = r#"{"headers":{"user-agent":"ELB-HealthChecker/2.0"}}"#;
-        assert_eq!(
-            body(&answer(&Config::default(), hc)),
-            json!({"status": "healthy"})
-        );
+        assert_eq!(answer(&Config::default(), hc), json!({"status": "healthy"}));
         let spoof =
             r#"{"headers":{"user-agent":"ELB-HealthChecker/2.0","x-forwarded-for":"192.0.2.1"}}"#;
-        assert_eq!(
-            body(&answer(&Config::default(), spoof)),
-            json!({"client_ip": "192.0.2.1"})
-        );
+        assert_eq!(answer(&Config::default(), spoof), json!({"client_ip": "192.0.2.1"}));
+    }
+
+    #[test]
+    fn explain_is_bounded_and_agrees_with_the_answer() {
+        let chain = vec!["203.0.113.9"; 8000].join(",");
+        let event = json!({"headers": {"x-forwarded-for": chain}}).to_string();
+        let config = Config { explain: true, ..Config::default() };
+        let raw: Box<RawValue> = serde_json::from_str(&event).unwrap();
+        let body = match respond(&config, &raw).body {
+            Some(Body::Text(text)) => text.len(),
+            _ => usize::MAX,
+        };
+        assert!(body < 64 * 1024, "{body} bytes");
+        let got = answer(&config, &event);
+        assert_eq!(got["client_ip"], "203.0.113.9");
+        assert_eq!(got["explain"]["more"], 8000 - 32);
+        assert_eq!(got["explain"]["counts"][0]["client_ip"], "203.0.113.9");
     }
 
     #[test]

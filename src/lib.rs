@@ -1,26 +1,27 @@
 //! # alb-client-ip
 //!
 //! The function: a thin `lambda_runtime` handler behind an AWS Application Load Balancer that
-//! answers `{"client_ip": "..."}` with the address the trusted part of X-Forwarded-For vouches
-//! for. The resolver and its trust policies are the [`lambda_client_ip`] library; this crate is
-//! the reference deployment of it.
+//! answers `{"client_ip": "..."}` with the address the library's [`lambda_client_ip::Source`]
+//! vouches for. This crate is the reference deployment of the library.
 //!
 //! Modules, from the outside in:
-//! - [`config`]: the environment, validated once at cold start into a library `TrustPolicy`;
+//! - [`config`]: the environment, validated once at cold start;
 //! - [`event`]: the raw invocation payload, read with serde derive, so bad input becomes a 400;
-//! - [`handler`]: event → resolver → `AlbTargetGroupResponse`;
-//! - [`logging`]: one log line per request, Lambda's text or JSON format, request text escaped.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
+//! - [`handler`]: event → source → `AlbTargetGroupResponse`, explain mode rendered;
 
 pub mod config;
 pub mod event;
 pub mod handler;
-pub mod logging;
+
+/// Request text made safe for a log line or a message: control characters, line separators and
+/// other unprintable characters escaped (`char::escape_debug`), cut to `max_chars` characters.
+/// The one escaper of this crate and of `local-alb`'s logs.
+///
+/// ```
+/// use alb_client_ip::printable;
+/// assert_eq!(printable("a\"b\\\n\u{7f}\u{2028}", 64), r#"a\"b\\\n\u{7f}\u{2028}"#);
+/// assert_eq!(printable("abcdef", 3), "abc");
+/// ```
+pub fn printable(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).flat_map(char::escape_debug).collect()
+}

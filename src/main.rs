@@ -1,61 +1,46 @@
-//! The Lambda function: start tracing, read the configuration once, serve events.
+//! The Lambda function: read the configuration once, start logging, serve events.
 
 use std::process::ExitCode;
+use std::time::SystemTime;
 
-use alb_client_ip::{config::Config, handler, logging};
+use alb_client_ip::{config::Config, handler};
+use lambda_client_ip::Preset;
 use lambda_runtime::service_fn;
 
 /// A bundled range snapshot older than this is reported at every cold start: the CDN may connect
 /// from ranges it does not hold, and requests from those would be answered with the CDN's address.
 const STALE_AFTER_DAYS: u64 = 90;
 
-/// The variables `lambda_runtime` needs; it panics without them, so they are checked first.
-const RUNTIME_VARS: [&str; 4] = [
-    "AWS_LAMBDA_RUNTIME_API",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-];
+/// What running the binary by hand gets, instead of `lambda_runtime`'s panic.
+const NOT_LAMBDA: &str = "not running under a Lambda runtime (AWS_LAMBDA_RUNTIME_API unset); run it locally with `cargo run --release -p local-alb` or `cargo lambda watch`.";
+
+/// Ends the process with `code` and one line on stderr.
+fn exit(code: u8, message: String) -> ExitCode {
+    eprintln!("alb-client-ip: {message}");
+    ExitCode::from(code)
+}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let config = match Config::from_env() {
+    let config = match Config::from_lookup(|name| std::env::var(name).ok()) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("alb-client-ip: refusing to start: {e}");
-            return ExitCode::from(78); // EX_CONFIG
-        }
+        Err(e) => return exit(78, format!("refusing to start: {e}")), // EX_CONFIG
     };
-    let missing: Vec<&str> = RUNTIME_VARS
-        .into_iter()
-        .filter(|v| std::env::var_os(v).is_none())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "alb-client-ip: not running under a Lambda runtime ({} unset); run it locally with `cargo run --release -p local-alb` or `cargo lambda watch`.",
-            missing.join(", ")
-        );
-        return ExitCode::from(2);
+    // lambda_runtime panics outside Lambda: say what this is instead.
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_none() {
+        return exit(2, NOT_LAMBDA.to_owned());
     }
-    logging::init(std::io::stdout);
-    tracing::info!(source = %config.source(), "configured");
-    if let Some(ranges) = config.source().ranges() {
-        for &preset in ranges.presets() {
-            let age = preset.age_days(std::time::SystemTime::now());
-            let published = preset.published();
-            if age > STALE_AFTER_DAYS {
-                tracing::warn!(%preset, published, age_days = age, "bundled ranges are more than {STALE_AFTER_DAYS} days old: build with a refreshed snapshot");
-            } else {
-                tracing::info!(%preset, published, age_days = age, "bundled ranges");
-            }
+    lambda_runtime::tracing::init_default_subscriber();
+    tracing::info!(source = %config.source, "configured");
+    let cidrs = std::env::var("TRUSTED_PROXY_CIDRS").unwrap_or_default();
+    for preset in cidrs.split(',').filter_map(|item| item.parse::<Preset>().ok()) {
+        let (published, age_days) = (preset.published(), preset.age_days(SystemTime::now()));
+        if age_days > STALE_AFTER_DAYS {
+            tracing::warn!(%preset, published, age_days, "bundled ranges are more than {STALE_AFTER_DAYS} days old: build with a refreshed snapshot");
+        } else {
+            tracing::info!(%preset, published, age_days, "bundled ranges");
         }
     }
-    let config = &config;
-    match lambda_runtime::run(service_fn(move |event| handler::handle(config, event))).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("alb-client-ip: runtime stopped: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let served = lambda_runtime::run(service_fn(|event| handler::handle(&config, event))).await;
+    served.map_or_else(|e| exit(1, format!("runtime stopped: {e}")), |()| ExitCode::SUCCESS)
 }
