@@ -60,19 +60,14 @@ pub fn format(entry: &Entry<'_>) -> String {
         quoted(entry.method),
         quoted(entry.target),
         entry.status,
-        entry
-            .target_status
-            .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+        entry.target_status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
         entry.duration.as_secs(),
         entry.duration.subsec_micros(),
         entry.received,
         entry.sent,
         quoted(entry.user_agent),
         quoted(entry.trace_id),
-        entry
-            .reason
-            .as_deref()
-            .map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", quoted(r))),
+        entry.reason.as_deref().map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", quoted(r))),
     );
     line
 }
@@ -85,23 +80,8 @@ pub fn write(entry: &Entry<'_>) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-/// Request text made safe for one log line or message: at most `max_chars` characters of
-/// `text`, each through [`char::escape_debug`], so quotes, backslashes, control characters (line
-/// breaks included) and other unprintable characters come out as Rust escapes (`\"`, `\\`,
-/// `\n`, `\u{7f}`).
-///
-/// ```
-/// use local_alb::access_log::escape;
-/// assert_eq!(escape("a\"b\\\n\u{7f}", 64), r#"a\"b\\\n\u{7f}"#);
-/// assert_eq!(escape("abcdef", 3), "abc");
-/// ```
-pub fn escape(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars));
-    for c in text.chars().take(max_chars) {
-        let _ = write!(out, "{}", c.escape_debug());
-    }
-    out
-}
+/// Request text made safe for one log line: the function's own escaper, so the two never differ.
+pub use alb_client_ip::printable as escape;
 
 /// RFC 3339 UTC time with microseconds. Times outside 1970 to 9999 (a clock set far wrong) are
 /// written as the nearest of the two.
@@ -113,10 +93,7 @@ fn timestamp(time: SystemTime) -> String {
 /// Writes explain mode's line for a request, after its access-log line: the trace id, then the
 /// explanation as one line of JSON (request text in it is already escaped).
 pub fn write_explain(trace_id: &str, explanation: &serde_json::Value) {
-    let line = format!(
-        "explain \"{}\" {explanation}\n",
-        escape(trace_id, MAX_LOGGED_TEXT)
-    );
+    let line = format!("explain \"{}\" {explanation}\n", escape(trace_id, MAX_LOGGED_TEXT));
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 

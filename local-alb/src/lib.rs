@@ -2,7 +2,7 @@
 //!
 //! A local Application Load Balancer: real HTTP clients talk to it, and it invokes a Lambda
 //! function the way an ALB does, so a function can be tested with the addresses real sockets
-//! give it (see the README's "Local ALB" section).
+//! give it (see local-alb/README.md).
 //!
 //! The translation is pure and lives in two functions that fuzz targets and tests call directly:
 //! - [`event::build`]: the parts of one HTTP request, as received, to the ALB's event JSON, or
@@ -13,15 +13,6 @@
 //! Neither does I/O and neither can panic on any input. [`options`] parses the command line,
 //! [`server`] is the HTTP front end and [`invoke`] calls the function (in-process or through the
 //! Lambda Invoke API); [`access_log`] writes one line per request.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::indexing_slicing,
-        clippy::panic
-    )
-)]
 
 pub mod access_log;
 pub mod event;

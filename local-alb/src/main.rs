@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let invoker = match &options.target {
-        Target::InProcess => match Config::from_env() {
+        Target::InProcess => match Config::from_lookup(|k| std::env::var(k).ok()) {
             Ok(config) => {
                 // The function's own log lines, as under Lambda, when a level is asked for;
                 // otherwise stderr carries only the access log.
@@ -24,9 +24,9 @@ fn main() -> ExitCode {
                     .iter()
                     .any(|v| std::env::var_os(v).is_some())
                 {
-                    alb_client_ip::logging::init(std::io::stderr);
+                    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
                 }
-                eprintln!("local-alb: alb-client-ip in-process, {}", config.source());
+                eprintln!("local-alb: alb-client-ip in-process, {}", config.source);
                 Invoker::InProcess(Arc::new(config))
             }
             Err(e) => {
@@ -45,10 +45,7 @@ fn main() -> ExitCode {
             }
         },
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("local-alb: cannot start the runtime: {e}");

@@ -1,8 +1,9 @@
 //! `alb-explain`: explain mode offline. Takes an ALB event file or a raw X-Forwarded-For line and
 //! a setting (the function's variables, as `VAR=VALUE` arguments, else this process's
-//! environment), runs the function's handler with `CLIENT_IP_EXPLAIN=true`, and prints the chain
-//! as a table: who can have written each entry, the presets it falls in, what every count would
-//! answer, the answer under the setting, and the setting the chain suggests.
+//! environment), and prints the library's explanation as a table: the chain the answer is read
+//! from, position by position (its address, the presets it falls in, whether the setting trusts
+//! it, what that count would answer), what the ALB's peer is, the function's answer under the
+//! setting, and the setting the chain suggests.
 //!
 //! ```sh
 //! cargo run -p local-alb --bin alb-explain -- --event events/cloudfront.json
@@ -15,8 +16,9 @@ use std::process::ExitCode;
 use alb_client_ip::config::Config;
 use alb_client_ip::handler;
 use clap::Parser;
+use lambda_client_ip::{CountAnswer, Explanation};
+use serde_json::json;
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 
 /// Explain how the function reads a request's X-Forwarded-For chain, and which setting it needs.
 #[derive(Debug, Parser)]
@@ -60,7 +62,6 @@ fn main() -> ExitCode {
         settings.insert(var.to_owned(), value.to_owned());
     }
     let lookup = |name: &str| match name {
-        "CLIENT_IP_EXPLAIN" => Some("true".to_owned()),
         _ if cli.settings.is_empty() => std::env::var(name).ok(),
         _ => settings.get(name).cloned(),
     };
@@ -79,12 +80,16 @@ fn main() -> ExitCode {
         }
     };
     let response = handler::respond(&config, &raw);
-    let body: Value = response
-        .body
-        .as_ref()
-        .and_then(|b| serde_json::from_slice(b.as_ref()).ok())
-        .unwrap_or(Value::Null);
-    print!("{}", table(&body));
+    let answer = response.body.as_ref().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned());
+    let explained = handler::read(&config, &raw)
+        .map(|request| config.source.explain(&request.headers, request.peer));
+    match explained {
+        Ok(explained) => print!("{}", table(&config, &explained, &answer.unwrap_or_default())),
+        Err((code, message)) => {
+            eprintln!("alb-explain: the event is refused ({code}): {message}");
+            return ExitCode::from(2);
+        }
+    }
     ExitCode::SUCCESS
 }
 
@@ -95,88 +100,52 @@ fn unreachable_usage() -> ! {
 }
 
 /// The explanation as a table, then the answer and the suggestion.
-fn table(body: &Value) -> String {
-    let explain = &body["explain"];
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "-".to_owned(),
-        other => other.to_string(),
-    };
-    let mut rows = vec![[
-        "position".to_owned(),
-        "entry".to_owned(),
-        "address".to_owned(),
-        "written by".to_owned(),
-        "presets".to_owned(),
-        "count answers".to_owned(),
-    ]];
-    let empty = Vec::new();
-    let counts = explain["counts"].as_array().unwrap_or(&empty);
-    for (i, entry) in explain["chain"]
-        .as_array()
-        .unwrap_or(&empty)
-        .iter()
-        .enumerate()
+fn table(config: &Config, e: &Explanation, answer: &str) -> String {
+    let mut rows = vec![
+        ["position", "entry", "address", "presets", "trusted", "count answers"].map(String::from),
+    ];
+    for (hop, count) in e.hops.iter().zip(e.counts.iter().map(Some).chain(std::iter::repeat(None)))
     {
-        let address = match (entry.get("address"), entry.get("invalid")) {
-            (Some(ip), _) => match entry.get("port") {
-                Some(port) => format!("{} port {port}", text(ip)),
-                None => text(ip),
-            },
-            (None, Some(why)) => format!("invalid: {}", text(why)),
-            (None, None) => "-".to_owned(),
+        let address = match (hop.address, hop.port) {
+            (Some(ip), Some(port)) => format!("{ip} port {port}"),
+            (Some(ip), None) => ip.to_string(),
+            (None, _) => "invalid".to_owned(),
         };
-        let presets: Vec<String> = entry["presets"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .map(text)
-            .collect();
-        let trusted = if entry["in_trusted_ranges"] == true {
-            " (in trusted ranges)"
-        } else {
-            ""
+        let presets: Vec<&str> = hop.presets.iter().map(|p| p.name()).collect();
+        let answers = match count {
+            Some(CountAnswer::ClientIp(ip)) => ip.to_string(),
+            Some(CountAnswer::Error(code)) => format!("refused: {code}"),
+            _ => "-".to_owned(),
         };
-        let answers = counts.get(i).map_or_else(
-            || "-".to_owned(),
-            |c| match c.get("client_ip") {
-                Some(ip) => text(ip),
-                None => format!("refused: {}", text(&c["error"])),
-            },
-        );
         rows.push([
-            text(&entry["position"]),
-            text(&entry["entry"]),
+            hop.position.to_string(),
+            hop.entry.clone(),
             address,
-            format!("{}{trusted}", text(&entry["written_by"])),
-            if presets.is_empty() {
-                "-".to_owned()
-            } else {
-                presets.join(", ")
-            },
+            if presets.is_empty() { "-".to_owned() } else { presets.join(", ") },
+            if hop.trusted { "yes" } else { "no" }.to_owned(),
             answers,
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = format!("setting: {}\n\n", text(&explain["setting"]));
+    let mut widths = [0; 6];
     for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = format!("setting: {}\nreads: {}", config.source, e.reads);
+    if !e.header_values.is_empty() {
+        out.push_str(&format!(" ({})", e.header_values.join(" | ")));
+    }
+    out.push_str(&format!("\nthe ALB's peer: {:?}\n\n", e.peer));
+    for row in &rows {
+        let cells: Vec<String> =
+            row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
-    let mut answer = body.clone();
-    if let Some(fields) = answer.as_object_mut() {
-        fields.remove("explain");
+    if e.more > 0 {
+        out.push_str(&format!("… and {} more positions to the left, not listed\n", e.more));
     }
-    out.push_str(&format!(
-        "\nanswer: {answer}\nsuggestion: {}\n",
-        text(&explain["suggestion"])
-    ));
+    out.push_str(&format!("\nanswer: {answer}\nsuggestion: {}\n", handler::advice(e)));
     out
 }
