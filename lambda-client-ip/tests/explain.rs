@@ -1,0 +1,254 @@
+//! `Source::explain`: bounded whatever the request holds, its counts read by the same walk as
+//! `Source::resolve`, what it reads in header and Forwarded modes, and what it makes of the front
+//! door's peer.
+
+// A test crate: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use lambda_client_ip::{
+    ClientIp, CountAnswer, EXPLAINED_POSITIONS, FrontDoorPeer, Peer, Preset, ProxyCount,
+    ResolveError, Source, TrustedRanges,
+};
+
+/// What explain must say for a count that resolves to `result`.
+fn expected(result: Result<ClientIp, ResolveError>) -> CountAnswer {
+    match result {
+        Ok(client) => CountAnswer::ClientIp(client.ip()),
+        Err(e) => CountAnswer::Error(e.code()),
+    }
+}
+
+fn proxy_count(n: usize) -> ProxyCount {
+    ProxyCount::new(u8::try_from(n).unwrap()).unwrap()
+}
+
+fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        let name = HeaderName::from_bytes(name.as_bytes()).unwrap();
+        headers.append(name, HeaderValue::from_str(value).unwrap());
+    }
+    headers
+}
+
+fn ranges(list: &str) -> TrustedRanges {
+    list.parse().unwrap()
+}
+
+#[test]
+fn a_chain_of_8000_entries_is_explained_in_bounded_space() {
+    // Each entry as long as a quoted entry may be, and then some.
+    let long = format!("{}x", "9".repeat(100));
+    let entries: Vec<String> = (0..8000)
+        .map(|i| if i % 2 == 0 { long.clone() } else { format!("198.51.{}.{}", i % 200, i % 250) })
+        .collect();
+    let request = headers(&[("x-forwarded-for", &entries.join(", "))]);
+    for source in [Source::default(), Source::x_forwarded_for(ranges("10.0.0.0/8"))] {
+        let e = source.explain(&request, Peer::Appended);
+        assert_eq!(e.hops.len(), EXPLAINED_POSITIONS, "{source}");
+        assert_eq!(e.more, 8000 - EXPLAINED_POSITIONS, "{source}");
+        assert_eq!(e.counts.len(), 31, "{source}: counts 0 to 30");
+        let positions: Vec<usize> = e.hops.iter().map(|h| h.position).collect();
+        assert_eq!(positions, (0..EXPLAINED_POSITIONS).collect::<Vec<_>>());
+        assert!(e.hops.iter().all(|h| h.entry.chars().count() <= 64), "entries are cut");
+        let debug = format!("{e:?}");
+        assert!(debug.len() < 16_000, "{source}: Debug is {} bytes", debug.len());
+        #[cfg(feature = "serde")]
+        {
+            let json = serde_json::to_string(&e).unwrap();
+            assert!(json.len() < 16_000, "{source}: JSON is {} bytes", json.len());
+        }
+    }
+}
+
+/// Chains whose counts answer every way: addresses, invalid entries, too short.
+fn chains() -> Vec<HeaderMap> {
+    let xff = |v: &str| headers(&[("x-forwarded-for", v)]);
+    vec![
+        HeaderMap::new(),
+        xff("203.0.113.195, 70.41.3.18, 150.172.238.178"),
+        xff("6.6.6.6, unknown, 203.0.113.9:443, 130.176.0.12"),
+        xff("240.1.2.3, 104.16.0.1"),
+        headers(&[
+            ("x-forwarded-for", "240.1.2.3, 104.16.0.1"),
+            ("cf-connecting-ipv6", "2001:db8::7"),
+        ]),
+        headers(&[("x-forwarded-for", "1.1.1.1, 2.2.2.2"), ("x-forwarded-for", "10.0.0.1")]),
+        xff(&(1..=40).map(|i| format!("198.51.100.{i}")).collect::<Vec<_>>().join(",")),
+        xff(""),
+    ]
+}
+
+#[test]
+fn counts_agree_with_resolve_for_every_count() {
+    let peers = [
+        Peer::Appended,
+        Peer::Socket("10.0.0.9".parse().unwrap()),
+        Peer::AppendedAndReported("192.0.2.5".parse().unwrap()),
+    ];
+    for request in chains() {
+        for peer in peers {
+            let e = Source::default().explain(&request, peer);
+            let listed = e.hops.len().min(31);
+            assert_eq!(e.counts.len(), listed, "{request:?} {peer:?}");
+            for (n, answer) in e.counts.iter().enumerate() {
+                let want = Source::x_forwarded_for(proxy_count(n)).resolve(&request, peer);
+                assert_eq!(*answer, expected(want), "{request:?} {peer:?} count {n}");
+            }
+        }
+    }
+}
+
+#[test]
+fn header_mode_reads_the_header_and_lists_its_values() {
+    let source = Source::header("CF-Connecting-IP", ranges("cloudflare")).unwrap();
+    let request = headers(&[
+        ("x-forwarded-for", "198.51.100.7, 104.16.0.1"),
+        ("cf-connecting-ip", "198.51.100.7"),
+    ]);
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(e.reads, "cf-connecting-ip");
+    assert_eq!(e.header_values, ["198.51.100.7"]);
+    // The hops are X-Forwarded-For's, the Cloudflare edge trusted.
+    assert_eq!(e.hops.len(), 2);
+    assert_eq!(e.hops[0].entry, "104.16.0.1");
+    assert!(e.hops[0].trusted);
+    assert_eq!(e.hops[0].presets, [Preset::Cloudflare]);
+    assert!(!e.hops[1].trusted);
+    assert_eq!(e.peer, FrontDoorPeer::Cdn(Preset::Cloudflare));
+    // A value with a C1 control is listed escaped.
+    let request =
+        headers(&[("x-forwarded-for", "104.16.0.1"), ("cf-connecting-ip", "1.2.3.4\u{85}")]);
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(e.header_values, ["1.2.3.4\\u{85}"]);
+    // X-Forwarded-For mode lists no header values.
+    let e = Source::default().explain(&request, Peer::Appended);
+    assert_eq!(e.reads, "x-forwarded-for");
+    assert!(e.header_values.is_empty());
+}
+
+#[test]
+fn forwarded_mode_explains_elements_by_the_same_walk() {
+    let requests = [
+        headers(&[
+            ("forwarded", r#"for=6.6.6.6, for="[2001:db8::7]:4711";proto=https, for=104.16.0.1"#),
+            ("x-forwarded-for", "10.0.0.1"),
+        ]),
+        headers(&[("forwarded", "for=unknown, for=192.0.2.1"), ("forwarded", "for=192.0.2.2")]),
+        headers(&[("x-forwarded-for", "10.0.0.1")]),
+    ];
+    for request in &requests {
+        let e = Source::forwarded(ProxyCount::default()).explain(request, Peer::Appended);
+        assert_eq!(e.reads, "forwarded");
+        let elements: usize = request
+            .get_all("forwarded")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(", for").count())
+            .sum();
+        assert_eq!(e.hops.len(), elements, "{request:?}");
+        assert!(e.hops.iter().all(|h| h.entry.starts_with("for=")), "{:?}", e.hops);
+        assert_eq!(e.counts.len(), e.hops.len().min(31));
+        for (n, answer) in e.counts.iter().enumerate() {
+            let want = Source::forwarded(proxy_count(n)).resolve(request, Peer::Appended);
+            assert_eq!(*answer, expected(want), "{request:?} count {n}");
+        }
+        // The front door's peer is still X-Forwarded-For's position 0.
+        let want = if request.contains_key("x-forwarded-for") {
+            FrontDoorPeer::Private
+        } else {
+            FrontDoorPeer::Missing
+        };
+        assert_eq!(e.peer, want, "{request:?}");
+    }
+    let e = Source::forwarded(ranges("cloudflare")).explain(&requests[0], Peer::Appended);
+    assert_eq!(e.hops[0].address, "104.16.0.1".parse().ok());
+    assert!(e.hops[0].trusted);
+    assert_eq!((e.hops[1].address, e.hops[1].port), ("2001:db8::7".parse().ok(), Some(4711)));
+    assert!(!e.hops[1].trusted);
+}
+
+#[test]
+fn the_front_door_peer_is_classified() {
+    let cases = [
+        (
+            "a CloudFront origin-facing address is CloudFront",
+            "130.176.0.12",
+            FrontDoorPeer::Cdn(Preset::CloudFront),
+        ),
+        ("a Cloudflare edge is Cloudflare", "104.16.0.1", FrontDoorPeer::Cdn(Preset::Cloudflare)),
+        ("a Fastly edge is Fastly", "151.101.1.1", FrontDoorPeer::Cdn(Preset::Fastly)),
+        (
+            "a Global Accelerator edge is Global Accelerator",
+            "99.83.109.1",
+            FrontDoorPeer::GlobalAccelerator,
+        ),
+        (
+            "a Global Accelerator IPv6 edge is Global Accelerator",
+            "2600:1f01:4874::1",
+            FrontDoorPeer::GlobalAccelerator,
+        ),
+        ("a link-local address is VPC Lattice", "169.254.171.5", FrontDoorPeer::Lattice),
+        ("a private address is private", "10.0.0.5", FrontDoorPeer::Private),
+        ("a shared address (100.64.0.0/10) is private", "100.64.0.9", FrontDoorPeer::Private),
+        ("a unique local IPv6 address is private", "fd00::5", FrontDoorPeer::Private),
+        ("a public address is public", "203.0.113.9", FrontDoorPeer::Public),
+        ("an entry that is no address is missing", "unknown", FrontDoorPeer::Missing),
+    ];
+    for (name, peer, want) in cases {
+        let request = headers(&[("x-forwarded-for", &format!("198.51.100.7, {peer}"))]);
+        let e = Source::default().explain(&request, Peer::Appended);
+        assert_eq!(e.peer, want, "{name}");
+        if want == FrontDoorPeer::GlobalAccelerator {
+            assert!(e.suggestion.trust.is_empty(), "{name}: {:?}", e.suggestion);
+            assert_eq!(e.suggestion.client, None, "{name}");
+        }
+    }
+    let e = Source::default().explain(&HeaderMap::new(), Peer::Appended);
+    assert_eq!(e.peer, FrontDoorPeer::Missing);
+    let socket = Peer::Socket("10.0.0.5".parse().unwrap());
+    assert_eq!(Source::default().explain(&HeaderMap::new(), socket).peer, FrontDoorPeer::Private);
+}
+
+#[test]
+fn suggestions_read_the_topology_off_the_chain() {
+    /// A case: its name, the chain, the items to trust, the count, the client.
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], usize, Option<&'a str>);
+    let cases: &[Case] = &[
+        ("clients direct: nothing to trust", "6.6.6.6, 203.0.113.9", &[], 0, Some("203.0.113.9")),
+        (
+            "through CloudFront",
+            "6.6.6.6, 203.0.113.9, 130.176.0.12",
+            &["cloudfront"],
+            1,
+            Some("203.0.113.9"),
+        ),
+        (
+            "through Cloudflare and CloudFront",
+            "198.51.100.7, 104.16.0.1, 130.176.0.12",
+            &["cloudfront", "cloudflare"],
+            2,
+            Some("198.51.100.7"),
+        ),
+        (
+            "behind a proxy of yours",
+            "198.51.100.7, 10.0.0.5",
+            &["10.0.0.5"],
+            1,
+            Some("198.51.100.7"),
+        ),
+        (
+            "behind a proxy of yours behind CloudFront",
+            "198.51.100.7, 130.176.0.12, 10.0.0.5",
+            &["10.0.0.5", "cloudfront"],
+            2,
+            Some("198.51.100.7"),
+        ),
+    ];
+    for (name, chain, trust, count, client) in cases {
+        let e = Source::default().explain(&headers(&[("x-forwarded-for", chain)]), Peer::Appended);
+        assert_eq!(e.suggestion.trust, *trust, "{name}");
+        assert_eq!(e.suggestion.count, *count, "{name}");
+        assert_eq!(e.suggestion.client, client.map(|c| c.parse().unwrap()), "{name}");
+    }
+}
