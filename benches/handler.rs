@@ -6,21 +6,25 @@
 //! - `handle_bytes`: what the Lambda runtime does around the handler, bytes to bytes;
 //! - `respond`: the handler on the payload the runtime hands it (already a `RawValue`), its
 //!   response serialized;
-//! - `parts`: `Request::read`, `decide`, and the response serialized.
+//! - `respond` with explain mode on: the same, with the `explain` member;
+//! - `parts`: `handler::read` (the event into a `HeaderMap` and a peer) and `decide` (the
+//!   library's resolver and the log line).
 //!
 //! Everything runs without a log subscriber (the log line is a no-op) except the last group,
-//! `with info log to sink`, which installs the function's own subscriber (`logging::init`) and
-//! adds the one formatted log line the function writes per request.
+//! `with info log to sink`, which installs the subscriber the binary installs
+//! (`lambda_runtime::tracing::init_default_subscriber`, writing to a sink) and adds the one
+//! formatted log line the function writes per request.
 //!
 //! `cargo bench --bench handler`; `cargo bench --bench handler -- --test` runs each once.
+
+// A bench checks its inputs before timing them: a failed check is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use alb_client_ip::config::Config;
-use alb_client_ip::event::Request;
-use alb_client_ip::handler::{decide, handle_bytes, respond};
-use alb_client_ip::logging;
+use alb_client_ip::handler::{decide, handle_bytes, read, respond};
 use aws_lambda_events::alb::{AlbTargetGroupRequest, AlbTargetGroupResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
@@ -47,11 +51,9 @@ fn whole_handler(c: &mut Criterion) {
     for (name, bytes) in EVENTS {
         check(&handle_bytes(&config, bytes).expect("the sample is JSON"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(
-            BenchmarkId::new("alb-client-ip", name),
-            bytes,
-            |b, bytes| b.iter(|| handle_bytes(&config, black_box(bytes))),
-        );
+        group.bench_with_input(BenchmarkId::new("alb-client-ip", name), bytes, |b, bytes| {
+            b.iter(|| handle_bytes(&config, black_box(bytes)))
+        });
     }
     group.finish();
     let mut group = c.benchmark_group("respond");
@@ -65,6 +67,16 @@ fn whole_handler(c: &mut Criterion) {
             |b, payload| b.iter(|| serde_json::to_vec(&respond(&config, black_box(payload)))),
         );
     }
+    let explain = Config { explain: true, ..Config::default() };
+    let payload = raw(SINGLE);
+    let explained = serde_json::to_vec(&respond(&explain, &payload)).expect("serializes");
+    assert!(String::from_utf8_lossy(&explained).contains("explain"));
+    group.throughput(Throughput::Bytes(SINGLE.len() as u64));
+    group.bench_with_input(
+        BenchmarkId::new("respond + to_vec, explain on", "single-value"),
+        &payload,
+        |b, payload| b.iter(|| serde_json::to_vec(&respond(&explain, black_box(payload)))),
+    );
     group.finish();
 }
 
@@ -74,27 +86,21 @@ fn parts(c: &mut Criterion) {
     for (name, bytes) in EVENTS {
         let payload = raw(bytes);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(
-            BenchmarkId::new("Request::read", name),
-            &payload,
-            |b, payload| b.iter(|| Request::read(black_box(payload), None)),
-        );
+        group.bench_with_input(BenchmarkId::new("read", name), &payload, |b, payload| {
+            b.iter(|| read(&config, black_box(payload)))
+        });
     }
     group.throughput(Throughput::Elements(1));
-    let request = Request::read(&raw(SINGLE), None);
-    group.bench_function("decide", |b| {
-        b.iter(|| decide(&config, black_box(&request)))
-    });
-    let decision = decide(&config, &request);
-    group.bench_function("into_response + to_vec", |b| {
-        b.iter(|| serde_json::to_vec(&black_box(decision.clone()).into_response()))
-    });
+    let request = read(&config, &raw(SINGLE));
+    let decided = decide(&config, &request).expect("the sample is answered");
+    assert_eq!(decided.map(|c| c.to_string()).as_deref(), Some("72.12.164.125"));
+    group.bench_function("decide", |b| b.iter(|| decide(&config, black_box(&request))));
     group.finish();
 }
 
 /// Last: it installs the function's subscriber for the rest of the process.
 fn with_log(c: &mut Criterion) {
-    logging::init(std::io::sink);
+    lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::sink);
     let config = Config::default();
     let mut group = c.benchmark_group("handle_bytes");
     group.throughput(Throughput::Bytes(SINGLE.len() as u64));
@@ -125,9 +131,7 @@ fn reference(c: &mut Criterion) {
             response.status_code = 200;
             response.status_description = Some("200 OK".to_owned());
             response.headers = headers;
-            response.body = Some(Body::Text(
-                black_box("<h1>Hello from Lambda!</h1>").to_owned(),
-            ));
+            response.body = Some(Body::Text(black_box("<h1>Hello from Lambda!</h1>").to_owned()));
             serde_json::to_vec(&response)
         })
     });

@@ -1,33 +1,49 @@
-//! Hostile input, as a table: each case is an event an attacker (or a broken proxy) could make the
-//! ALB deliver, the policy in force, and the one answer the function may give. Case names state
-//! the outcome. Every response goes through `contract::check` (status, headers, no null, body
-//! shape, no raw control character in a message), and no refusal echoes more than a short,
-//! escaped excerpt of the input.
+//! Hostile events, as a table: each case is an event an attacker (or a broken proxy) could make
+//! the ALB deliver, the configuration in force, and the one answer the function may give. Case
+//! names state the outcome. Every response goes through `testkit::contract::check` (status,
+//! headers, no null, body shape, no raw control character in a message, a bounded message).
 //!
-//! Byte chains that are not UTF-8 cannot reach the function (a JSON string is UTF-8): the
-//! resolver's own hostile table, in lambda-client-ip/tests/hostile.rs, has them.
+//! Only the event's hostility is here: its shape, its maps, keys given twice, header names,
+//! control characters in names and values, `sourceIp`. What an entry's text can hide (zones,
+//! ports, brackets, fullwidth digits, bidi overrides, bytes that are not UTF-8, …) is the
+//! resolver's, in lambda-client-ip/tests/hostile.rs.
 
-mod support;
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
-use lambda_client_ip::{ProxyCount, TrustPolicy};
+use lambda_client_ip::{ProxyCount, Source, TrustedRanges};
 use serde_json::{Value, json};
-use support::contract::{self, Answer};
+use testkit::contract::{self, Answer};
 
 fn count(n: u8) -> Config {
-    Config::with_policy(TrustPolicy::Count(ProxyCount::new(n).unwrap()))
+    Config { source: Source::x_forwarded_for(ProxyCount::new(n).unwrap()), explain: false }
 }
 
 fn ranges(list: &str) -> Config {
-    Config::with_policy(TrustPolicy::Ranges(list.parse().unwrap()))
+    Config {
+        source: Source::x_forwarded_for(list.parse::<TrustedRanges>().unwrap()),
+        explain: false,
+    }
+}
+
+/// The configuration the environment `env` describes.
+fn env(env: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
+        .unwrap()
 }
 
 /// The answer to one event, after `contract::check`.
 fn answer(config: &Config, payload: &[u8], name: &str) -> Answer {
     let out = handle_bytes(config, payload).expect("the payload is JSON");
-    let response: Value = serde_json::from_slice(&out).expect("the response is JSON");
-    contract::check(&response, name)
+    contract::check_bytes(&out, name)
+}
+
+/// The message of a refusal.
+fn message(config: &Config, payload: &[u8]) -> String {
+    let out = handle_bytes(config, payload).expect("the payload is JSON");
+    let response: Value = serde_json::from_slice(&out).unwrap();
+    contract::body(&response)["message"].as_str().unwrap().to_owned()
 }
 
 fn xff(chain: &str) -> Vec<u8> {
@@ -61,97 +77,55 @@ fn run(cases: &[Case]) {
 }
 
 #[test]
-fn forged_and_injected_entries() {
+fn a_health_checker_user_agent_is_a_health_check_only_without_a_chain() {
+    let health = "ELB-HealthChecker/2.0";
     run(&[
         (
-            "a forged leftmost entry never becomes the client",
+            "a health checker without a chain is answered healthy",
             count(0),
-            xff("6.6.6.6, 203.0.113.9"),
-            ok("203.0.113.9"),
+            event(json!({"headers": {"user-agent": health}})),
+            Answer::Healthy,
         ),
         (
-            "a forged leftmost entry is skipped behind one trusted proxy",
-            count(1),
-            xff("6.6.6.6, 198.51.100.1, 203.0.113.9"),
-            ok("198.51.100.1"),
-        ),
-        (
-            "a forged leftmost loopback address is never the client",
-            count(0),
-            xff("127.0.0.1, 203.0.113.9"),
-            ok("203.0.113.9"),
-        ),
-        (
-            "forged trusted-looking entries left of the client are ignored in range mode",
-            ranges("10.0.0.0/8"),
-            xff("10.0.0.9, 10.0.0.8, 198.51.100.7, 10.0.0.1"),
-            ok("198.51.100.7"),
-        ),
-        (
-            "a trusted-looking entry injected before the ALB's own entry does not hide the peer",
-            ranges("10.0.0.0/8"),
-            xff("10.0.0.1, 203.0.113.5"),
-            ok("203.0.113.5"),
-        ),
-        (
-            "an injected IPv4-mapped trusted address is still left of the peer",
-            ranges("10.0.0.0/8"),
-            xff("::ffff:10.0.0.1, 203.0.113.5"),
-            ok("203.0.113.5"),
-        ),
-        (
-            "a trusted address written in IPv4-mapped form by a proxy is still trusted",
-            ranges("10.0.0.0/8"),
-            xff("203.0.113.5, ::ffff:10.0.0.1"),
-            ok("203.0.113.5"),
-        ),
-        (
-            "Fail: a forged entry cannot fill a chain that is too short",
-            count(2),
-            xff("203.0.113.9"),
-            fail("chain_too_short"),
-        ),
-        (
-            "Fail: a chain made only of trusted addresses names no client",
-            ranges("10.0.0.0/8"),
-            xff("10.1.1.1, 10.2.2.2"),
-            fail("all_trusted"),
+            "a health checker without a chain is healthy in every mode",
+            count(3),
+            event(json!({"multiValueHeaders": {"User-Agent": [health]}})),
+            Answer::Healthy,
         ),
         (
             "Fail: a health-checker user agent does not turn a chain into a health check",
             count(0),
-            event(json!({"headers": {
-                "user-agent": "ELB-HealthChecker/2.0", "x-forwarded-for": "bogus"}})),
+            event(json!({"headers": {"user-agent": health, "x-forwarded-for": "bogus"}})),
             fail("invalid_entry"),
+        ),
+        (
+            "a health-checker user agent with a chain is answered as any request",
+            count(0),
+            event(json!({"headers": {"user-agent": health, "x-forwarded-for": "203.0.113.9"}})),
+            ok("203.0.113.9"),
+        ),
+        (
+            "Fail: user-agent twice is a conflict, not a health check",
+            count(0),
+            event(json!({"headers": {"user-agent": health, "User-Agent": "curl/8"}})),
+            fail("conflicting_headers"),
         ),
     ]);
 }
 
+/// HTTP forbids ASCII control characters in a header value; an event can carry them. The
+/// function replaces each with U+FFFD, which keeps every comma (and so every position) where it
+/// was and which no address contains: an entry holding one is refused where it is read, and
+/// never read left of the client.
 #[test]
-fn garbage_control_characters_and_unicode() {
+fn ascii_control_characters_in_values() {
     run(&[
-        (
-            "Fail: a NUL after the address",
-            count(0),
-            xff("203.0.113.9\u{0}"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: CR LF after the address",
-            count(0),
-            xff("203.0.113.9\r\n"),
-            fail("invalid_entry"),
-        ),
+        ("Fail: a NUL after the address", count(0), xff("203.0.113.9\u{0}"), fail("invalid_entry")),
+        ("Fail: CR LF after the address", count(0), xff("203.0.113.9\r\n"), fail("invalid_entry")),
         (
             "Fail: vertical tab padding is not trimmed",
             count(0),
             xff("\u{b}203.0.113.9"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: no-break space padding is not trimmed",
-            count(0),
-            xff("\u{a0}203.0.113.9"),
             fail("invalid_entry"),
         ),
         (
@@ -160,6 +134,7 @@ fn garbage_control_characters_and_unicode() {
             xff("\u{1b}[31m203.0.113.9"),
             fail("invalid_entry"),
         ),
+        ("Fail: DEL after the address", count(0), xff("203.0.113.9\u{7f}"), fail("invalid_entry")),
         (
             "control characters left of the client are never read",
             count(0),
@@ -167,78 +142,26 @@ fn garbage_control_characters_and_unicode() {
             ok("203.0.113.9"),
         ),
         (
-            "Fail: fullwidth digits",
-            count(0),
-            xff("２０３.0.113.9"),
+            "a control character keeps the positions: the client one comma to its right",
+            count(1),
+            xff("6.6.6.6\u{0},198.51.100.1, 203.0.113.9"),
+            ok("198.51.100.1"),
+        ),
+        (
+            "Fail: a control character where the count reads, at its own position",
+            count(1),
+            xff("6.6.6.6, 198.51.100.1\u{0}, 203.0.113.9"),
             fail("invalid_entry"),
         ),
         (
-            "Fail: Arabic-Indic digits",
+            "a tab around the address is trimmed, as spaces are",
             count(0),
-            xff("٢٠٣.0.113.9"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a ratio sign posing as a colon in IPv6",
-            count(0),
-            xff("2001∶db8::1"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a right-to-left override before the address",
-            count(0),
-            xff("\u{202e}203.0.113.9"),
-            fail("invalid_entry"),
-        ),
-        (
-            "emoji and accents left of the client are never read",
-            count(0),
-            xff("ü, 😀, 203.0.113.9"),
+            xff("\t203.0.113.9\t"),
             ok("203.0.113.9"),
         ),
-        (
-            "Fail: a hostname",
-            count(0),
-            xff("evil.example"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: the literal unknown",
-            count(0),
-            xff("unknown"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: JSON in the header",
-            count(0),
-            xff(r#"{"client_ip":"1.1.1.1"}"#),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a quoted address",
-            count(0),
-            xff("\"203.0.113.9\""),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: the unspecified address",
-            count(0),
-            xff("0.0.0.0"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: an empty header",
-            count(0),
-            xff(""),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: only commas",
-            count(0),
-            xff(",,,"),
-            fail("invalid_entry"),
-        ),
     ]);
+    let said = message(&count(1), &xff("6.6.6.6, 198.51.100.1\u{0}, 203.0.113.9"));
+    assert!(said.contains("position 1") && said.contains("198.51.100.1\u{fffd}"), "{said}");
 }
 
 #[test]
@@ -300,55 +223,21 @@ fn header_names_differing_by_case_or_underscore() {
 }
 
 fn entries(n: usize) -> String {
-    (0..n)
-        .map(|i| format!("198.51.100.{}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (0..n).map(|i| format!("198.51.100.{}", i + 1)).collect::<Vec<_>>().join(", ")
 }
 
+/// Large events: the event reader copes with a header of any length, and a refusal never echoes
+/// more than a cut excerpt (`contract::check` bounds the message).
 #[test]
-fn thirty_and_thirty_one_entries() {
+fn long_headers_and_many_entries() {
+    let one_entry = "1".repeat(16 * 1024);
+    let many = format!("{}203.0.113.9, 198.51.100.2", "garbage,".repeat(300_000));
     run(&[
-        (
-            "30 entries with a count of 29 answer the leftmost",
-            count(29),
-            xff(&entries(30)),
-            ok("198.51.100.1"),
-        ),
-        (
-            "Fail: 30 entries are too short for a count of 30",
-            count(30),
-            xff(&entries(30)),
-            fail("chain_too_short"),
-        ),
         (
             "31 entries (30 forwarded, the most the ALB accepts, plus its own) answer a count of 30",
             count(30),
             xff(&entries(31)),
             ok("198.51.100.1"),
-        ),
-        (
-            "31 entries with a count of 0 answer the ALB's own entry",
-            count(0),
-            xff(&entries(31)),
-            ok("198.51.100.31"),
-        ),
-    ]);
-}
-
-#[test]
-fn long_headers_and_many_entries() {
-    let sixteen_k = format!("{}, 203.0.113.9", "x".repeat(16 * 1024 - 13));
-    let one_entry = "1".repeat(16 * 1024);
-    let many = format!("{}203.0.113.9, 198.51.100.2", "garbage,".repeat(300_000));
-    let many_trusted = format!("{}203.0.113.9", "10.0.0.1, ".repeat(300_000));
-    let all_trusted = vec!["10.0.0.1"; 300_000].join(",");
-    run(&[
-        (
-            "a 16 KiB header with the client on the right is answered",
-            count(0),
-            xff(&sixteen_k),
-            ok("203.0.113.9"),
         ),
         (
             "Fail: a 16 KiB entry is refused with a short message",
@@ -363,170 +252,9 @@ fn long_headers_and_many_entries() {
             ok("203.0.113.9"),
         ),
         (
-            "range mode walks 300,000 trusted entries to the client",
-            ranges("10.0.0.0/8"),
-            xff(&many_trusted),
-            ok("203.0.113.9"),
-        ),
-        (
-            "Fail: 300,000 trusted entries and no client",
-            ranges("10.0.0.0/8"),
-            xff(&all_trusted),
-            fail("all_trusted"),
-        ),
-    ]);
-}
-
-#[test]
-fn absurd_ports() {
-    run(&[
-        (
-            "Fail: port 65536",
-            count(0),
-            xff("203.0.113.9:65536"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a 20-digit port",
-            count(0),
-            xff("203.0.113.9:99999999999999999999"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a negative port",
-            count(0),
-            xff("203.0.113.9:-1"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: port 0",
-            count(0),
-            xff("203.0.113.9:0"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a hexadecimal port",
-            count(0),
-            xff("203.0.113.9:0x50"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: two ports",
-            count(0),
-            xff("[2001:db8::1]:80:80"),
-            fail("invalid_entry"),
-        ),
-        (
-            "port 65535 is accepted and dropped",
-            count(0),
-            xff("203.0.113.9:65535"),
-            ok("203.0.113.9"),
-        ),
-        (
-            "a bare IPv6 address ending in what looks like a port is read as IPv6",
-            count(0),
-            xff("2001:db8::1:80"),
-            ok("2001:db8::1:80"),
-        ),
-    ]);
-}
-
-#[test]
-fn brackets_without_ends() {
-    let mut cases = Vec::new();
-    for bad in [
-        "[2001:db8::1",
-        "2001:db8::1]",
-        "[[2001:db8::1]]",
-        "[]",
-        "[]:80",
-        "[:80",
-        "]",
-        "[",
-        "[2001:db8::1]]:80",
-        "[2001:db8::1]:",
-    ] {
-        cases.push((bad, count(0), xff(bad), fail("invalid_entry")));
-    }
-    let names: Vec<String> = cases
-        .iter()
-        .map(|(bad, ..)| format!("Fail: {bad:?}"))
-        .collect();
-    let cases: Vec<_> = cases
-        .into_iter()
-        .zip(&names)
-        .map(|((_, c, p, w), n)| (n.as_str(), c, p, w))
-        .collect();
-    run(&cases);
-}
-
-#[test]
-fn zone_ids_that_try_to_smuggle_text() {
-    run(&[
-        (
-            "a plain zone is accepted and dropped",
-            count(0),
-            xff("fe80::1%eth0"),
-            ok("fe80::1"),
-        ),
-        (
-            "a zone of 64 characters is accepted and dropped",
-            count(0),
-            xff(&format!("fe80::1%{}", "z".repeat(64))),
-            ok("fe80::1"),
-        ),
-        (
-            "Fail: a zone of 65 characters",
-            count(0),
-            xff(&format!("fe80::1%{}", "z".repeat(65))),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a comma in a zone starts a new entry, which is read first",
-            count(0),
-            xff("fe80::1%eth0,evil"),
-            fail("invalid_entry"),
-        ),
-        (
-            "a comma in a zone leaves the zone's address one position further left",
+            "Fail: 300,000 entries in one line of the multi-value map, a bad line where it reads",
             count(1),
-            xff("fe80::1%eth0,203.0.113.9"),
-            ok("fe80::1"),
-        ),
-        (
-            "Fail: a zone carrying JSON",
-            count(0),
-            xff(r#"fe80::1%"},"client_ip":"1.1.1.1"#),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a zone carrying a path",
-            count(0),
-            xff("fe80::1%../../etc/passwd"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a zone carrying a newline",
-            count(0),
-            xff("fe80::1%eth0\nX-Injected: 1"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a zone carrying a percent-encoded byte",
-            count(0),
-            xff("fe80::1%25eth0%00"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: a zone on IPv4",
-            count(0),
-            xff("203.0.113.9%eth0"),
-            fail("invalid_entry"),
-        ),
-        (
-            "Fail: an empty zone inside brackets",
-            count(0),
-            xff("[fe80::1%]:80"),
+            event(json!({"multiValueHeaders": {"x-forwarded-for": [many, "x", "198.51.100.3"]}})),
             fail("invalid_entry"),
         ),
     ]);
@@ -578,18 +306,9 @@ fn events_where_fields_have_the_wrong_type() {
         ("Fail: headers is an array", json!({"headers": []})),
         ("Fail: headers is a string", json!({"headers": "x"})),
         ("Fail: headers is a boolean", json!({"headers": false})),
-        (
-            "Fail: the chain is a number",
-            json!({"headers": {"x-forwarded-for": 1}}),
-        ),
-        (
-            "Fail: the chain is null",
-            json!({"headers": {"x-forwarded-for": null}}),
-        ),
-        (
-            "Fail: the chain is an object",
-            json!({"headers": {"x-forwarded-for": {"a": "1.1.1.1"}}}),
-        ),
+        ("Fail: the chain is a number", json!({"headers": {"x-forwarded-for": 1}})),
+        ("Fail: the chain is null", json!({"headers": {"x-forwarded-for": null}})),
+        ("Fail: the chain is an object", json!({"headers": {"x-forwarded-for": {"a": "1.1.1.1"}}})),
         (
             "Fail: the chain is an array in the single-value map",
             json!({"headers": {"x-forwarded-for": ["1.1.1.1"]}}),
@@ -598,10 +317,7 @@ fn events_where_fields_have_the_wrong_type() {
             "Fail: another header's value is a number",
             json!({"headers": {"x-forwarded-for": "1.1.1.1", "accept": 1}}),
         ),
-        (
-            "Fail: multiValueHeaders is a string",
-            json!({"multiValueHeaders": "x"}),
-        ),
+        ("Fail: multiValueHeaders is a string", json!({"multiValueHeaders": "x"})),
         (
             "Fail: a multi-value chain is a string",
             json!({"multiValueHeaders": {"x-forwarded-for": "1.1.1.1"}}),
@@ -618,22 +334,10 @@ fn events_where_fields_have_the_wrong_type() {
             "Fail: a multi-value chain holds an array",
             json!({"multiValueHeaders": {"x-forwarded-for": [["1.1.1.1"]]}}),
         ),
-        (
-            "Fail: requestContext is a string",
-            json!({"requestContext": "x"}),
-        ),
-        (
-            "Fail: requestContext is a number",
-            json!({"requestContext": 5}),
-        ),
-        (
-            "Fail: identity is a string",
-            json!({"requestContext": {"identity": "x"}}),
-        ),
-        (
-            "Fail: sourceIp is a number",
-            json!({"requestContext": {"identity": {"sourceIp": 5}}}),
-        ),
+        ("Fail: requestContext is a string", json!({"requestContext": "x"})),
+        ("Fail: requestContext is a number", json!({"requestContext": 5})),
+        ("Fail: identity is a string", json!({"requestContext": {"identity": "x"}})),
+        ("Fail: sourceIp is a number", json!({"requestContext": {"identity": {"sourceIp": 5}}})),
         (
             "Fail: sourceIp is an array",
             json!({"requestContext": {"http": {"sourceIp": ["1.1.1.1"]}}}),
@@ -717,7 +421,7 @@ fn cr_lf_in_header_names_and_values() {
             "Fail: CR LF in a source address",
             count(0),
             event(json!({"requestContext": {"identity": {"sourceIp": "192.0.2.1\r\n"}}})),
-            fail("invalid_source_address"),
+            fail("malformed_event"),
         ),
     ]);
 }
@@ -726,23 +430,12 @@ fn cr_lf_in_header_names_and_values() {
 /// the case if one appears raw.
 #[test]
 fn c1_controls_and_line_separators_never_appear_raw_in_messages() {
-    let evil = [
-        "\u{85}",
-        "\u{9b}",
-        "\u{2028}",
-        "\u{2029}",
-        "\u{85}\u{9b}\u{2028}\u{2029}",
-    ];
+    let evil = ["\u{85}", "\u{9b}", "\u{2028}", "\u{2029}", "\u{85}\u{9b}\u{2028}\u{2029}"];
     let mut cases: Vec<(String, Config, Vec<u8>, Answer)> = Vec::new();
     for c in evil {
         let shown = c.escape_unicode().to_string();
         let mut case = |what: &str, payload: Value, want: Answer| {
-            cases.push((
-                format!("Fail: {shown} {what}"),
-                count(0),
-                event(payload),
-                want,
-            ));
+            cases.push((format!("Fail: {shown} {what}"), count(0), event(payload), want));
         };
         case(
             "after the address",
@@ -772,7 +465,7 @@ fn c1_controls_and_line_separators_never_appear_raw_in_messages() {
         case(
             "in a source address",
             json!({"requestContext": {"http": {"sourceIp": format!("192.0.2.1{c}")}}}),
-            fail("invalid_source_address"),
+            fail("malformed_event"),
         );
         case(
             "in a zone",
@@ -821,10 +514,6 @@ fn duplicate_keys_are_refused() {
         refused(
             "Fail: requestContext twice, the first null",
             r#"{"requestContext": null, "requestContext": {"http": {"sourceIp": "203.0.113.9"}}}"#,
-        ),
-        refused(
-            "Fail: identity twice, the first null",
-            r#"{"requestContext": {"identity": null, "identity": {"sourceIp": "203.0.113.9"}}}"#,
         ),
         refused(
             "Fail: http twice",
@@ -911,21 +600,10 @@ fn empty_forwarded_for_lists_are_refused() {
 #[test]
 fn objects_the_answer_reads_given_as_arrays() {
     let cases = [
-        (
-            "Fail: requestContext is an array",
-            json!({"requestContext": []}),
-        ),
+        ("Fail: requestContext is an array", json!({"requestContext": []})),
         (
             "Fail: requestContext is an array holding an identity",
             json!({"requestContext": [{"sourceIp": "192.0.2.1"}]}),
-        ),
-        (
-            "Fail: identity is an array",
-            json!({"requestContext": {"identity": ["192.0.2.1"]}}),
-        ),
-        (
-            "Fail: http is an array",
-            json!({"requestContext": {"http": ["192.0.2.1"]}}),
         ),
     ];
     let cases: Vec<Case> = cases
@@ -935,6 +613,41 @@ fn objects_the_answer_reads_given_as_arrays() {
     run(&cases);
 }
 
+/// `identity` and `http` must be objects, given once: an array in place of one (which serde derive
+/// would read field by field) and a repeated door, also after a `null`, are refused.
+#[test]
+fn doors_given_as_arrays_or_twice_are_refused() {
+    let raw = |text: &str| text.as_bytes().to_vec();
+    run(&[
+        (
+            "Fail: identity is an array",
+            count(0),
+            event(json!({"requestContext": {"identity": ["192.0.2.1"]}})),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: http is an array",
+            count(0),
+            event(json!({"requestContext": {"http": ["192.0.2.1"]}})),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: identity is an empty array",
+            count(0),
+            event(json!({"requestContext": {"identity": []}})),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: identity twice, the first null",
+            count(0),
+            raw(
+                r#"{"requestContext": {"identity": null, "identity": {"sourceIp": "203.0.113.9"}}}"#,
+            ),
+            fail("malformed_event"),
+        ),
+    ]);
+}
+
 /// Bytes that are not JSON never reach the handler: the Lambda runtime refuses them first (an
 /// invocation error, which the ALB answers with 502), and `handle_bytes` refuses them the same
 /// way instead of answering.
@@ -942,19 +655,190 @@ fn objects_the_answer_reads_given_as_arrays() {
 fn bytes_that_are_not_json_are_refused_before_the_handler() {
     let cases: &[(&str, &[u8])] = &[
         ("Fail: not JSON", b"x-forwarded-for: 1.1.1.1"),
-        (
-            "Fail: truncated JSON",
-            br#"{"headers": {"x-forwarded-for": "1.1"#,
-        ),
+        ("Fail: truncated JSON", br#"{"headers": {"x-forwarded-for": "1.1"#),
         ("Fail: empty payload", b""),
-        (
-            "Fail: invalid UTF-8 in a string",
-            b"{\"headers\": {\"x-forwarded-for\": \"\xff\"}}",
-        ),
+        ("Fail: invalid UTF-8 in a string", b"{\"headers\": {\"x-forwarded-for\": \"\xff\"}}"),
         ("Fail: nesting 10,000 deep", &[b'['; 10_000]),
         ("Fail: two JSON values", br#"{} {}"#),
     ];
     for (name, bytes) in cases {
         assert!(handle_bytes(&count(0), bytes).is_err(), "{name}");
     }
+}
+
+/// `sourceIp` (API Gateway, Function URLs) is the front door's peer: used only when there is no
+/// X-Forwarded-For, and an event whose `sourceIp` is not a client's address is malformed.
+#[test]
+fn source_ip_is_used_only_without_a_chain() {
+    let both = |chain: &str, source: &str| {
+        event(json!({"headers": {"x-forwarded-for": chain},
+                     "requestContext": {"http": {"sourceIp": source}}}))
+    };
+    let alone =
+        |door: &str, source: &str| event(json!({"requestContext": {door: {"sourceIp": source}}}));
+    run(&[
+        (
+            "the chain wins over sourceIp",
+            count(0),
+            both("203.0.113.9", "198.51.100.1"),
+            ok("203.0.113.9"),
+        ),
+        (
+            "a count reads the chain, never sourceIp as an extra position",
+            count(1),
+            both("6.6.6.6, 203.0.113.9", "198.51.100.1"),
+            ok("6.6.6.6"),
+        ),
+        (
+            "Fail: a chain too short for the count is not padded with sourceIp",
+            count(1),
+            both("203.0.113.9", "198.51.100.1"),
+            fail("chain_too_short"),
+        ),
+        (
+            "without a chain, identity.sourceIp",
+            count(0),
+            alone("identity", "198.51.100.1"),
+            ok("198.51.100.1"),
+        ),
+        (
+            "without a chain, http.sourceIp",
+            count(0),
+            alone("http", "2001:DB8::1"),
+            ok("2001:db8::1"),
+        ),
+        (
+            "a port on sourceIp is accepted",
+            count(0),
+            alone("http", "198.51.100.1:443"),
+            ok("198.51.100.1"),
+        ),
+        (
+            "Fail: without a chain a count of 1 needs two positions",
+            count(1),
+            alone("http", "198.51.100.1"),
+            fail("chain_too_short"),
+        ),
+        (
+            "Fail: sourceIp in the trusted ranges and no chain",
+            ranges("198.51.100.0/24"),
+            alone("http", "198.51.100.1"),
+            fail("all_trusted"),
+        ),
+        (
+            "Fail: an unspecified sourceIp",
+            count(0),
+            alone("http", "0.0.0.0"),
+            fail("malformed_event"),
+        ),
+        ("Fail: a class E sourceIp", count(0), alone("http", "240.0.0.1"), fail("malformed_event")),
+        (
+            "Fail: a multicast sourceIp",
+            count(0),
+            alone("identity", "ff02::1"),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: a hostname as sourceIp",
+            count(0),
+            alone("http", "evil.example"),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: an invalid sourceIp is malformed even beside a chain",
+            count(0),
+            both("203.0.113.9", "unknown"),
+            fail("malformed_event"),
+        ),
+        (
+            "Fail: sourceIp under both doors",
+            count(0),
+            event(json!({"requestContext": {"http": {"sourceIp": "198.51.100.1"},
+                                            "identity": {"sourceIp": "198.51.100.1"}}})),
+            fail("malformed_event"),
+        ),
+    ]);
+}
+
+/// The single-address headers and `Forwarded` are read from the same event maps: the same event
+/// rules hold for them (repeats refused, control characters replaced).
+#[test]
+fn single_address_headers_and_forwarded_in_events() {
+    let real_ip =
+        || env(&[("CLIENT_IP_HEADER", "x-real-ip"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")]);
+    let forwarded = || env(&[("CLIENT_IP_HEADER", "forwarded"), ("TRUSTED_PROXY_COUNT", "0")]);
+    let cloudflare = || env(&[("TRUSTED_PROXY_CIDRS", "cloudflare")]);
+    let headers = |h: Value| event(json!({ "headers": h }));
+    run(&[
+        (
+            "x-real-ip from the proxy's peer",
+            real_ip(),
+            headers(json!({"x-forwarded-for": "10.0.0.7", "X-Real-IP": "203.0.113.9"})),
+            ok("203.0.113.9"),
+        ),
+        (
+            "Fail: x-real-ip with CR LF",
+            real_ip(),
+            headers(json!({"x-forwarded-for": "10.0.0.7", "x-real-ip": "203.0.113.9\r\n"})),
+            fail("client_header_invalid"),
+        ),
+        (
+            "Fail: x-real-ip under two spellings",
+            real_ip(),
+            headers(json!({"x-forwarded-for": "10.0.0.7", "x-real-ip": "203.0.113.9",
+                           "X-Real-IP": "203.0.113.9"})),
+            fail("conflicting_headers"),
+        ),
+        (
+            "Fail: x-real-ip as two lines of the multi-value map",
+            real_ip(),
+            event(json!({"multiValueHeaders": {"x-forwarded-for": ["10.0.0.7"],
+                                               "x-real-ip": ["203.0.113.9", "6.6.6.6"]}})),
+            fail("client_header_repeated"),
+        ),
+        (
+            "a caller who reaches the ALB directly gets its own address, whatever x-real-ip says",
+            real_ip(),
+            headers(json!({"x-forwarded-for": "198.51.100.66", "x-real-ip": "6.6.6.6"})),
+            ok("198.51.100.66"),
+        ),
+        (
+            "Forwarded from the event",
+            forwarded(),
+            headers(json!({"forwarded": "for=6.6.6.6, for=\"[2001:db8::7]:4711\""})),
+            ok("2001:db8::7"),
+        ),
+        (
+            "Fail: Forwarded with CR LF in the element the count reads",
+            forwarded(),
+            headers(json!({"forwarded": "for=203.0.113.9\r\n"})),
+            fail("invalid_entry"),
+        ),
+        (
+            "Fail: Forwarded under two spellings",
+            forwarded(),
+            headers(json!({"forwarded": "for=203.0.113.9", "Forwarded": "for=203.0.113.9"})),
+            fail("conflicting_headers"),
+        ),
+        (
+            "Fail: no Forwarded header",
+            forwarded(),
+            headers(json!({"x-forwarded-for": "203.0.113.9"})),
+            fail("client_header_missing"),
+        ),
+        (
+            "Fail: cf-connecting-ipv6 under two spellings",
+            cloudflare(),
+            headers(json!({"x-forwarded-for": "240.0.0.9, 104.16.0.1",
+                           "cf-connecting-ipv6": "2001:db8::9", "CF-Connecting-IPv6": "2001:db8::9"})),
+            fail("conflicting_headers"),
+        ),
+        (
+            "Fail: cf-connecting-ipv6 with CR LF does not undo a Pseudo IPv4",
+            cloudflare(),
+            headers(json!({"x-forwarded-for": "240.0.0.9, 104.16.0.1",
+                           "cf-connecting-ipv6": "2001:db8::9\r\n"})),
+            fail("pseudo_ipv4_without_ipv6"),
+        ),
+    ]);
 }

@@ -9,6 +9,8 @@
 //! serde_json's limit of 128, are refused by the runtime before the handler runs (the ALB never
 //! sends one).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 mod support;
 
 use std::io::Read;
@@ -21,8 +23,9 @@ use proptest::sample::select;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Value, json};
-use support::contract::{self, Answer};
-use support::runtime_api::{Posted, RuntimeApi, spawn_function};
+use support::function_binary;
+use testkit::contract::{self, Answer};
+use testkit::runtime_api::{Posted, RuntimeApi, spawn_function};
 
 /// Events per policy.
 const EVENTS: usize = 3000;
@@ -99,14 +102,7 @@ fn name() -> impl Strategy<Value = &'static str> {
 
 /// Characters a message must never carry raw.
 fn evil() -> impl Strategy<Value = &'static str> {
-    select(vec![
-        "\r\n",
-        "\u{85}",
-        "\u{9b}",
-        "\u{2028}",
-        "\u{2029}",
-        "\u{1b}[31m",
-    ])
+    select(vec!["\r\n", "\u{85}", "\u{9b}", "\u{2028}", "\u{2029}", "\u{1b}[31m"])
 }
 
 /// Events built as JSON values.
@@ -179,7 +175,7 @@ fn hostile() -> impl Strategy<Value = Vec<u8>> {
 fn feed(env: &[(&str, &str)], seed: u8) {
     let started = Instant::now();
     let mut api = RuntimeApi::start();
-    let mut child: Child = spawn_function(&api, env);
+    let mut child: Child = spawn_function(&function_binary(), &api, env);
     // One log line per event: drain both pipes, or the process blocks once they are full.
     let drain = |pipe: Option<Box<dyn Read + Send>>| {
         std::thread::spawn(move || {
@@ -190,18 +186,8 @@ fn feed(env: &[(&str, &str)], seed: u8) {
             text
         })
     };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     let strategy = hostile();
@@ -222,15 +208,9 @@ fn feed(env: &[(&str, &str)], seed: u8) {
             Answer::Refused(_) => refused += 1,
             Answer::Client(_) | Answer::Healthy => answered += 1,
         }
-        assert!(
-            started.elapsed() < BUDGET,
-            "{i} of {EVENTS} events answered in {BUDGET:?}"
-        );
+        assert!(started.elapsed() < BUDGET, "{i} of {EVENTS} events answered in {BUDGET:?}");
     }
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the process exited after {EVENTS} events"
-    );
+    assert!(child.try_wait().unwrap().is_none(), "the process exited after {EVENTS} events");
     // Both outcomes occurred, so the generator is not producing only one kind of event.
     assert!(
         answered > EVENTS / 20 && refused > EVENTS / 20,
@@ -245,11 +225,7 @@ fn feed(env: &[(&str, &str)], seed: u8) {
     let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Every event left its one log line.
-    assert!(
-        stdout.lines().count() >= EVENTS,
-        "{} log lines",
-        stdout.lines().count()
-    );
+    assert!(stdout.lines().count() >= EVENTS, "{} log lines", stdout.lines().count());
 }
 
 #[test]
