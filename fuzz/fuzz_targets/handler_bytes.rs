@@ -4,8 +4,7 @@
 //! `check_response`).
 #![no_main]
 
-use alb_client_ip::config::Config;
-use alb_client_ip_fuzz::{check_response, invoke};
+use alb_client_ip_fuzz::{check_response, config, invoke};
 use lambda_client_ip::{ProxyCount, TrustPolicy, TrustedRanges};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         let ranges = "10.0.0.0/8, 2001:db8::/32, 192.0.2.1/32".parse::<TrustedRanges>();
         TrustPolicy::Ranges(ranges.expect("valid ranges"))
     };
-    if let Some(response) = invoke(&Config::with_policy(policy), payload) {
+    if let Some(response) = invoke(&config(policy), payload) {
         check_response(&response);
     }
 });

@@ -2,16 +2,19 @@
 //! gets past the JSON parser and reaches the header maps, the request context and the resolver,
 //! with right and wrong types, odd header spellings and plausible chains.
 //!
-//! Oracles: the response has the documented shape (`check_response`); a client address is always
-//! one that appears in the event (an X-Forwarded-For piece or the source address), never invented;
-//! a health-check answer never hides an X-Forwarded-For.
+//! The source is fuzzed too (X-Forwarded-For, Forwarded or a single-address header, by count or
+//! by ranges, presets among them), and explain mode is on or off.
+//!
+//! Oracles: the response has the documented shape (`check_response`, explain member included); a
+//! client address is always one that appears in the event (in a header the source may read, or
+//! the source address), never invented; a health-check answer never hides an X-Forwarded-For.
 #![no_main]
 
 use std::net::IpAddr;
 
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
-use alb_client_ip_fuzz::{Answer, Entry, PolicyInput, check_response, line};
+use alb_client_ip_fuzz::{Answer, Entry, SourceInput, check_response, line};
 use arbitrary::Arbitrary;
 use lambda_client_ip::parse_entry;
 use libfuzzer_sys::fuzz_target;
@@ -40,11 +43,9 @@ impl Json {
             Self::Float(f) => json!(f),
             Self::Str(s) => json!(s),
             Self::Arr(a) => Value::Array(a.iter().map(|j| j.value(depth + 1)).collect()),
-            Self::Obj(o) => Value::Object(
-                o.iter()
-                    .map(|(k, v)| (k.clone(), v.value(depth + 1)))
-                    .collect(),
-            ),
+            Self::Obj(o) => {
+                Value::Object(o.iter().map(|(k, v)| (k.clone(), v.value(depth + 1))).collect())
+            }
         }
     }
 }
@@ -56,6 +57,11 @@ enum Name {
     Underscored,
     UserAgent,
     TraceId,
+    Forwarded,
+    CfConnectingIp,
+    CfConnectingIpv6,
+    ViewerAddress,
+    RealIp,
     Other(String),
 }
 
@@ -65,17 +71,16 @@ impl Name {
             Self::ForwardedFor(bits) => "x-forwarded-for"
                 .chars()
                 .enumerate()
-                .map(|(i, c)| {
-                    if (bits >> (i % 16)) & 1 == 1 {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c
-                    }
-                })
+                .map(|(i, c)| if (bits >> (i % 16)) & 1 == 1 { c.to_ascii_uppercase() } else { c })
                 .collect(),
             Self::Underscored => "x_forwarded_for".into(),
             Self::UserAgent => "user-agent".into(),
             Self::TraceId => "x-amzn-trace-id".into(),
+            Self::Forwarded => "Forwarded".into(),
+            Self::CfConnectingIp => "cf-connecting-ip".into(),
+            Self::CfConnectingIpv6 => "CF-Connecting-IPv6".into(),
+            Self::ViewerAddress => "cloudfront-viewer-address".into(),
+            Self::RealIp => "x-real-ip".into(),
             Self::Other(s) => s.clone(),
         }
     }
@@ -94,11 +99,7 @@ impl HeaderValue {
         match self {
             Self::Lines(lines) => {
                 let lines: Vec<String> = lines.iter().map(|(e, t)| line(e, *t)).collect();
-                if multi {
-                    json!(lines)
-                } else {
-                    json!(lines.join(", "))
-                }
+                if multi { json!(lines) } else { json!(lines.join(", ")) }
             }
             Self::HealthChecker if multi => json!(["ELB-HealthChecker/2.0"]),
             Self::HealthChecker => json!("ELB-HealthChecker/2.0"),
@@ -121,12 +122,9 @@ impl HeaderMap {
         match self {
             Self::Null => Value::Null,
             Self::Wrong(j) => j.value(1),
-            Self::Map(items) => Value::Object(
-                items
-                    .iter()
-                    .map(|(n, v)| (n.render(), v.value(multi)))
-                    .collect(),
-            ),
+            Self::Map(items) => {
+                Value::Object(items.iter().map(|(n, v)| (n.render(), v.value(multi))).collect())
+            }
         }
     }
 }
@@ -147,7 +145,8 @@ enum Context {
 
 #[derive(Arbitrary, Debug)]
 struct Input {
-    policy: PolicyInput,
+    source: SourceInput,
+    explain: bool,
     headers: Option<HeaderMap>,
     multi: Option<HeaderMap>,
     context: Option<Context>,
@@ -185,32 +184,37 @@ impl Input {
     }
 }
 
-/// Every address the event could justify: each comma piece of each X-Forwarded-For string value
-/// (under any spelling), and the source addresses.
+/// The addresses a piece of header text holds: each token between separators
+/// (`,;="` and blanks) parsed as an entry, and as `ip:port` with the port taken off (the
+/// unbracketed IPv6 form of CloudFront-Viewer-Address).
+fn addresses(text: &str, out: &mut Vec<IpAddr>) {
+    let separators = |c: char| matches!(c, ',' | ';' | '=' | '"' | ' ' | '\t');
+    for token in text.split(separators) {
+        out.extend(parse_entry(token.as_bytes()).map(|(ip, _port)| ip));
+        if let Some((host, _port)) = token.rsplit_once(':') {
+            out.extend(parse_entry(host.as_bytes()).map(|(ip, _port)| ip));
+        }
+    }
+}
+
+/// Every address the event could justify: those in each string value of a header any source may
+/// read (under any spelling), and the source addresses; and whether X-Forwarded-For is there.
 fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
     let mut found = Vec::new();
     let mut any_forwarded_for = false;
-    let mut strings = |v: &Value, out: &mut Vec<IpAddr>| {
-        let list: Vec<&str> = match v {
-            Value::String(s) => vec![s.as_str()],
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
-            _ => vec![],
-        };
-        for s in list {
-            any_forwarded_for = true;
-            out.extend(
-                s.split(',')
-                    .filter_map(|e| parse_entry(e.as_bytes()))
-                    .map(|(ip, _port)| ip),
-            );
-        }
-    };
     for map in ["headers", "multiValueHeaders"] {
-        if let Some(Value::Object(h)) = event.get(map) {
-            for (name, v) in h {
-                if name.eq_ignore_ascii_case("x-forwarded-for") {
-                    strings(v, &mut found);
-                }
+        let Some(Value::Object(h)) = event.get(map) else { continue };
+        for (name, v) in h {
+            let list: Vec<&str> = match v {
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                _ => vec![],
+            };
+            if name.eq_ignore_ascii_case("x-forwarded-for") && !list.is_empty() {
+                any_forwarded_for = true;
+            }
+            for s in list {
+                addresses(s, &mut found);
             }
         }
     }
@@ -230,12 +234,15 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
 fuzz_target!(|input: Input| {
     let event = input.event();
     let bytes = serde_json::to_vec(&event).expect("a Value serializes");
-    let config = Config::with_policy(input.policy.policy());
+    let config = Config { source: input.source.source(), explain: input.explain };
     let response = handle_bytes(&config, &bytes).expect("a JSON payload gets a response");
     let answer = check_response(&response);
     let (found, any_forwarded_for) = candidates(&event);
     match answer {
-        Answer::Client(addr) => assert!(found.contains(&addr), "{addr} invented from {event}"),
+        Answer::Client(addr) => {
+            let addr: IpAddr = addr.parse().expect("the contract checked it");
+            assert!(found.contains(&addr), "{addr} invented from {event}");
+        }
         Answer::Healthy => assert!(!any_forwarded_for, "health answer despite a chain: {event}"),
         Answer::Refused(_) => {}
     }
