@@ -1,17 +1,9 @@
 #!/usr/bin/env python3
-"""Checks that every relative link in the project's Markdown resolves.
-
-For every *.md file git tracks, each relative link target (inline `[text](target)`, reference
-definitions `[label]: target`, and `<a href>`/`<img src>` in HTML) must name a file or folder that
-exists; a `#fragment` on a Markdown target (or on the page itself) must name one of its headings,
-slugged as GitHub slugs them (lower case; punctuation other than `-` and `_` dropped; spaces
-become hyphens; a repeated heading gets `-1`, `-2`, ...), or an explicit `<a name>`/`id`.
-Links with a scheme (https:, mailto:) are not checked: no network is used. Code spans and fenced
-code blocks are skipped.
-
-Usage: check_links.py [FILE.md ...]   (default: every tracked *.md)
-
-Exits 1 listing every broken link as FILE:LINE: TARGET: why.
+"""Checks that every relative link in the tracked Markdown resolves: inline links, reference
+definitions and HTML href/src must name an existing file or folder, and a #fragment one of the
+target's headings (slugged as GitHub does) or an explicit name/id. Links with a scheme are not
+checked (no network); code is skipped. Usage: check_links.py [FILE.md ...]. Exits 1 listing
+every broken link as FILE:LINE: TARGET: why.
 """
 
 import os

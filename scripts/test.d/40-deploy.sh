@@ -1,6 +1,6 @@
 # Deployability, offline: the Lambda zips for arm64 and x86-64, `sam build`, and template.yaml
-# checked by cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own check
-# of the settings the client address depends on, and by `sam validate --lint`. No AWS credentials or
+# checked by cfn-lint (as SAM and as the CloudFormation SAM translates it to), by our own tests
+# of the settings the client address depends on (tests/deploy, pytest), and by `sam validate --lint`. No AWS credentials or
 # network beyond PyPI are used. Installs what is missing (scripts/tools.sh); safe to run again.
 set -euo pipefail
 
@@ -45,7 +45,7 @@ timed "sam build"
 cfn-lint template.yaml
 python3 scripts/sam_translate.py template.yaml "$work/translated.json"
 cfn-lint "$work/translated.json"
-python3 scripts/check_template.py "$work/translated.json"
+TRANSLATED_TEMPLATE="$work/translated.json" python -m pytest tests/deploy -q
 sam validate --lint --template template.yaml </dev/null
 
 # The linters must be able to fail here: a target group of an unknown type is refused by each.

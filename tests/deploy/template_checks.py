@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Checks that the translated CloudFormation template keeps the settings the client address
 depends on. cfn-lint checks that the template is valid; it cannot know that, say, an ALB that
 *preserves* X-Forwarded-For would let every client choose its own address.
@@ -8,78 +7,24 @@ internet-facing ALB open to all, one locked to CloudFront's prefix list, an inte
 a front door's security group may reach) and checks who may reach the listeners in each, and that
 the rules refuse what the function refuses at cold start.
 
-Usage: check_template.py TRANSLATED.json
-
-Exits 1 naming every setting that is missing or wrong.
+test_template.py runs each check; a check reports every setting that is missing or wrong.
 """
 
 import itertools
 import json
 import re
-import sys
 
-NO_VALUE = object()
-SG = "sg-0123456789abcdef0"
-PREFIX_LIST = "pl-3b927c52"
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0123abcd-0123-0123-0123-0123456789ab"
-
-
-def of_type(resources: dict, kind: str) -> dict:
-    return {k: v for k, v in resources.items() if v.get("Type") == kind}
-
-
-def attributes(props: dict, key: str) -> dict:
-    return {a.get("Key"): a.get("Value") for a in props.get(key, [])}
-
-
-def evaluate(node, params: dict, conditions: dict):
-    """Resolves the intrinsics the template's conditions, rules and ingress use for one set of
-    parameter values. Anything else is returned as it stands."""
-    if isinstance(node, list):
-        items = [evaluate(n, params, conditions) for n in node]
-        return [i for i in items if i is not NO_VALUE]
-    if not isinstance(node, dict):
-        return node
-    if len(node) == 1:
-        (key, arg), = node.items()
-        if key == "Ref":
-            return NO_VALUE if arg == "AWS::NoValue" else params.get(arg, node)
-        if key == "Condition":
-            return evaluate(conditions[arg], params, conditions)
-        if key == "Fn::Equals":
-            a, b = (evaluate(x, params, conditions) for x in arg)
-            return a == b
-        if key == "Fn::Not":
-            return not evaluate(arg[0], params, conditions)
-        if key == "Fn::And":
-            return all(evaluate(x, params, conditions) for x in arg)
-        if key == "Fn::Or":
-            return any(evaluate(x, params, conditions) for x in arg)
-        if key == "Fn::Contains":
-            return evaluate(arg[1], params, conditions) in evaluate(arg[0], params, conditions)
-        if key == "Fn::If":
-            name, yes, no = arg
-            chosen = yes if evaluate(conditions[name], params, conditions) else no
-            return evaluate(chosen, params, conditions)
-    return {k: evaluate(v, params, conditions) for k, v in node.items()}
-
-
-def parameter_values(template: dict, **given) -> dict:
-    params = {k: v.get("Default", "") for k, v in template.get("Parameters", {}).items()}
-    params.update(given)
-    return params
-
-
-def rules_refusing(template: dict, params: dict) -> list[str]:
-    """The rules whose assertions fail for these parameter values."""
-    conditions = template.get("Conditions", {})
-    refused = []
-    for name, rule in template.get("Rules", {}).items():
-        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], params, conditions):
-            continue
-        if not all(evaluate(a["Assert"], params, conditions) for a in rule.get("Assertions", [])):
-            refused.append(name)
-    return refused
+from template_model import (
+    CERT,
+    NO_VALUE,
+    PREFIX_LIST,
+    SG,
+    attributes,
+    evaluate,
+    of_type,
+    parameter_values,
+    rules_refusing,
+)
 
 
 def check_parameters(template: dict, expect) -> None:
@@ -173,13 +118,9 @@ def check_ingress(template: dict, expect) -> None:
                f"{label}: the listener ports {sorted(ports)} are not all reachable")
 
 
-def check(template: dict) -> list[str]:
+def check_resources(template: dict, expect) -> None:
+    """The function, the load balancer's attributes, the permission and the target group."""
     resources = template.get("Resources", {})
-    problems = []
-
-    def expect(ok: bool, message: str) -> None:
-        if not ok:
-            problems.append(message)
 
     functions = of_type(resources, "AWS::Lambda::Function")
     expect(len(functions) == 1, f"expected one function, found {sorted(functions)}")
@@ -238,25 +179,3 @@ def check(template: dict) -> list[str]:
            "the security group has no CloudFront prefix-list ingress")
     expect("SourceSecurityGroupId" in text and "HasSourceSecurityGroup" in text,
            "the security group has no source-security-group ingress")
-
-    check_parameters(template, expect)
-    check_rules(template, expect)
-    check_ingress(template, expect)
-    return problems
-
-
-def main() -> int:
-    if len(sys.argv) != 2:
-        print("usage: check_template.py TRANSLATED.json", file=sys.stderr)
-        return 2
-    with open(sys.argv[1], encoding="utf-8") as f:
-        problems = check(json.load(f))
-    for problem in problems:
-        print(f"{sys.argv[1]}: {problem}", file=sys.stderr)
-    if not problems:
-        print(f"{sys.argv[1]}: the settings the client address depends on are in place")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

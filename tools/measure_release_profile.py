@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures the function's release build at several opt-levels: zip size and cold start.
 
-Usage: scripts/measure_release_profile.py [OPT_LEVEL ...]   (default: 3 s z)
+Usage: tools/measure_release_profile.py [OPT_LEVEL ...]   (default: 3 s z)
 
 For each opt-level (everything else as in Cargo.toml's [profile.release]) it builds the deployable
 zips with `cargo lambda build` for arm64 and x86-64, in a target directory of its own under
