@@ -25,6 +25,9 @@ use tower_governor::key_extractor::KeyExtractor;
 use crate::{ClientIp, ResolveError};
 
 /// Keys `tower_governor` by the address [`ClientIpLayer`](crate::ClientIpLayer) resolved.
+///
+/// Built against `tower_governor` without its `tracing` feature: that feature adds required
+/// methods to `KeyExtractor`, so a graph that enables it cannot use this key.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClientIpKey;
 
