@@ -32,13 +32,18 @@ def edge(alb):
     return f"http://127.0.0.1:{alb.edge_port}/"
 
 
+def every_client_gets_its_own_address(alb, label):
+    """Clients from eight loopback addresses, forging an entry or not, through the door's edge."""
+    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
+    run_clients(label, "127.0.0.1", alb.edge_port, through, 5)
+
+
 # Fastly ----------------------------------------------------------------------------------------
 
 
 def test_through_fastly_the_fastly_preset_gives_each_client_its_own_address(start_alb):
     alb = start_door(start_alb, "fastly", TRUSTED_PROXY_CIDRS="fastly")
-    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
-    run_clients("fastly: clients through the edge", "127.0.0.1", alb.edge_port, through, 5)
+    every_client_gets_its_own_address(alb, "fastly: clients through the edge")
 
 
 def test_a_forged_fastly_client_ip_through_fastly_changes_nothing(start_alb):
@@ -75,8 +80,7 @@ def test_through_cloudflare_and_cloudfront_both_presets_give_each_client_its_own
     if header:
         settings["CLIENT_IP_HEADER"] = header
     alb = start_door(start_alb, "cloudflare-cloudfront", **settings)
-    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
-    run_clients("cloudflare-cloudfront: clients through both", "127.0.0.1", alb.edge_port, through, 5)
+    every_client_gets_its_own_address(alb, "cloudflare-cloudfront: clients through both")
 
 
 def test_a_caller_around_both_cdns_forging_their_entries_gets_its_own_address(start_alb):
@@ -111,8 +115,7 @@ def test_through_both_cdns_explain_suggests_both_presets(start_alb):
 
 def test_behind_an_http_api_forwarded_by_count_gives_each_client_its_own_address(start_alb):
     alb = start_door(start_alb, "apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0")
-    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
-    run_clients("apigw-http: clients through API Gateway", "127.0.0.1", alb.edge_port, through, 5)
+    every_client_gets_its_own_address(alb, "apigw-http: clients through API Gateway")
 
 
 def test_behind_an_http_api_explain_points_to_forwarded(start_alb):
@@ -124,8 +127,7 @@ def test_behind_an_http_api_explain_points_to_forwarded(start_alb):
 
 def test_behind_cloudflare_and_an_http_api_forwarded_by_ranges_gives_each_client_its_own_address(start_alb):
     alb = start_door(start_alb, "cloudflare-apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_CIDRS="cloudflare")
-    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
-    run_clients("cloudflare-apigw-http: clients through both", "127.0.0.1", alb.edge_port, through, 5)
+    every_client_gets_its_own_address(alb, "cloudflare-apigw-http: clients through both")
 
 
 def test_a_caller_around_cloudflare_calling_the_api_directly_gets_its_own_address(start_alb):
@@ -163,8 +165,7 @@ def test_behind_global_accelerator_explain_says_to_turn_on_preservation(start_al
 
 def test_behind_vpc_lattice_its_ranges_give_each_client_its_own_address(start_alb):
     alb = start_door(start_alb, "lattice", TRUSTED_PROXY_CIDRS="169.254.171.0/24")
-    through = [(s, forged, "self") for s in SOURCES for forged in ("", "6.6.6.6")]
-    run_clients("lattice: clients through Lattice", "127.0.0.1", alb.edge_port, through, 5)
+    every_client_gets_its_own_address(alb, "lattice: clients through Lattice")
 
 
 def test_behind_vpc_lattice_explain_names_lattice_and_the_callers_vpc(start_alb):
