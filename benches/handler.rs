@@ -18,7 +18,12 @@
 //! `cargo bench --bench handler`; `cargo bench --bench handler -- --test` runs each once.
 
 // A bench checks its inputs before timing them: a failed check is the report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -51,9 +56,11 @@ fn whole_handler(c: &mut Criterion) {
     for (name, bytes) in EVENTS {
         check(&handle_bytes(&config, bytes).expect("the sample is JSON"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("alb-client-ip", name), bytes, |b, bytes| {
-            b.iter(|| handle_bytes(&config, black_box(bytes)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("alb-client-ip", name),
+            bytes,
+            |b, bytes| b.iter(|| handle_bytes(&config, black_box(bytes))),
+        );
     }
     group.finish();
     let mut group = c.benchmark_group("respond");
@@ -67,7 +74,10 @@ fn whole_handler(c: &mut Criterion) {
             |b, payload| b.iter(|| serde_json::to_vec(&respond(&config, black_box(payload)))),
         );
     }
-    let explain = Config { explain: true, ..Config::default() };
+    let explain = Config {
+        explain: true,
+        ..Config::default()
+    };
     let payload = raw(SINGLE);
     let explained = serde_json::to_vec(&respond(&explain, &payload)).expect("serializes");
     assert!(String::from_utf8_lossy(&explained).contains("explain"));
@@ -93,8 +103,13 @@ fn parts(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     let request = read(&config, &raw(SINGLE));
     let decided = decide(&config, &request).expect("the sample is answered");
-    assert_eq!(decided.map(|c| c.to_string()).as_deref(), Some("72.12.164.125"));
-    group.bench_function("decide", |b| b.iter(|| decide(&config, black_box(&request))));
+    assert_eq!(
+        decided.map(|c| c.to_string()).as_deref(),
+        Some("72.12.164.125")
+    );
+    group.bench_function("decide", |b| {
+        b.iter(|| decide(&config, black_box(&request)))
+    });
     group.finish();
 }
 
@@ -131,7 +146,9 @@ fn reference(c: &mut Criterion) {
             response.status_code = 200;
             response.status_description = Some("200 OK".to_owned());
             response.headers = headers;
-            response.body = Some(Body::Text(black_box("<h1>Hello from Lambda!</h1>").to_owned()));
+            response.body = Some(Body::Text(
+                black_box("<h1>Hello from Lambda!</h1>").to_owned(),
+            ));
             serde_json::to_vec(&response)
         })
     });

@@ -25,7 +25,11 @@ impl Config {
         let explain = match text.trim().to_ascii_lowercase().as_str() {
             "" | "false" => false,
             "true" => true,
-            _ => return Err(format!("CLIENT_IP_EXPLAIN={text:?} is not accepted: true or false.")),
+            _ => {
+                return Err(format!(
+                    "CLIENT_IP_EXPLAIN={text:?} is not accepted: true or false."
+                ));
+            }
         };
         let source = Source::from_lookup(lookup).map_err(|e| e.to_string())?;
         Ok(Self { source, explain })

@@ -77,18 +77,30 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Object<V> {
 impl<V> Object<V> {
     /// The values named `name`, in any case.
     fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a V> {
-        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        self.0
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
     }
 }
 
 fn conflict(name: &HeaderName) -> Refused {
     let message = "twice, or in both header maps with copies that disagree";
-    ("conflicting_headers", format!("The event carries the header {:?} {message}.", name.as_str()))
+    (
+        "conflicting_headers",
+        format!(
+            "The event carries the header {:?} {message}.",
+            name.as_str()
+        ),
+    )
 }
 
 fn malformed(reason: &str) -> Refused {
     let message = "The payload is not an event this function understands";
-    ("malformed_event", format!("{message}: {}.", printable(reason, 128)))
+    (
+        "malformed_event",
+        format!("{message}: {}.", printable(reason, 128)),
+    )
 }
 
 impl Request {
@@ -104,8 +116,15 @@ impl Request {
         let single = payload.headers.unwrap_or(Object(vec![]));
         let multi = payload.multi_value_headers.unwrap_or(Object(vec![]));
         let mut headers = HeaderMap::new();
-        for name in single.0.iter().map(|(n, _)| n).chain(multi.0.iter().map(|(n, _)| n)) {
-            let Ok(key) = HeaderName::from_bytes(name.as_bytes()) else { continue };
+        for name in single
+            .0
+            .iter()
+            .map(|(n, _)| n)
+            .chain(multi.0.iter().map(|(n, _)| n))
+        {
+            let Ok(key) = HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
             let (ones, lists): (Vec<_>, Vec<_>) =
                 (single.all(name).collect(), multi.all(name).collect());
             let values: Vec<&String> = match (ones.as_slice(), lists.as_slice()) {
@@ -128,7 +147,10 @@ impl Request {
         }
         let mut reported = None;
         let context = payload.request_context.unwrap_or(Object(vec![]));
-        for (door, raw) in context.0.iter().filter(|(door, _)| door == "identity" || door == "http")
+        for (door, raw) in context
+            .0
+            .iter()
+            .filter(|(door, _)| door == "identity" || door == "http")
         {
             let shape = |e: &dyn fmt::Display| malformed(&format!("requestContext.{door}: {e}"));
             let fields: Option<Object<Box<RawValue>>> =
@@ -170,11 +192,18 @@ mod tests {
             "requestContext": {"requestId": "x", "http": {"sourceIp": "192.0.2.7:4431"}}}"#,
         )
         .unwrap();
-        let xff: Vec<&[u8]> =
-            got.headers.get_all("x-forwarded-for").iter().map(|v| v.as_bytes()).collect();
+        let xff: Vec<&[u8]> = got
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect();
         assert_eq!(xff, [&b"192.0.2.9"[..], b"192.0.2.1"]);
         assert_eq!(got.headers.get_all("b").iter().count(), 2);
-        assert_eq!(got.peer, Peer::AppendedAndReported("192.0.2.7".parse().unwrap()));
+        assert_eq!(
+            got.peer,
+            Peer::AppendedAndReported("192.0.2.7".parse().unwrap())
+        );
         let got = read(r#"{"headers": null, "requestContext": {"identity": {"sourceIp": null}}}"#);
         assert_eq!(got.unwrap().peer, Peer::Appended);
     }
@@ -184,14 +213,21 @@ mod tests {
         let got =
             read(r#"{"headers": {"x-forwarded-for": "6.6.6.6\r\n, 192.0.2.1\u0000"}}"#).unwrap();
         let value = got.headers.get("x-forwarded-for").unwrap().as_bytes();
-        assert_eq!(value, "6.6.6.6\u{fffd}\u{fffd}, 192.0.2.1\u{fffd}".as_bytes());
+        assert_eq!(
+            value,
+            "6.6.6.6\u{fffd}\u{fffd}, 192.0.2.1\u{fffd}".as_bytes()
+        );
     }
 
     #[test]
     fn refusals() {
         let cases = [
             ("Fail: not an object", "[]", "malformed_event"),
-            ("Fail: a non-string header", r#"{"headers": {"a": 5}}"#, "malformed_event"),
+            (
+                "Fail: a non-string header",
+                r#"{"headers": {"a": 5}}"#,
+                "malformed_event",
+            ),
             (
                 "Fail: a read header twice",
                 r#"{"headers": {"x-forwarded-for": "1.1.1.1", "X-Forwarded-For": "2.2.2.2"}}"#,
@@ -227,6 +263,9 @@ mod tests {
             assert_eq!(read(json).map(|_| ()).unwrap_err().0, code, "{case}");
         }
         let unread_twice = r#"{"headers": {"accept": "a", "Accept": "b"}}"#;
-        assert!(read(unread_twice).is_ok(), "headers the answer does not read are not checked");
+        assert!(
+            read(unread_twice).is_ok(),
+            "headers the answer does not read are not checked"
+        );
     }
 }

@@ -45,7 +45,10 @@ pub type Decided = Result<Option<ClientIp>, Refused>;
 /// Decides the answer to a request that was read, or refused while being read, and logs it.
 pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
     let decided = request.as_ref().map_err(Clone::clone).and_then(|request| {
-        let agent = request.headers.get(header::USER_AGENT).map(HeaderValue::as_bytes);
+        let agent = request
+            .headers
+            .get(header::USER_AGENT)
+            .map(HeaderValue::as_bytes);
         let health = agent.is_some_and(|ua| ua.starts_with(b"ELB-HealthChecker/"));
         if health && !request.headers.contains_key("x-forwarded-for") {
             return Ok(None);
@@ -53,7 +56,10 @@ pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
         let resolved = config.source.resolve(&request.headers, request.peer);
         resolved.map(Some).map_err(|e| (e.code(), e.to_string()))
     });
-    let trace = request.as_ref().ok().and_then(|r| r.headers.get("x-amzn-trace-id"));
+    let trace = request
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers.get("x-amzn-trace-id"));
     let trace_id = printable(trace.and_then(|t| t.to_str().ok()).unwrap_or_default(), 128);
     match &decided {
         Ok(Some(c)) => {
@@ -68,8 +74,19 @@ pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
 
 /// Reads a payload, refusing repeats of the headers this configuration reads.
 pub fn read(config: &Config, payload: &RawValue) -> Result<Request, Refused> {
-    let read = ["x-forwarded-for", "forwarded", "user-agent", "cf-connecting-ipv6"];
-    Request::read(payload, &read.into_iter().chain(config.source.header_name()).collect::<Vec<_>>())
+    let read = [
+        "x-forwarded-for",
+        "forwarded",
+        "user-agent",
+        "cf-connecting-ipv6",
+    ];
+    Request::read(
+        payload,
+        &read
+            .into_iter()
+            .chain(config.source.header_name())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The response to a raw payload: read, decide, render.
@@ -82,22 +99,33 @@ pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
     match &decided {
         Ok(Some(client)) => {
             body.insert("client_ip".into(), json!(client.ip()));
-            body.extend(client.port().map(|port| ("client_port".into(), port.into())));
+            body.extend(
+                client
+                    .port()
+                    .map(|port| ("client_port".into(), port.into())),
+            );
         }
         Ok(None) => body.extend([("status".into(), "healthy".into())]),
-        Err((code, message)) => {
-            body.extend([("error".into(), json!(code)), ("message".into(), json!(message))])
-        }
+        Err((code, message)) => body.extend([
+            ("error".into(), json!(code)),
+            ("message".into(), json!(message)),
+        ]),
     }
     if config.explain {
         body.insert("explain".into(), explanation(config, &request));
     }
     let mut headers = HeaderMap::with_capacity(2);
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let mut response = AlbTargetGroupResponse::default();
-    let (status, description) =
-        if decided.is_ok() { (200, "200 OK") } else { (400, "400 Bad Request") };
+    let (status, description) = if decided.is_ok() {
+        (200, "200 OK")
+    } else {
+        (400, "400 Bad Request")
+    };
     (response.status_code, response.status_description) = (status, Some(description.to_owned()));
     response.multi_value_headers = headers.clone();
     response.headers = headers;
@@ -109,12 +137,17 @@ pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
 /// The `explain` member: the setting, the library's explanation and the advice it reads to.
 pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value {
     let setting = json!(config.source.to_string());
-    let Ok(request) = request else { return json!({ "setting": setting, "event": "not read" }) };
+    let Ok(request) = request else {
+        return json!({ "setting": setting, "event": "not read" });
+    };
     let explained = config.source.explain(&request.headers, request.peer);
     let advice = advice(&explained);
     let mut value = serde_json::to_value(explained).unwrap_or_default();
     if let Some(fields) = value.as_object_mut() {
-        fields.extend([("setting".into(), setting), ("suggestion".into(), json!(advice))]);
+        fields.extend([
+            ("setting".into(), setting),
+            ("suggestion".into(), json!(advice)),
+        ]);
     }
     value
 }
@@ -122,7 +155,10 @@ pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value
 /// The suggestion in the function's terms: its variables.
 pub fn advice(e: &Explanation) -> String {
     let s = &e.suggestion;
-    let none = format!("no client address (position {} holds none in this request)", s.count);
+    let none = format!(
+        "no client address (position {} holds none in this request)",
+        s.count
+    );
     let client = s.client.map_or(none, |c| c.to_string());
     let (n, trust) = (s.count, s.trust.join(","));
     let proxies = if n == 1 { "proxy" } else { "proxies" };
@@ -130,7 +166,11 @@ pub fn advice(e: &Explanation) -> String {
         "{n} trusted {proxies} in front of the ALB: TRUSTED_PROXY_CIDRS={trust} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={n} answers the same only while nothing can reach the ALB around them."
     );
     let vpc_link = "position 1 holds no client address; behind API Gateway through a VPC link the client is in Forwarded (CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0).";
-    let proxy = if s.client.is_some() { setting.as_str() } else { vpc_link };
+    let proxy = if s.client.is_some() {
+        setting.as_str()
+    } else {
+        vpc_link
+    };
     match e.peer {
         FrontDoorPeer::GlobalAccelerator => "The ALB's peer is a Global Accelerator edge: client IP preservation is off, so no client address exists and no setting recovers it. Turn on client IP preservation for this endpoint.".to_owned(),
         FrontDoorPeer::Lattice => format!("The ALB's peer is a VPC Lattice address: trust Lattice's prefix lists (com.amazonaws.<region>.vpc-lattice). {setting} The address is private to the caller's VPC: it is unique only together with x-amzn-lattice-network."),
@@ -193,11 +233,16 @@ mod tests {
         let by_default = answer(&Config::default(), event);
         assert_eq!(by_default.to_string(), r#"{"client_ip":"150.172.238.178"}"#);
         assert_eq!(by_default, json!({"client_ip": "150.172.238.178"}));
-        let two =
-            Config { source: Source::x_forwarded_for(ProxyCount::new(2).unwrap()), explain: false };
+        let two = Config {
+            source: Source::x_forwarded_for(ProxyCount::new(2).unwrap()),
+            explain: false,
+        };
         assert_eq!(answer(&two, event), json!({"client_ip": "203.0.113.195"}));
         let without_chain = r#"{"requestContext": {"identity": {"sourceIp": "70.41.3.18"}}}"#;
-        assert_eq!(answer(&Config::default(), without_chain), json!({"client_ip": "70.41.3.18"}));
+        assert_eq!(
+            answer(&Config::default(), without_chain),
+            json!({"client_ip": "70.41.3.18"})
+        );
     }
 
     #[test]
@@ -206,14 +251,20 @@ mod tests {
         assert_eq!(answer(&Config::default(), hc), json!({"status": "healthy"}));
         let spoof =
             r#"{"headers":{"user-agent":"ELB-HealthChecker/2.0","x-forwarded-for":"192.0.2.1"}}"#;
-        assert_eq!(answer(&Config::default(), spoof), json!({"client_ip": "192.0.2.1"}));
+        assert_eq!(
+            answer(&Config::default(), spoof),
+            json!({"client_ip": "192.0.2.1"})
+        );
     }
 
     #[test]
     fn explain_is_bounded_and_agrees_with_the_answer() {
         let chain = vec!["203.0.113.9"; 8000].join(",");
         let event = json!({"headers": {"x-forwarded-for": chain}}).to_string();
-        let config = Config { explain: true, ..Config::default() };
+        let config = Config {
+            explain: true,
+            ..Config::default()
+        };
         let raw: Box<RawValue> = serde_json::from_str(&event).unwrap();
         let body = match respond(&config, &raw).body {
             Some(Body::Text(text)) => text.len(),

@@ -23,5 +23,8 @@ pub mod handler;
 /// assert_eq!(printable("abcdef", 3), "abc");
 /// ```
 pub fn printable(text: &str, max_chars: usize) -> String {
-    text.chars().take(max_chars).flat_map(char::escape_debug).collect()
+    text.chars()
+        .take(max_chars)
+        .flat_map(char::escape_debug)
+        .collect()
 }

@@ -33,7 +33,10 @@ async fn main() -> ExitCode {
     lambda_runtime::tracing::init_default_subscriber();
     tracing::info!(source = %config.source, "configured");
     let cidrs = std::env::var("TRUSTED_PROXY_CIDRS").unwrap_or_default();
-    for preset in cidrs.split(',').filter_map(|item| item.parse::<Preset>().ok()) {
+    for preset in cidrs
+        .split(',')
+        .filter_map(|item| item.parse::<Preset>().ok())
+    {
         let (published, age_days) = (preset.published(), preset.age_days(SystemTime::now()));
         if age_days > STALE_AFTER_DAYS {
             tracing::warn!(%preset, published, age_days, "bundled ranges are more than {STALE_AFTER_DAYS} days old: build with a refreshed snapshot");
@@ -42,5 +45,8 @@ async fn main() -> ExitCode {
         }
     }
     let served = lambda_runtime::run(service_fn(|event| handler::handle(&config, event))).await;
-    served.map_or_else(|e| exit(1, format!("runtime stopped: {e}")), |()| ExitCode::SUCCESS)
+    served.map_or_else(
+        |e| exit(1, format!("runtime stopped: {e}")),
+        |()| ExitCode::SUCCESS,
+    )
 }

@@ -5,7 +5,12 @@
 //! event without an expected file fails the test. `UPDATE_EXPECTED=1` rewrites the responses from
 //! the current code (then review the diff).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -43,7 +48,11 @@ async fn every_event_answers_as_expected() {
             if update {
                 case["response"] = got;
             } else {
-                assert_eq!(got, case["response"], "{} with env {}", fixture.name, case["env"]);
+                assert_eq!(
+                    got, case["response"],
+                    "{} with env {}",
+                    fixture.name, case["env"]
+                );
             }
             checked += 1;
         }
@@ -64,7 +73,10 @@ async fn every_event_answers_as_expected() {
 fn expected_responses_keep_the_contract() {
     for fixture in fixtures::load() {
         for case in &fixture.cases {
-            contract::check(&case["response"], &format!("{} {}", fixture.name, case["env"]));
+            contract::check(
+                &case["response"],
+                &format!("{} {}", fixture.name, case["env"]),
+            );
         }
     }
 }
@@ -115,15 +127,26 @@ async fn explain_mode_adds_one_member_and_changes_nothing_else() {
 async fn explain_mode_names_the_setting_for_each_topology() {
     let cases = [
         ("worked-example", "keep the default (TRUSTED_PROXY_COUNT=0)"),
-        ("cloudfront", "TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50"),
-        ("cloudflare", "TRUSTED_PROXY_CIDRS=cloudflare answers 203.0.113.77"),
-        ("forwarded-vpc-link", "CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0"),
+        (
+            "cloudfront",
+            "TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50",
+        ),
+        (
+            "cloudflare",
+            "TRUSTED_PROXY_CIDRS=cloudflare answers 203.0.113.77",
+        ),
+        (
+            "forwarded-vpc-link",
+            "CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0",
+        ),
     ];
     let fixtures = fixtures::load();
     let explain_on = config_from(&serde_json::json!({"CLIENT_IP_EXPLAIN": "true"}));
     for (name, want) in cases {
-        let fixture =
-            fixtures.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no fixture {name}"));
+        let fixture = fixtures
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no fixture {name}"));
         let got = respond(&explain_on, &fixture.payload).await;
         let body: Value = serde_json::from_str(got["body"].as_str().unwrap()).unwrap();
         let suggestion = body["explain"]["suggestion"].as_str().unwrap();
@@ -143,10 +166,16 @@ async fn the_readme_worked_example() {
         contract::check(&case["response"], name)
     };
     let client = contract::Answer::client;
-    assert_eq!(answer_of("worked-example", json!({})), client("150.172.238.178"));
+    assert_eq!(
+        answer_of("worked-example", json!({})),
+        client("150.172.238.178")
+    );
     let two = json!({"TRUSTED_PROXY_COUNT": "2"});
     assert_eq!(answer_of("worked-example", two), client("203.0.113.195"));
-    assert_eq!(answer_of("worked-example-no-forwarded-for", json!({})), client("70.41.3.18"));
+    assert_eq!(
+        answer_of("worked-example-no-forwarded-for", json!({})),
+        client("70.41.3.18")
+    );
 }
 
 /// Explain mode on a chain of 2,000 entries: the answer lists 32 positions and counts the rest,
@@ -154,15 +183,25 @@ async fn the_readme_worked_example() {
 #[tokio::test]
 async fn explain_mode_on_a_long_chain_stays_small() {
     let fixtures = fixtures::load();
-    let fixture = fixtures.iter().find(|f| f.name == "explain-long-chain").unwrap();
+    let fixture = fixtures
+        .iter()
+        .find(|f| f.name == "explain-long-chain")
+        .unwrap();
     for case in &fixture.cases {
         let got = respond(&config_from(&case["env"]), &fixture.payload).await;
         let body = got["body"].as_str().unwrap();
         assert!(body.len() < 16 * 1024, "{} bytes", body.len());
         let body: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(body["explain"]["hops"].as_array().unwrap().len(), 32, "{body}");
+        assert_eq!(
+            body["explain"]["hops"].as_array().unwrap().len(),
+            32,
+            "{body}"
+        );
         assert_eq!(body["explain"]["more"], 2000 - 32, "{body}");
-        assert!(body["explain"]["counts"].as_array().unwrap().len() <= 31, "{body}");
+        assert!(
+            body["explain"]["counts"].as_array().unwrap().len() <= 31,
+            "{body}"
+        );
     }
     assert!(fixture.payload.len() > 20_000, "the chain is long");
 }

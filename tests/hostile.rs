@@ -8,7 +8,12 @@
 //! ports, brackets, fullwidth digits, bidi overrides, bytes that are not UTF-8, …) is the
 //! resolver's, in lambda-client-ip/tests/hostile.rs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
@@ -17,7 +22,10 @@ use serde_json::{Value, json};
 use testkit::contract::{self, Answer};
 
 fn count(n: u8) -> Config {
-    Config { source: Source::x_forwarded_for(ProxyCount::new(n).unwrap()), explain: false }
+    Config {
+        source: Source::x_forwarded_for(ProxyCount::new(n).unwrap()),
+        explain: false,
+    }
 }
 
 fn ranges(list: &str) -> Config {
@@ -29,8 +37,12 @@ fn ranges(list: &str) -> Config {
 
 /// The configuration the environment `env` describes.
 fn env(env: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned()))
-        .unwrap()
+    Config::from_lookup(|k| {
+        env.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .unwrap()
 }
 
 /// The answer to one event, after `contract::check`.
@@ -43,7 +55,10 @@ fn answer(config: &Config, payload: &[u8], name: &str) -> Answer {
 fn message(config: &Config, payload: &[u8]) -> String {
     let out = handle_bytes(config, payload).expect("the payload is JSON");
     let response: Value = serde_json::from_slice(&out).unwrap();
-    contract::body(&response)["message"].as_str().unwrap().to_owned()
+    contract::body(&response)["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn xff(chain: &str) -> Vec<u8> {
@@ -120,8 +135,18 @@ fn a_health_checker_user_agent_is_a_health_check_only_without_a_chain() {
 #[test]
 fn ascii_control_characters_in_values() {
     run(&[
-        ("Fail: a NUL after the address", count(0), xff("203.0.113.9\u{0}"), fail("invalid_entry")),
-        ("Fail: CR LF after the address", count(0), xff("203.0.113.9\r\n"), fail("invalid_entry")),
+        (
+            "Fail: a NUL after the address",
+            count(0),
+            xff("203.0.113.9\u{0}"),
+            fail("invalid_entry"),
+        ),
+        (
+            "Fail: CR LF after the address",
+            count(0),
+            xff("203.0.113.9\r\n"),
+            fail("invalid_entry"),
+        ),
         (
             "Fail: vertical tab padding is not trimmed",
             count(0),
@@ -134,7 +159,12 @@ fn ascii_control_characters_in_values() {
             xff("\u{1b}[31m203.0.113.9"),
             fail("invalid_entry"),
         ),
-        ("Fail: DEL after the address", count(0), xff("203.0.113.9\u{7f}"), fail("invalid_entry")),
+        (
+            "Fail: DEL after the address",
+            count(0),
+            xff("203.0.113.9\u{7f}"),
+            fail("invalid_entry"),
+        ),
         (
             "control characters left of the client are never read",
             count(0),
@@ -161,7 +191,10 @@ fn ascii_control_characters_in_values() {
         ),
     ]);
     let said = message(&count(1), &xff("6.6.6.6, 198.51.100.1\u{0}, 203.0.113.9"));
-    assert!(said.contains("position 1") && said.contains("198.51.100.1\u{fffd}"), "{said}");
+    assert!(
+        said.contains("position 1") && said.contains("198.51.100.1\u{fffd}"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -223,7 +256,10 @@ fn header_names_differing_by_case_or_underscore() {
 }
 
 fn entries(n: usize) -> String {
-    (0..n).map(|i| format!("198.51.100.{}", i + 1)).collect::<Vec<_>>().join(", ")
+    (0..n)
+        .map(|i| format!("198.51.100.{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Large events: the event reader copes with a header of any length, and a refusal never echoes
@@ -306,9 +342,18 @@ fn events_where_fields_have_the_wrong_type() {
         ("Fail: headers is an array", json!({"headers": []})),
         ("Fail: headers is a string", json!({"headers": "x"})),
         ("Fail: headers is a boolean", json!({"headers": false})),
-        ("Fail: the chain is a number", json!({"headers": {"x-forwarded-for": 1}})),
-        ("Fail: the chain is null", json!({"headers": {"x-forwarded-for": null}})),
-        ("Fail: the chain is an object", json!({"headers": {"x-forwarded-for": {"a": "1.1.1.1"}}})),
+        (
+            "Fail: the chain is a number",
+            json!({"headers": {"x-forwarded-for": 1}}),
+        ),
+        (
+            "Fail: the chain is null",
+            json!({"headers": {"x-forwarded-for": null}}),
+        ),
+        (
+            "Fail: the chain is an object",
+            json!({"headers": {"x-forwarded-for": {"a": "1.1.1.1"}}}),
+        ),
         (
             "Fail: the chain is an array in the single-value map",
             json!({"headers": {"x-forwarded-for": ["1.1.1.1"]}}),
@@ -317,7 +362,10 @@ fn events_where_fields_have_the_wrong_type() {
             "Fail: another header's value is a number",
             json!({"headers": {"x-forwarded-for": "1.1.1.1", "accept": 1}}),
         ),
-        ("Fail: multiValueHeaders is a string", json!({"multiValueHeaders": "x"})),
+        (
+            "Fail: multiValueHeaders is a string",
+            json!({"multiValueHeaders": "x"}),
+        ),
         (
             "Fail: a multi-value chain is a string",
             json!({"multiValueHeaders": {"x-forwarded-for": "1.1.1.1"}}),
@@ -334,10 +382,22 @@ fn events_where_fields_have_the_wrong_type() {
             "Fail: a multi-value chain holds an array",
             json!({"multiValueHeaders": {"x-forwarded-for": [["1.1.1.1"]]}}),
         ),
-        ("Fail: requestContext is a string", json!({"requestContext": "x"})),
-        ("Fail: requestContext is a number", json!({"requestContext": 5})),
-        ("Fail: identity is a string", json!({"requestContext": {"identity": "x"}})),
-        ("Fail: sourceIp is a number", json!({"requestContext": {"identity": {"sourceIp": 5}}})),
+        (
+            "Fail: requestContext is a string",
+            json!({"requestContext": "x"}),
+        ),
+        (
+            "Fail: requestContext is a number",
+            json!({"requestContext": 5}),
+        ),
+        (
+            "Fail: identity is a string",
+            json!({"requestContext": {"identity": "x"}}),
+        ),
+        (
+            "Fail: sourceIp is a number",
+            json!({"requestContext": {"identity": {"sourceIp": 5}}}),
+        ),
         (
             "Fail: sourceIp is an array",
             json!({"requestContext": {"http": {"sourceIp": ["1.1.1.1"]}}}),
@@ -430,12 +490,23 @@ fn cr_lf_in_header_names_and_values() {
 /// the case if one appears raw.
 #[test]
 fn c1_controls_and_line_separators_never_appear_raw_in_messages() {
-    let evil = ["\u{85}", "\u{9b}", "\u{2028}", "\u{2029}", "\u{85}\u{9b}\u{2028}\u{2029}"];
+    let evil = [
+        "\u{85}",
+        "\u{9b}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{85}\u{9b}\u{2028}\u{2029}",
+    ];
     let mut cases: Vec<(String, Config, Vec<u8>, Answer)> = Vec::new();
     for c in evil {
         let shown = c.escape_unicode().to_string();
         let mut case = |what: &str, payload: Value, want: Answer| {
-            cases.push((format!("Fail: {shown} {what}"), count(0), event(payload), want));
+            cases.push((
+                format!("Fail: {shown} {what}"),
+                count(0),
+                event(payload),
+                want,
+            ));
         };
         case(
             "after the address",
@@ -600,7 +671,10 @@ fn empty_forwarded_for_lists_are_refused() {
 #[test]
 fn objects_the_answer_reads_given_as_arrays() {
     let cases = [
-        ("Fail: requestContext is an array", json!({"requestContext": []})),
+        (
+            "Fail: requestContext is an array",
+            json!({"requestContext": []}),
+        ),
         (
             "Fail: requestContext is an array holding an identity",
             json!({"requestContext": [{"sourceIp": "192.0.2.1"}]}),
@@ -655,9 +729,15 @@ fn doors_given_as_arrays_or_twice_are_refused() {
 fn bytes_that_are_not_json_are_refused_before_the_handler() {
     let cases: &[(&str, &[u8])] = &[
         ("Fail: not JSON", b"x-forwarded-for: 1.1.1.1"),
-        ("Fail: truncated JSON", br#"{"headers": {"x-forwarded-for": "1.1"#),
+        (
+            "Fail: truncated JSON",
+            br#"{"headers": {"x-forwarded-for": "1.1"#,
+        ),
         ("Fail: empty payload", b""),
-        ("Fail: invalid UTF-8 in a string", b"{\"headers\": {\"x-forwarded-for\": \"\xff\"}}"),
+        (
+            "Fail: invalid UTF-8 in a string",
+            b"{\"headers\": {\"x-forwarded-for\": \"\xff\"}}",
+        ),
         ("Fail: nesting 10,000 deep", &[b'['; 10_000]),
         ("Fail: two JSON values", br#"{} {}"#),
     ];
@@ -731,7 +811,12 @@ fn source_ip_is_used_only_without_a_chain() {
             alone("http", "0.0.0.0"),
             fail("malformed_event"),
         ),
-        ("Fail: a class E sourceIp", count(0), alone("http", "240.0.0.1"), fail("malformed_event")),
+        (
+            "Fail: a class E sourceIp",
+            count(0),
+            alone("http", "240.0.0.1"),
+            fail("malformed_event"),
+        ),
         (
             "Fail: a multicast sourceIp",
             count(0),
@@ -753,8 +838,10 @@ fn source_ip_is_used_only_without_a_chain() {
         (
             "Fail: sourceIp under both doors",
             count(0),
-            event(json!({"requestContext": {"http": {"sourceIp": "198.51.100.1"},
-                                            "identity": {"sourceIp": "198.51.100.1"}}})),
+            event(
+                json!({"requestContext": {"http": {"sourceIp": "198.51.100.1"},
+                                            "identity": {"sourceIp": "198.51.100.1"}}}),
+            ),
             fail("malformed_event"),
         ),
     ]);
@@ -764,9 +851,18 @@ fn source_ip_is_used_only_without_a_chain() {
 /// rules hold for them (repeats refused, control characters replaced).
 #[test]
 fn single_address_headers_and_forwarded_in_events() {
-    let real_ip =
-        || env(&[("CLIENT_IP_HEADER", "x-real-ip"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")]);
-    let forwarded = || env(&[("CLIENT_IP_HEADER", "forwarded"), ("TRUSTED_PROXY_COUNT", "0")]);
+    let real_ip = || {
+        env(&[
+            ("CLIENT_IP_HEADER", "x-real-ip"),
+            ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+        ])
+    };
+    let forwarded = || {
+        env(&[
+            ("CLIENT_IP_HEADER", "forwarded"),
+            ("TRUSTED_PROXY_COUNT", "0"),
+        ])
+    };
     let cloudflare = || env(&[("TRUSTED_PROXY_CIDRS", "cloudflare")]);
     let headers = |h: Value| event(json!({ "headers": h }));
     run(&[
@@ -785,15 +881,19 @@ fn single_address_headers_and_forwarded_in_events() {
         (
             "Fail: x-real-ip under two spellings",
             real_ip(),
-            headers(json!({"x-forwarded-for": "10.0.0.7", "x-real-ip": "203.0.113.9",
-                           "X-Real-IP": "203.0.113.9"})),
+            headers(
+                json!({"x-forwarded-for": "10.0.0.7", "x-real-ip": "203.0.113.9",
+                           "X-Real-IP": "203.0.113.9"}),
+            ),
             fail("conflicting_headers"),
         ),
         (
             "Fail: x-real-ip as two lines of the multi-value map",
             real_ip(),
-            event(json!({"multiValueHeaders": {"x-forwarded-for": ["10.0.0.7"],
-                                               "x-real-ip": ["203.0.113.9", "6.6.6.6"]}})),
+            event(
+                json!({"multiValueHeaders": {"x-forwarded-for": ["10.0.0.7"],
+                                               "x-real-ip": ["203.0.113.9", "6.6.6.6"]}}),
+            ),
             fail("client_header_repeated"),
         ),
         (

@@ -9,7 +9,12 @@
 //! serde_json's limit of 128, are refused by the runtime before the handler runs (the ALB never
 //! sends one).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -102,7 +107,14 @@ fn name() -> impl Strategy<Value = &'static str> {
 
 /// Characters a message must never carry raw.
 fn evil() -> impl Strategy<Value = &'static str> {
-    select(vec!["\r\n", "\u{85}", "\u{9b}", "\u{2028}", "\u{2029}", "\u{1b}[31m"])
+    select(vec![
+        "\r\n",
+        "\u{85}",
+        "\u{9b}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{1b}[31m",
+    ])
 }
 
 /// Events built as JSON values.
@@ -186,8 +198,18 @@ fn feed(env: &[(&str, &str)], seed: u8) {
             text
         })
     };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]);
     let mut runner = TestRunner::new_with_rng(Config::default(), rng);
     let strategy = hostile();
@@ -208,9 +230,15 @@ fn feed(env: &[(&str, &str)], seed: u8) {
             Answer::Refused(_) => refused += 1,
             Answer::Client(_) | Answer::Healthy => answered += 1,
         }
-        assert!(started.elapsed() < BUDGET, "{i} of {EVENTS} events answered in {BUDGET:?}");
+        assert!(
+            started.elapsed() < BUDGET,
+            "{i} of {EVENTS} events answered in {BUDGET:?}"
+        );
     }
-    assert!(child.try_wait().unwrap().is_none(), "the process exited after {EVENTS} events");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the process exited after {EVENTS} events"
+    );
     // Both outcomes occurred, so the generator is not producing only one kind of event.
     assert!(
         answered > EVENTS / 20 && refused > EVENTS / 20,
@@ -225,7 +253,11 @@ fn feed(env: &[(&str, &str)], seed: u8) {
     let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Every event left its one log line.
-    assert!(stdout.lines().count() >= EVENTS, "{} log lines", stdout.lines().count());
+    assert!(
+        stdout.lines().count() >= EVENTS,
+        "{} log lines",
+        stdout.lines().count()
+    );
 }
 
 #[test]

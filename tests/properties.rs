@@ -14,7 +14,12 @@
 //!
 //! 512 cases per property, or `PROPTEST_CASES` when set.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use alb_client_ip::config::Config;
 use alb_client_ip::handler::handle_bytes;
@@ -55,8 +60,11 @@ fn case() -> impl Strategy<Value = Case> {
     let n = prop_oneof![3 => 0u8..=1, 2 => 2u8..=4];
     n.prop_flat_map(|n| {
         let read = usize::from(n) + 1;
-        let short =
-            if n > 0 { prop::option::weighted(0.1, 1..read).boxed() } else { Just(None).boxed() };
+        let short = if n > 0 {
+            prop::option::weighted(0.1, 1..read).boxed()
+        } else {
+            Just(None).boxed()
+        };
         (
             Just(n),
             vec(prop_oneof![2 => valid(), 1 => invalid()], 0..4),
@@ -78,13 +86,21 @@ fn case() -> impl Strategy<Value = Case> {
             .zip(upper)
             .map(|(c, up)| if up { c.to_ascii_uppercase() } else { c })
             .collect();
-        Case { n, entries, cuts, name }
+        Case {
+            n,
+            entries,
+            cuts,
+            name,
+        }
     })
 }
 
 impl Case {
     fn config(&self) -> Config {
-        Config { source: Source::x_forwarded_for(ProxyCount::new(self.n).unwrap()), explain: false }
+        Config {
+            source: Source::x_forwarded_for(ProxyCount::new(self.n).unwrap()),
+            explain: false,
+        }
     }
 
     /// The whole chain as one value.
@@ -145,7 +161,11 @@ fn config() -> ProptestConfig {
         Some(_) => ProptestConfig::default().cases,
         None => 512,
     };
-    ProptestConfig { cases, source_file: Some(file!()), ..ProptestConfig::default() }
+    ProptestConfig {
+        cases,
+        source_file: Some(file!()),
+        ..ProptestConfig::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +266,11 @@ fn unread_fields_change_nothing(runner: &mut TestRunner) -> Tally {
                 headers.insert(c.name.clone(), json!(c.joined()));
             }
         };
-        let key = if multi { "multiValueHeaders" } else { "headers" };
+        let key = if multi {
+            "multiValueHeaders"
+        } else {
+            "headers"
+        };
         let mut plain = Map::new();
         chain(&mut plain);
         let plain = json!({ key: plain });
@@ -264,19 +288,33 @@ fn unread_fields_change_nothing(runner: &mut TestRunner) -> Tally {
             busy.insert(field.to_owned(), value);
         }
         busy.insert(key.to_owned(), Value::Object(headers));
-        busy.insert("requestContext".to_owned(), json!({ "elb": { "targetGroupArn": arn } }));
+        busy.insert(
+            "requestContext".to_owned(),
+            json!({ "elb": { "targetGroupArn": arn } }),
+        );
         let busy = Value::Object(busy);
 
         let want = answer(&config, &plain, &plain.to_string());
         prop_assert_eq!(&want, &c.want());
-        prop_assert_eq!(answer(&config, &busy, &busy.to_string()), want.clone(), "{}", busy);
+        prop_assert_eq!(
+            answer(&config, &busy, &busy.to_string()),
+            want.clone(),
+            "{}",
+            busy
+        );
         Ok(matches!(want, Answer::Client(_)))
     })
 }
 
 const PROPERTIES: &[(&str, Property)] = &[
-    ("one_header_as_lines_or_values_in_either_map_gives_one_answer", same_answer_in_every_shape),
-    ("headers_and_fields_the_answer_does_not_read_change_nothing", unread_fields_change_nothing),
+    (
+        "one_header_as_lines_or_values_in_either_map_gives_one_answer",
+        same_answer_in_every_shape,
+    ),
+    (
+        "headers_and_fields_the_answer_does_not_read_change_nothing",
+        unread_fields_change_nothing,
+    ),
 ];
 
 fn property(name: &str) {

@@ -1,7 +1,12 @@
 //! The real function process under a minimal Lambda Runtime API: what Lambda runs is what is
 //! tested, not only the handler function.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -46,21 +51,29 @@ fn wait_exit(mut child: Child) -> (i32, String) {
         if let Some(status) = child.try_wait().unwrap() {
             return (status.code().unwrap_or(-1), drain(child.stderr.take()));
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "the process did not exit");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the process did not exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 #[test]
 fn worked_example_through_the_real_process() {
-    for (env, want) in
-        [(vec![], "150.172.238.178"), (vec![("TRUSTED_PROXY_COUNT", "2")], "203.0.113.195")]
-    {
+    for (env, want) in [
+        (vec![], "150.172.238.178"),
+        (vec![("TRUSTED_PROXY_COUNT", "2")], "203.0.113.195"),
+    ] {
         let mut api = RuntimeApi::start();
         let child = spawn_function(&api, &env);
         let response = api.invoke_ok(WORKED_EXAMPLE);
         assert_eq!(response["statusCode"], 200);
-        assert_eq!(body_of(&response), json!({ "client_ip": want }), "env {env:?}");
+        assert_eq!(
+            body_of(&response),
+            json!({ "client_ip": want }),
+            "env {env:?}"
+        );
         let (_, stderr) = finish(child);
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
@@ -83,8 +96,10 @@ fn every_fixture_through_the_real_process() {
     assert!(by_env.len() >= 3);
     for (env, cases) in by_env {
         let env_map: BTreeMap<String, String> = serde_json::from_str(&env).unwrap();
-        let env_vec: Vec<(&str, &str)> =
-            env_map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let env_vec: Vec<(&str, &str)> = env_map
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let mut api = RuntimeApi::start();
         let child = spawn_function(&api, &env_vec);
         for (name, payload, want) in &cases {
@@ -141,7 +156,10 @@ fn every_json_payload_gets_an_http_answer_not_an_invocation_error() {
                 }
             }
             Posted::Error(_, e) => {
-                panic!("{shown} became an invocation error: {}", String::from_utf8_lossy(&e))
+                panic!(
+                    "{shown} became an invocation error: {}",
+                    String::from_utf8_lossy(&e)
+                )
             }
         }
     }
@@ -153,8 +171,13 @@ fn every_json_payload_gets_an_http_answer_not_an_invocation_error() {
 #[test]
 fn json_logs_carry_the_address_how_it_was_chosen_and_the_trace_id() {
     let mut api = RuntimeApi::start();
-    let child =
-        spawn_function(&api, &[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("TRUSTED_PROXY_COUNT", "2")]);
+    let child = spawn_function(
+        &api,
+        &[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("TRUSTED_PROXY_COUNT", "2"),
+        ],
+    );
     let event = br#"{"headers": {"x-forwarded-for": "203.0.113.195, 70.41.3.18, 150.172.238.178", "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678"}}"#;
     api.invoke_ok(event);
     api.invoke_ok(br#"{"headers": {"x-forwarded-for": "nope"}}"#);
@@ -169,7 +192,10 @@ fn json_logs_carry_the_address_how_it_was_chosen_and_the_trace_id() {
         .unwrap_or_else(|| panic!("no client line in {stdout}"));
     assert_eq!(chosen["fields"]["client_ip"], "203.0.113.195");
     assert_eq!(chosen["fields"]["position"], 2);
-    assert_eq!(chosen["fields"]["trace_id"], "Root=1-67891233-abcdef012345678912345678");
+    assert_eq!(
+        chosen["fields"]["trace_id"],
+        "Root=1-67891233-abcdef012345678912345678"
+    );
     let refused = lines
         .iter()
         .find(|l| l["fields"]["error"].is_string())
@@ -194,7 +220,10 @@ fn logs_never_carry_raw_control_characters_from_the_request() {
         let mut api = RuntimeApi::start();
         let child = spawn_function(
             &api,
-            &[("AWS_LAMBDA_LOG_FORMAT", format), ("AWS_LAMBDA_LOG_LEVEL", "debug")],
+            &[
+                ("AWS_LAMBDA_LOG_FORMAT", format),
+                ("AWS_LAMBDA_LOG_LEVEL", "debug"),
+            ],
         );
         for payload in hostile {
             let response = api.invoke_ok(payload);
@@ -211,7 +240,10 @@ fn logs_never_carry_raw_control_characters_from_the_request() {
             for line in stdout.lines() {
                 let _: Value =
                     serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-                assert!(line.matches("\"message\":").count() <= 1, "a key twice: {line}");
+                assert!(
+                    line.matches("\"message\":").count() <= 1,
+                    "a key twice: {line}"
+                );
             }
             assert!(stdout.contains("\"error\":\"invalid_entry\""), "{stdout}");
         }
@@ -225,7 +257,10 @@ fn a_preset_logs_its_snapshot_date_at_cold_start() {
     let mut api = RuntimeApi::start();
     let child = spawn_function(
         &api,
-        &[("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("TRUSTED_PROXY_CIDRS", "cloudfront, 10.0.0.0/8")],
+        &[
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("TRUSTED_PROXY_CIDRS", "cloudfront, 10.0.0.0/8"),
+        ],
     );
     let through_cdn =
         api.invoke_ok(br#"{"headers": {"x-forwarded-for": "6.6.6.6, 203.0.113.50,130.176.0.12"}}"#);
@@ -249,20 +284,41 @@ fn a_preset_logs_its_snapshot_date_at_cold_start() {
 fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
     let api = RuntimeApi::start();
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[("TRUSTED_PROXY_COUNT", "31")], "TRUSTED_PROXY_COUNT=\"31\""),
-        (&[("TRUSTED_PROXY_CIDRS", "10.0.0.0/8,nope")], "\"nope\""),
-        (&[("TRUSTED_PROXY_CIDRS", "cloudfrnt")], "nor a preset (cloudfront, cloudflare, fastly)"),
-        (&[("CLIENT_IP_EXPLAIN", "yes")], "CLIENT_IP_EXPLAIN=\"yes\""),
-        (&[("CLIENT_IP_HEADER", "forwarded")], "CLIENT_IP_HEADER=\"forwarded\""),
         (
-            &[("CLIENT_IP_HEADER", "cf-connecting-ip"), ("TRUSTED_PROXY_CIDRS", "cloudfront")],
+            &[("TRUSTED_PROXY_COUNT", "31")],
+            "TRUSTED_PROXY_COUNT=\"31\"",
+        ),
+        (&[("TRUSTED_PROXY_CIDRS", "10.0.0.0/8,nope")], "\"nope\""),
+        (
+            &[("TRUSTED_PROXY_CIDRS", "cloudfrnt")],
+            "nor a preset (cloudfront, cloudflare, fastly)",
+        ),
+        (&[("CLIENT_IP_EXPLAIN", "yes")], "CLIENT_IP_EXPLAIN=\"yes\""),
+        (
+            &[("CLIENT_IP_HEADER", "forwarded")],
+            "CLIENT_IP_HEADER=\"forwarded\"",
+        ),
+        (
+            &[
+                ("CLIENT_IP_HEADER", "cf-connecting-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
             "TRUSTED_PROXY_CIDRS=\"cloudfront\"",
         ),
         (
-            &[("CLIENT_IP_HEADER", "fastly-client-ip"), ("TRUSTED_PROXY_CIDRS", "fastly")],
+            &[
+                ("CLIENT_IP_HEADER", "fastly-client-ip"),
+                ("TRUSTED_PROXY_CIDRS", "fastly"),
+            ],
             "CLIENT_IP_HEADER=\"fastly-client-ip\"",
         ),
-        (&[("TRUSTED_PROXY_COUNT", "1"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")], "are both set"),
+        (
+            &[
+                ("TRUSTED_PROXY_COUNT", "1"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
+            "are both set",
+        ),
     ];
     for (env, needle) in cases {
         let child = spawn_function(&api, env);

@@ -29,14 +29,22 @@ fn split_request(raw: &[u8]) -> Parts<'_> {
         Some(i) => (&raw[..i], &raw[i + 4..]),
         None => (raw, &[][..]),
     };
-    let mut lines = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    let request_line: Vec<&[u8]> =
-        lines.next().unwrap_or_default().splitn(3, |&b| b == b' ').collect();
+    let mut lines = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let request_line: Vec<&[u8]> = lines
+        .next()
+        .unwrap_or_default()
+        .splitn(3, |&b| b == b' ')
+        .collect();
     let headers = lines
         .filter_map(|l| {
             let colon = l.iter().position(|&b| b == b':')?;
             let value = &l[colon + 1..];
-            let start = value.iter().position(|&b| b != b' ' && b != b'\t').unwrap_or(value.len());
+            let start = value
+                .iter()
+                .position(|&b| b != b' ' && b != b'\t')
+                .unwrap_or(value.len());
             Some((&l[..colon], &value[start..]))
         })
         .collect();
@@ -61,9 +69,16 @@ fuzz_target!(|data: &[u8]| {
         ..EventOptions::default()
     };
     let ip = if settings[1] & 1 == 1 {
-        IpAddr::V6(Ipv6Addr::from(<[u8; 16]>::try_from(&settings[2..18]).unwrap()))
+        IpAddr::V6(Ipv6Addr::from(
+            <[u8; 16]>::try_from(&settings[2..18]).unwrap(),
+        ))
     } else {
-        IpAddr::V4(Ipv4Addr::new(settings[2], settings[3], settings[4], settings[5]))
+        IpAddr::V4(Ipv4Addr::new(
+            settings[2],
+            settings[3],
+            settings[4],
+            settings[5],
+        ))
     };
     // A TCP peer never has port 0.
     let port = u16::from_be_bytes([settings[18], settings[19]]).max(1);
@@ -76,8 +91,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(uri) = Uri::try_from(request_line.get(1).copied().unwrap_or_default()) else {
         return;
     };
-    let version =
-        request_line.get(2).and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("HTTP/1.1");
+    let version = request_line
+        .get(2)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .unwrap_or("HTTP/1.1");
     let request = RawRequest {
         method,
         uri: &uri,
@@ -93,7 +110,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let json: serde_json::Value = serde_json::from_slice(&event).expect("the event is JSON");
     assert!(json["requestContext"]["elb"]["targetGroupArn"].is_string());
-    let map = if options.multi_value_headers { "multiValueHeaders" } else { "headers" };
+    let map = if options.multi_value_headers {
+        "multiValueHeaders"
+    } else {
+        "headers"
+    };
     assert!(json[map].is_object(), "no {map}: {json}");
 
     let response = handle_bytes(&Config::default(), &event).expect("the event gets a response");

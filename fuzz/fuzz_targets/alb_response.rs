@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
         for (name, value) in &response.headers {
             assert!(!name.is_empty(), "empty header name");
             assert!(
-                !name.bytes().chain(value.bytes()).any(|b| b == b'\r' || b == b'\n'),
+                !name
+                    .bytes()
+                    .chain(value.bytes())
+                    .any(|b| b == b'\r' || b == b'\n'),
                 "a header line HTTP cannot carry: {name:?}: {value:?}"
             );
         }

@@ -43,9 +43,11 @@ impl Json {
             Self::Float(f) => json!(f),
             Self::Str(s) => json!(s),
             Self::Arr(a) => Value::Array(a.iter().map(|j| j.value(depth + 1)).collect()),
-            Self::Obj(o) => {
-                Value::Object(o.iter().map(|(k, v)| (k.clone(), v.value(depth + 1))).collect())
-            }
+            Self::Obj(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.value(depth + 1)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -71,7 +73,13 @@ impl Name {
             Self::ForwardedFor(bits) => "x-forwarded-for"
                 .chars()
                 .enumerate()
-                .map(|(i, c)| if (bits >> (i % 16)) & 1 == 1 { c.to_ascii_uppercase() } else { c })
+                .map(|(i, c)| {
+                    if (bits >> (i % 16)) & 1 == 1 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
                 .collect(),
             Self::Underscored => "x_forwarded_for".into(),
             Self::UserAgent => "user-agent".into(),
@@ -99,7 +107,11 @@ impl HeaderValue {
         match self {
             Self::Lines(lines) => {
                 let lines: Vec<String> = lines.iter().map(|(e, t)| line(e, *t)).collect();
-                if multi { json!(lines) } else { json!(lines.join(", ")) }
+                if multi {
+                    json!(lines)
+                } else {
+                    json!(lines.join(", "))
+                }
             }
             Self::HealthChecker if multi => json!(["ELB-HealthChecker/2.0"]),
             Self::HealthChecker => json!("ELB-HealthChecker/2.0"),
@@ -122,9 +134,12 @@ impl HeaderMap {
         match self {
             Self::Null => Value::Null,
             Self::Wrong(j) => j.value(1),
-            Self::Map(items) => {
-                Value::Object(items.iter().map(|(n, v)| (n.render(), v.value(multi))).collect())
-            }
+            Self::Map(items) => Value::Object(
+                items
+                    .iter()
+                    .map(|(n, v)| (n.render(), v.value(multi)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -203,7 +218,9 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
     let mut found = Vec::new();
     let mut any_forwarded_for = false;
     for map in ["headers", "multiValueHeaders"] {
-        let Some(Value::Object(h)) = event.get(map) else { continue };
+        let Some(Value::Object(h)) = event.get(map) else {
+            continue;
+        };
         for (name, v) in h {
             let list: Vec<&str> = match v {
                 Value::String(s) => vec![s.as_str()],
@@ -234,7 +251,10 @@ fn candidates(event: &Value) -> (Vec<IpAddr>, bool) {
 fuzz_target!(|input: Input| {
     let event = input.event();
     let bytes = serde_json::to_vec(&event).expect("a Value serializes");
-    let config = Config { source: input.source.source(), explain: input.explain };
+    let config = Config {
+        source: input.source.source(),
+        explain: input.explain,
+    };
     let response = handle_bytes(&config, &bytes).expect("a JSON payload gets a response");
     let answer = check_response(&response);
     let (found, any_forwarded_for) = candidates(&event);

@@ -72,7 +72,12 @@ fuzz_target!(|input: Input| {
     // Any bytes as one entry.
     if let Some((ip, _port)) = parse_entry(&input.raw) {
         assert_eq!(ip, ip.to_canonical());
-        assert_eq!(parse_entry(ip.to_string().as_bytes()), Some((ip, None)), "{:?}", input.raw);
+        assert_eq!(
+            parse_entry(ip.to_string().as_bytes()),
+            Some((ip, None)),
+            "{:?}",
+            input.raw
+        );
     }
 
     let source = input.source.source();
@@ -82,19 +87,31 @@ fuzz_target!(|input: Input| {
         PeerInput::Socket(ip) => Peer::Socket(ip),
     };
     let xff: Vec<String> = input.xff.iter().map(|(e, t)| line(e, *t)).collect();
-    let forwarded: Vec<String> =
-        input.forwarded.iter().map(|(e, t)| forwarded_line(e, *t)).collect();
+    let forwarded: Vec<String> = input
+        .forwarded
+        .iter()
+        .map(|(e, t)| forwarded_line(e, *t))
+        .collect();
     let build = |forged_xff: Option<&str>, forged_forwarded: Option<&str>| {
         let mut headers = HeaderMap::new();
         for text in forged_xff.into_iter().chain(xff.iter().map(String::as_str)) {
             append(&mut headers, "x-forwarded-for", text);
         }
-        for text in forged_forwarded.into_iter().chain(forwarded.iter().map(String::as_str)) {
+        for text in forged_forwarded
+            .into_iter()
+            .chain(forwarded.iter().map(String::as_str))
+        {
             append(&mut headers, "forwarded", text);
         }
-        let value = input.header.as_ref().and_then(|v| HeaderValue::from_str(&v.render()).ok());
+        let value = input
+            .header
+            .as_ref()
+            .and_then(|v| HeaderValue::from_str(&v.render()).ok());
         if let (Some(name), Some(value)) = (source.header_name(), value) {
-            headers.append(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value);
+            headers.append(
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value,
+            );
         }
         if let Some(v6) = &input.cf_connecting_ipv6 {
             append(&mut headers, "cf-connecting-ipv6", &v6.render());
@@ -107,15 +124,26 @@ fuzz_target!(|input: Input| {
     if let Ok(client) = got {
         let ip = client.ip();
         let text = client.to_string();
-        assert_eq!(parse_entry(text.as_bytes()), Some((ip, None)), "the answer re-parses");
+        assert_eq!(
+            parse_entry(text.as_bytes()),
+            Some((ip, None)),
+            "the answer re-parses"
+        );
         assert_eq!(ip, ip.to_canonical(), "canonical: {text}");
         let class_e = matches!(ip, IpAddr::V4(v4) if v4.octets()[0] >= 240);
-        assert!(!(class_e || ip.is_multicast() || ip.is_unspecified()), "{text}");
+        assert!(
+            !(class_e || ip.is_multicast() || ip.is_unspecified()),
+            "{text}"
+        );
         if let Some(ranges) = source.trusted_ranges() {
             assert!(!ranges.contains(ip), "answered trusted {text}");
             let again =
                 Source::x_forwarded_for(ranges.clone()).resolve(&one_entry(ip), Peer::Appended);
-            assert_eq!(again.map(|c| c.ip()), Ok(ip), "fed back under the same ranges");
+            assert_eq!(
+                again.map(|c| c.ip()),
+                Ok(ip),
+                "fed back under the same ranges"
+            );
         }
         let fed_back = Source::default().resolve(&one_entry(ip), Peer::Appended);
         assert_eq!(fed_back.map(|c| c.ip()), Ok(ip), "fed back with no proxy");

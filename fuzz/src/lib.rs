@@ -12,7 +12,10 @@ pub use testkit::fuzz::{Entry, PolicyInput, Reads, SourceInput, line};
 
 /// The function's configuration reading X-Forwarded-For under `policy`, explain mode off.
 pub fn config(policy: TrustPolicy) -> Config {
-    Config { source: Source::x_forwarded_for(policy), explain: false }
+    Config {
+        source: Source::x_forwarded_for(policy),
+        explain: false,
+    }
 }
 
 /// The function on raw payload bytes, as the Lambda runtime runs it: the response bytes, or

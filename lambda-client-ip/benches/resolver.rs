@@ -34,7 +34,10 @@ const WORKED_V6: &str =
 
 /// A 30-entry chain (the most an ALB forwards): documentation addresses, distinct entries.
 fn chain_30_v4() -> String {
-    (0..30).map(|i| format!("198.51.{}.{}", 100 + i / 10, 10 + i)).collect::<Vec<_>>().join(", ")
+    (0..30)
+        .map(|i| format!("198.51.{}.{}", 100 + i / 10, 10 + i))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn chain_30_v6() -> String {
@@ -50,7 +53,10 @@ fn count(n: u8) -> Source {
 
 fn header_map(chain: &str) -> HeaderMap {
     let mut map = HeaderMap::new();
-    map.insert("x-forwarded-for", HeaderValue::from_str(chain).expect("valid header value"));
+    map.insert(
+        "x-forwarded-for",
+        HeaderValue::from_str(chain).expect("valid header value"),
+    );
     map
 }
 
@@ -75,7 +81,10 @@ fn count_mode(c: &mut Criterion) {
         let positions: &[u8] = if entries == 3 { &[0, 2] } else { &[0, 2, 29] };
         for &n in positions {
             let source = count(n);
-            assert!(source.resolve(&map, Peer::Appended).is_ok(), "{name} count {n}");
+            assert!(
+                source.resolve(&map, Peer::Appended).is_ok(),
+                "{name} count {n}"
+            );
             group.bench_with_input(
                 BenchmarkId::new(format!("lambda-client-ip count {n}"), name),
                 &map,
@@ -122,7 +131,10 @@ fn range_mode(c: &mut Criterion) {
         let map = header_map(&chain);
         let source = Source::x_forwarded_for(ranges);
         let got = source.resolve(&map, Peer::Appended).expect("client found");
-        assert_eq!((got.to_string(), got.position()), ("203.0.113.195".into(), 2));
+        assert_eq!(
+            (got.to_string(), got.position()),
+            ("203.0.113.195".into(), 2)
+        );
         group.throughput(Throughput::Elements(3));
         group.bench_with_input(
             BenchmarkId::new("lambda-client-ip walk 3 entries", n),

@@ -21,7 +21,9 @@ use serde_json::json;
 
 /// The app: every path answers the client address.
 fn app(source: Source) -> Router {
-    Router::new().fallback(client_ip).layer(ClientIpLayer::lambda(source))
+    Router::new()
+        .fallback(client_ip)
+        .layer(ClientIpLayer::lambda(source))
 }
 
 /// The extractor's refusal is already a 400 JSON answer; taking the `Result` lets the handler add
@@ -76,7 +78,9 @@ mod tests {
         let status = response.status();
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
         (status, serde_json::from_slice(&body).unwrap())
     }
 
@@ -117,14 +121,24 @@ mod tests {
                 count("1"),
                 "198.51.100.7",
             ),
-            ("HTTP API: the peer it appended", HTTP_API, count("0"), "198.51.100.7"),
+            (
+                "HTTP API: the peer it appended",
+                HTTP_API,
+                count("0"),
+                "198.51.100.7",
+            ),
             (
                 "Function URL: count 0 is the CloudFront edge",
                 FUNCTION_URL,
                 count("0"),
                 "130.176.12.34",
             ),
-            ("Function URL behind CloudFront: one proxy", FUNCTION_URL, count("1"), "198.51.100.7"),
+            (
+                "Function URL behind CloudFront: one proxy",
+                FUNCTION_URL,
+                count("1"),
+                "198.51.100.7",
+            ),
         ];
         for (case, event, source, want) in cases {
             assert_eq!(invoke(source, event).await, ok(want), "{case}");
@@ -135,8 +149,19 @@ mod tests {
     async fn ranges_skip_the_proxies_they_name() {
         for list in ["203.0.113.0/24, 130.176.0.0/16", "203.0.113.10, cloudfront"] {
             let source = env(&[("TRUSTED_PROXY_CIDRS", list)]);
-            for event in [ALB_SINGLE, ALB_MULTI, REST_REGIONAL, REST_EDGE, HTTP_API, FUNCTION_URL] {
-                assert_eq!(invoke(source.clone(), event).await, ok("198.51.100.7"), "{list}");
+            for event in [
+                ALB_SINGLE,
+                ALB_MULTI,
+                REST_REGIONAL,
+                REST_EDGE,
+                HTTP_API,
+                FUNCTION_URL,
+            ] {
+                assert_eq!(
+                    invoke(source.clone(), event).await,
+                    ok("198.51.100.7"),
+                    "{list}"
+                );
             }
         }
     }
@@ -154,7 +179,10 @@ mod tests {
         );
 
         let (status, body) = invoke(count("1"), HTTP_API).await;
-        assert_eq!((status, &body["error"]), (StatusCode::BAD_REQUEST, &json!("chain_too_short")));
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::BAD_REQUEST, &json!("chain_too_short"))
+        );
 
         let no_forwarded_for =
             ALB_SINGLE.replace(r#""x-forwarded-for""#, r#""x-not-forwarded-for""#);
@@ -177,11 +205,17 @@ mod tests {
     async fn without_forwarded_for_api_gateway_reports_the_peer() {
         // An HTTP API event without X-Forwarded-For: `sourceIp` stands in as position 0.
         let mut event: Value = serde_json::from_str(HTTP_API).unwrap();
-        event["headers"].as_object_mut().unwrap().remove("x-forwarded-for");
+        event["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-forwarded-for");
         let event = event.to_string();
         assert_eq!(invoke(count("0"), &event).await, ok("198.51.100.7"));
         let (status, body) = invoke(count("1"), &event).await;
-        assert_eq!((status, &body["error"]), (StatusCode::BAD_REQUEST, &json!("chain_too_short")));
+        assert_eq!(
+            (status, &body["error"]),
+            (StatusCode::BAD_REQUEST, &json!("chain_too_short"))
+        );
     }
 
     #[test]
@@ -189,7 +223,8 @@ mod tests {
         let vars = HashMap::from([("TRUSTED_PROXY_CIDRS", "10.0.0.1/8")]);
         let err = Source::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap_err();
         assert!(
-            err.to_string().starts_with(r#"TRUSTED_PROXY_CIDRS="10.0.0.1/8" is not accepted"#),
+            err.to_string()
+                .starts_with(r#"TRUSTED_PROXY_CIDRS="10.0.0.1/8" is not accepted"#),
             "{err}"
         );
     }

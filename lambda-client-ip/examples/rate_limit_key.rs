@@ -87,7 +87,9 @@ fn refuse(error: GovernorError) -> Response<Body> {
             let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
             let retry_after = wait_time.max(1);
             response.headers_mut().extend(headers.unwrap_or_default());
-            response.headers_mut().insert(header::RETRY_AFTER, retry_after.into());
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after.into());
             response
         }
         other => {
@@ -140,7 +142,10 @@ mod tests {
     fn http_api_event(source_ip: &str) -> lambda_http::Request {
         let mut event: Value =
             serde_json::from_str(include_str!("../tests/events/apigw-http-v2.json")).unwrap();
-        event["headers"].as_object_mut().unwrap().remove("x-forwarded-for");
+        event["headers"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-forwarded-for");
         event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
         lambda_http::request::from_str(&event.to_string()).unwrap()
     }
@@ -148,7 +153,9 @@ mod tests {
     async fn send_request(app: &Router, request: lambda_http::Request) -> (StatusCode, Value) {
         let response = app.clone().oneshot(request).await.unwrap();
         let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
         (status, serde_json::from_slice(&body).unwrap())
     }
 
@@ -164,7 +171,10 @@ mod tests {
     async fn two_clients_have_separate_budgets() {
         let app = app(Source::default(), two_per_hour());
         let (a, b) = ("198.51.100.7", "203.0.113.50");
-        assert_eq!(send(&app, Some(a)).await, (StatusCode::OK, json!({ "client_ip": a })));
+        assert_eq!(
+            send(&app, Some(a)).await,
+            (StatusCode::OK, json!({ "client_ip": a }))
+        );
         assert_eq!(status(&app, a).await, StatusCode::OK);
         assert_eq!(
             send(&app, Some(a)).await,
@@ -185,8 +195,15 @@ mod tests {
         let direct = app(Source::default(), two_per_hour());
         assert_eq!(status(&direct, "198.51.100.7").await, StatusCode::OK);
         assert_eq!(status(&direct, "198.51.100.7").await, StatusCode::OK);
-        for forged in ["192.0.2.1, 198.51.100.7", "192.0.2.2, 192.0.2.3, 198.51.100.7"] {
-            assert_eq!(status(&direct, forged).await, StatusCode::TOO_MANY_REQUESTS, "{forged}");
+        for forged in [
+            "192.0.2.1, 198.51.100.7",
+            "192.0.2.2, 192.0.2.3, 198.51.100.7",
+        ] {
+            assert_eq!(
+                status(&direct, forged).await,
+                StatusCode::TOO_MANY_REQUESTS,
+                "{forged}"
+            );
         }
 
         // Client → a proxy of yours (203.0.113.10) → the ALB, trusted by count or by range.
@@ -194,12 +211,21 @@ mod tests {
         let ranges = env(&[("TRUSTED_PROXY_CIDRS", "203.0.113.0/24")]);
         for source in [one_proxy, ranges] {
             let app = app(source, two_per_hour());
-            assert_eq!(status(&app, "198.51.100.7, 203.0.113.10").await, StatusCode::OK);
-            assert_eq!(status(&app, "198.51.100.7, 203.0.113.10").await, StatusCode::OK);
+            assert_eq!(
+                status(&app, "198.51.100.7, 203.0.113.10").await,
+                StatusCode::OK
+            );
+            assert_eq!(
+                status(&app, "198.51.100.7, 203.0.113.10").await,
+                StatusCode::OK
+            );
             let forged = "192.0.2.1, 198.51.100.7, 203.0.113.10";
             assert_eq!(status(&app, forged).await, StatusCode::TOO_MANY_REQUESTS);
             // The proxy's other clients keep their own budgets.
-            assert_eq!(status(&app, "198.51.100.8, 203.0.113.10").await, StatusCode::OK);
+            assert_eq!(
+                status(&app, "198.51.100.8, 203.0.113.10").await,
+                StatusCode::OK
+            );
         }
     }
 
@@ -208,7 +234,10 @@ mod tests {
         let app = app(Source::default(), two_per_hour());
         assert_eq!(status(&app, "2001:db8:1:2::1").await, StatusCode::OK);
         assert_eq!(status(&app, "2001:db8:1:2::2").await, StatusCode::OK);
-        assert_eq!(status(&app, "2001:db8:1:2:abcd::3").await, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            status(&app, "2001:db8:1:2:abcd::3").await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
         assert_eq!(status(&app, "2001:db8:1:3::1").await, StatusCode::OK);
     }
 
@@ -217,7 +246,10 @@ mod tests {
         let app = app(Source::default(), two_per_hour());
         for _ in 0..2 {
             let (status, body) = send_request(&app, http_api_event("198.51.100.9")).await;
-            assert_eq!((status, body), (StatusCode::OK, json!({ "client_ip": "198.51.100.9" })));
+            assert_eq!(
+                (status, body),
+                (StatusCode::OK, json!({ "client_ip": "198.51.100.9" }))
+            );
         }
         let (status, _) = send_request(&app, http_api_event("198.51.100.9")).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -234,7 +266,10 @@ mod tests {
                 (status, &body["error"]),
                 (StatusCode::BAD_REQUEST, &json!("no_client_address"))
             );
-            assert!(body["message"].as_str().is_some_and(|m| m.ends_with('.')), "{body}");
+            assert!(
+                body["message"].as_str().is_some_and(|m| m.ends_with('.')),
+                "{body}"
+            );
             let (status, body) = send(&app, Some("198.51.100.7, unknown")).await;
             assert_eq!(
                 (status, &body["error"]),
@@ -256,13 +291,19 @@ mod tests {
     async fn a_refusal_says_when_to_retry() {
         let app = app(Source::default(), two_per_hour());
         for _ in 0..2 {
-            app.clone().oneshot(alb_event(Some("198.51.100.7"))).await.unwrap();
+            app.clone()
+                .oneshot(alb_event(Some("198.51.100.7")))
+                .await
+                .unwrap();
         }
         let response = app.oneshot(alb_event(Some("198.51.100.7"))).await.unwrap();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-        let retry_after: u64 =
-            response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         // Two an hour: one comes back every 30 minutes.
         assert!((1..=1800).contains(&retry_after), "{retry_after}");
     }

@@ -45,6 +45,11 @@ impl IntoResponse for ResolveError {
     fn into_response(self) -> Response {
         let json = HeaderValue::from_static("application/json");
         let body = crate::error::json_body(&self);
-        (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, json)], body).into_response()
+        (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, json)],
+            body,
+        )
+            .into_response()
     }
 }

@@ -9,7 +9,10 @@ const ECHO_LIMIT: usize = 64;
 /// Request text made safe to quote: not UTF-8 replaced by U+FFFD, cut to 64 characters.
 /// (Control characters are escaped where it is written out, by `Debug` formatting.)
 pub(crate) fn shorten(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(trim(bytes)).chars().take(ECHO_LIMIT).collect()
+    String::from_utf8_lossy(trim(bytes))
+        .chars()
+        .take(ECHO_LIMIT)
+        .collect()
 }
 
 /// Whether a TCP client can have this address. The unspecified addresses, broadcast, multicast
@@ -94,14 +97,20 @@ fn parse_v6(s: &str) -> Option<Ipv6Addr> {
 /// One to five ASCII digits with a value from 1 to 65535.
 pub(crate) fn port(digits: &str) -> Option<u16> {
     let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-    valid.then(|| digits.parse().ok()).flatten().filter(|&p| p != 0)
+    valid
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|&p| p != 0)
 }
 
 /// `entry` without the spaces and tabs around it.
 pub(crate) fn trim(entry: &[u8]) -> &[u8] {
     let blank = |b: &u8| matches!(b, b' ' | b'\t');
     let start = entry.iter().position(|b| !blank(b)).unwrap_or(entry.len());
-    let end = entry.iter().rposition(|b| !blank(b)).map_or(start, |i| i + 1);
+    let end = entry
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |i| i + 1);
     entry.get(start..end).unwrap_or_default()
 }
 
@@ -112,7 +121,10 @@ pub(crate) fn parse_viewer_address(value: &[u8]) -> Option<(IpAddr, Option<u16>)
     let with_port = parse_any(value).filter(|(_, port)| port.is_some());
     with_port.or_else(|| {
         let (host, digits) = std::str::from_utf8(trim(value)).ok()?.rsplit_once(':')?;
-        Some((IpAddr::V6(host.parse().ok()?).to_canonical(), Some(port(digits)?)))
+        Some((
+            IpAddr::V6(host.parse().ok()?).to_canonical(),
+            Some(port(digits)?),
+        ))
     })
 }
 
@@ -125,13 +137,37 @@ mod tests {
         type Case<'a> = (&'a str, &'a [u8], Option<(&'a str, Option<u16>)>);
         let cases: &[Case] = &[
             ("IPv4", b"192.0.2.1", Some(("192.0.2.1", None))),
-            ("IPv4 with spaces", b" \t192.0.2.1 ", Some(("192.0.2.1", None))),
-            ("IPv4 with port", b"192.0.2.1:443", Some(("192.0.2.1", Some(443)))),
-            ("IPv6 upper-case", b"2001:DB8::1", Some(("2001:db8::1", None))),
-            ("IPv6 bracketed", b"[2001:db8::1]", Some(("2001:db8::1", None))),
-            ("IPv6 with port", b"[2001:db8::1]:80", Some(("2001:db8::1", Some(80)))),
+            (
+                "IPv4 with spaces",
+                b" \t192.0.2.1 ",
+                Some(("192.0.2.1", None)),
+            ),
+            (
+                "IPv4 with port",
+                b"192.0.2.1:443",
+                Some(("192.0.2.1", Some(443))),
+            ),
+            (
+                "IPv6 upper-case",
+                b"2001:DB8::1",
+                Some(("2001:db8::1", None)),
+            ),
+            (
+                "IPv6 bracketed",
+                b"[2001:db8::1]",
+                Some(("2001:db8::1", None)),
+            ),
+            (
+                "IPv6 with port",
+                b"[2001:db8::1]:80",
+                Some(("2001:db8::1", Some(80))),
+            ),
             ("IPv6 with zone", b"fe80::1%eth0", Some(("fe80::1", None))),
-            ("IPv4-mapped", b"::ffff:192.0.2.1", Some(("192.0.2.1", None))),
+            (
+                "IPv4-mapped",
+                b"::ffff:192.0.2.1",
+                Some(("192.0.2.1", None)),
+            ),
             ("Fail: unspecified IPv4", b"0.0.0.0", None),
             ("Fail: unspecified IPv6", b"[::]:80", None),
             ("Fail: class E", b"240.0.0.1", None),
@@ -144,7 +180,11 @@ mod tests {
             ("Fail: port too large", b"192.0.2.1:65536", None),
             ("Fail: six-digit port", b"192.0.2.1:000080", None),
             ("Fail: empty port", b"192.0.2.1:", None),
-            ("Fail: bare IPv6 with port", b"2001:db8::1:80:80:80:80:80", None),
+            (
+                "Fail: bare IPv6 with port",
+                b"2001:db8::1:80:80:80:80:80",
+                None,
+            ),
             ("Fail: inner space", b"192.0.2. 1", None),
             ("Fail: newline", b"192.0.2.1\n", None),
             ("Fail: zone with slash", b"fe80::1%../../x", None),

@@ -116,13 +116,21 @@ impl fmt::Display for ResolveError {
                 "The request has no X-Forwarded-For header and no peer address is known.",
             ),
             Self::ChainTooShort { entries, needed } => {
-                let s = if *entries == 1 { "address" } else { "addresses" };
+                let s = if *entries == 1 {
+                    "address"
+                } else {
+                    "addresses"
+                };
                 write!(
                     f,
                     "The forwarding chain holds {entries} {s} but the trusted proxy count needs at least {needed}."
                 )
             }
-            Self::InvalidEntry { header, position, entry } => write!(
+            Self::InvalidEntry {
+                header,
+                position,
+                entry,
+            } => write!(
                 f,
                 "The {header} entry at position {position} from the right ({entry:?}) is not a client's IP address."
             ),
@@ -143,7 +151,10 @@ impl fmt::Display for ResolveError {
                 "The {header} header ({value:?}) does not hold a client's address in the form its proxy writes."
             ),
             Self::HeaderTrusted { header, value } => {
-                write!(f, "The {header} header names {value:?}, a trusted proxy, not the client.")
+                write!(
+                    f,
+                    "The {header} header names {value:?}, a trusted proxy, not the client."
+                )
             }
             Self::PseudoIpv4 { address } => write!(
                 f,

@@ -39,7 +39,11 @@ pub struct ExplainedHop {
 
 /// What a count answers (the count is its index in [`Explanation::counts`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
 #[non_exhaustive]
 pub enum CountAnswer {
     /// The address it answers.
@@ -51,7 +55,10 @@ pub enum CountAnswer {
 /// What the front door's peer (position 0 of X-Forwarded-For) says about the topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "kind", content = "preset"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", tag = "kind", content = "preset")
+)]
 #[non_exhaustive]
 pub enum FrontDoorPeer {
     /// A CDN whose published ranges are bundled: the entry left of it is the client.
@@ -138,7 +145,9 @@ impl Source {
             let hops = listed.map(|hop| {
                 let address = hop.parsed.filter(|(ip, _)| can_be_client(*ip));
                 let ip = address.map(|(ip, _)| ip);
-                let within = presets.iter().filter(|(_, r)| ip.is_some_and(|ip| r.contains(ip)));
+                let within = presets
+                    .iter()
+                    .filter(|(_, r)| ip.is_some_and(|ip| r.contains(ip)));
                 ExplainedHop {
                     position: hop.position,
                     entry: shorten(&hop.text).escape_debug().to_string(),
@@ -152,7 +161,11 @@ impl Source {
         };
         let listed = explained(self.chain);
         // The front door's peer is position 0 of X-Forwarded-For, whichever chain is read.
-        let xff = if self.chain == XFF { listed.clone() } else { explained(XFF) };
+        let xff = if self.chain == XFF {
+            listed.clone()
+        } else {
+            explained(XFF)
+        };
         let peer_kind = xff.first().map_or(FrontDoorPeer::Missing, classify);
         let header = self.header.as_ref().map(|h| &h.name);
         let values = header.map(|h| headers.get_all(h).into_iter().take(4));
@@ -169,7 +182,9 @@ impl Source {
                 .flatten()
                 .map(|v| shorten(v.as_bytes()).escape_debug().to_string())
                 .collect(),
-            more: hops(headers, peer, self.chain).count().saturating_sub(EXPLAINED_POSITIONS),
+            more: hops(headers, peer, self.chain)
+                .count()
+                .saturating_sub(EXPLAINED_POSITIONS),
             counts: counts.collect(),
             suggestion: suggest(peer_kind, &xff),
             peer: peer_kind,
@@ -182,11 +197,15 @@ fn classify(front: &ExplainedHop) -> FrontDoorPeer {
     let (local, private) = match front.address {
         Some(IpAddr::V4(v4)) => {
             let shared = matches!(v4.octets(), [100, b, ..] if b & 0xc0 == 64); // 100.64.0.0/10
-            (v4.is_link_local(), v4.is_private() || v4.is_loopback() || shared)
+            (
+                v4.is_link_local(),
+                v4.is_private() || v4.is_loopback() || shared,
+            )
         }
-        Some(IpAddr::V6(v6)) => {
-            (v6.is_unicast_link_local(), v6.is_loopback() || v6.is_unique_local())
-        }
+        Some(IpAddr::V6(v6)) => (
+            v6.is_unicast_link_local(),
+            v6.is_loopback() || v6.is_unique_local(),
+        ),
         None => return FrontDoorPeer::Missing,
     };
     match front.presets.first() {
@@ -203,13 +222,29 @@ fn classify(front: &ExplainedHop) -> FrontDoorPeer {
 /// the client. Behind Global Accelerator without preservation nothing can be suggested.
 fn suggest(peer: FrontDoorPeer, xff: &[ExplainedHop]) -> Suggestion {
     let address = |i: usize| xff.get(i).and_then(|h| h.address);
-    let cdn =
-        |i: usize| xff.get(i).and_then(|h| h.presets.first().copied()).filter(|p| p.trustable());
+    let cdn = |i: usize| {
+        xff.get(i)
+            .and_then(|h| h.presets.first().copied())
+            .filter(|p| p.trustable())
+    };
     // A private or Lattice peer is a proxy of yours, trusted by its address.
-    let mut at = usize::from(matches!(peer, FrontDoorPeer::Private | FrontDoorPeer::Lattice));
-    let mut trust: Vec<String> = (0..at).filter_map(address).map(|ip| ip.to_string()).collect();
-    if matches!(peer, FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing) {
-        return Suggestion { trust, count: 0, client: None };
+    let mut at = usize::from(matches!(
+        peer,
+        FrontDoorPeer::Private | FrontDoorPeer::Lattice
+    ));
+    let mut trust: Vec<String> = (0..at)
+        .filter_map(address)
+        .map(|ip| ip.to_string())
+        .collect();
+    if matches!(
+        peer,
+        FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing
+    ) {
+        return Suggestion {
+            trust,
+            count: 0,
+            client: None,
+        };
     }
     while let Some(next) = cdn(at) {
         if !trust.iter().any(|t| t == next.name()) {
@@ -217,5 +252,9 @@ fn suggest(peer: FrontDoorPeer, xff: &[ExplainedHop]) -> Suggestion {
         }
         at += 1;
     }
-    Suggestion { trust, count: at, client: address(at) }
+    Suggestion {
+        trust,
+        count: at,
+        client: address(at),
+    }
 }

@@ -119,9 +119,16 @@ mod tests {
     #[test]
     fn elements_from_the_right() {
         let ok = |ip: &str, port, position| Ok((ip.to_owned(), port, position));
-        type Case<'a> = (&'a [&'a str], u8, Result<(String, Option<u16>, usize), &'static str>);
+        type Case<'a> = (
+            &'a [&'a str],
+            u8,
+            Result<(String, Option<u16>, usize), &'static str>,
+        );
         let cases: &[(&str, Case)] = &[
-            ("one element", (&["for=192.0.2.60"], 0, ok("192.0.2.60", None, 0))),
+            (
+                "one element",
+                (&["for=192.0.2.60"], 0, ok("192.0.2.60", None, 0)),
+            ),
             (
                 "RFC 7239 example",
                 (
@@ -130,7 +137,14 @@ mod tests {
                     ok("2001:db8:cafe::17", None, 0),
                 ),
             ),
-            ("count 1", (&["for=192.0.2.43, for=198.51.100.17"], 1, ok("192.0.2.43", None, 1))),
+            (
+                "count 1",
+                (
+                    &["for=192.0.2.43, for=198.51.100.17"],
+                    1,
+                    ok("192.0.2.43", None, 1),
+                ),
+            ),
             (
                 "lines joined in order",
                 (
@@ -141,15 +155,27 @@ mod tests {
             ),
             (
                 "name in any case, spaces",
-                (&[" proto=https ; For = 192.0.2.1 "], 0, ok("192.0.2.1", None, 0)),
+                (
+                    &[" proto=https ; For = 192.0.2.1 "],
+                    0,
+                    ok("192.0.2.1", None, 0),
+                ),
             ),
             (
                 "IPv4 with a port, quoted",
-                (&[r#"for="192.0.2.1:8080""#], 0, ok("192.0.2.1", Some(8080), 0)),
+                (
+                    &[r#"for="192.0.2.1:8080""#],
+                    0,
+                    ok("192.0.2.1", Some(8080), 0),
+                ),
             ),
             (
                 "obfuscated port dropped",
-                (&[r#"for="[2001:db8::1]:_p1""#], 0, ok("2001:db8::1", None, 0)),
+                (
+                    &[r#"for="[2001:db8::1]:_p1""#],
+                    0,
+                    ok("2001:db8::1", None, 0),
+                ),
             ),
             (
                 "escaped quote inside a value elsewhere",
@@ -157,26 +183,50 @@ mod tests {
             ),
             (
                 "comma inside quotes",
-                (&[r#"for=192.0.2.9, for=192.0.2.1;x="a,b""#], 1, ok("192.0.2.9", None, 1)),
+                (
+                    &[r#"for=192.0.2.9, for=192.0.2.1;x="a,b""#],
+                    1,
+                    ok("192.0.2.9", None, 1),
+                ),
             ),
             (
                 "unterminated quote left of the client",
-                (&[r#"for="6.6.6.6, for=192.0.2.1, for=10.0.0.1"#], 1, ok("192.0.2.1", None, 1)),
+                (
+                    &[r#"for="6.6.6.6, for=192.0.2.1, for=10.0.0.1"#],
+                    1,
+                    ok("192.0.2.1", None, 1),
+                ),
             ),
             (
                 "mapped IPv6 canonical",
-                (&[r#"for="[::ffff:192.0.2.1]""#], 0, ok("192.0.2.1", None, 0)),
+                (
+                    &[r#"for="[::ffff:192.0.2.1]""#],
+                    0,
+                    ok("192.0.2.1", None, 0),
+                ),
             ),
             (
                 "invalid left of the client never read",
                 (&["for=unknown, for=192.0.2.1"], 0, ok("192.0.2.1", None, 0)),
             ),
             ("Fail: unknown", (&["for=unknown"], 0, Err("invalid_entry"))),
-            ("Fail: obfuscated node", (&["for=_hidden"], 0, Err("invalid_entry"))),
-            ("Fail: empty element", (&["for=192.0.2.1,"], 0, Err("invalid_entry"))),
+            (
+                "Fail: obfuscated node",
+                (&["for=_hidden"], 0, Err("invalid_entry")),
+            ),
+            (
+                "Fail: empty element",
+                (&["for=192.0.2.1,"], 0, Err("invalid_entry")),
+            ),
             ("Fail: empty line", (&[""], 0, Err("invalid_entry"))),
-            ("Fail: no for", (&["by=10.0.0.1;proto=http"], 0, Err("invalid_entry"))),
-            ("Fail: for twice", (&["for=192.0.2.1;for=192.0.2.2"], 0, Err("invalid_entry"))),
+            (
+                "Fail: no for",
+                (&["by=10.0.0.1;proto=http"], 0, Err("invalid_entry")),
+            ),
+            (
+                "Fail: for twice",
+                (&["for=192.0.2.1;for=192.0.2.2"], 0, Err("invalid_entry")),
+            ),
             (
                 "a bare IPv6 address, which cannot be read as another, is accepted",
                 (&[r#"for="2001:db8::1""#], 0, ok("2001:db8::1", None, 0)),
@@ -187,25 +237,48 @@ mod tests {
             ),
             (
                 "a bracketed IPv6 address with a port",
-                (&[r#"for="[2001:db8::1]:4711""#], 0, ok("2001:db8::1", Some(4711), 0)),
+                (
+                    &[r#"for="[2001:db8::1]:4711""#],
+                    0,
+                    ok("2001:db8::1", Some(4711), 0),
+                ),
             ),
             (
                 "Fail: a bare IPv6 address with a port",
-                (&[r#"for="2001:db8:0:0:0:0:0:1:4711""#], 0, Err("invalid_entry")),
+                (
+                    &[r#"for="2001:db8:0:0:0:0:0:1:4711""#],
+                    0,
+                    Err("invalid_entry"),
+                ),
             ),
             (
                 "a bracketed IPv6 address unquoted is accepted",
                 (&["for=[2001:db8::1]"], 0, ok("2001:db8::1", None, 0)),
             ),
-            ("Fail: IPv6 with a zone", (&[r#"for="[fe80::1%25eth0]""#], 0, Err("invalid_entry"))),
-            ("Fail: port 0", (&[r#"for="192.0.2.1:0""#], 0, Err("invalid_entry"))),
-            ("Fail: unspecified", (&["for=0.0.0.0"], 0, Err("invalid_entry"))),
-            ("Fail: hostname", (&["for=proxy.example"], 0, Err("invalid_entry"))),
+            (
+                "Fail: IPv6 with a zone",
+                (&[r#"for="[fe80::1%25eth0]""#], 0, Err("invalid_entry")),
+            ),
+            (
+                "Fail: port 0",
+                (&[r#"for="192.0.2.1:0""#], 0, Err("invalid_entry")),
+            ),
+            (
+                "Fail: unspecified",
+                (&["for=0.0.0.0"], 0, Err("invalid_entry")),
+            ),
+            (
+                "Fail: hostname",
+                (&["for=proxy.example"], 0, Err("invalid_entry")),
+            ),
             (
                 "Fail: trusted element invalid",
                 (&["for=192.0.2.1, for=unknown"], 1, Err("invalid_entry")),
             ),
-            ("Fail: too short", (&["for=192.0.2.1"], 1, Err("chain_too_short"))),
+            (
+                "Fail: too short",
+                (&["for=192.0.2.1"], 1, Err("chain_too_short")),
+            ),
             ("Fail: no header", (&[], 0, Err("client_header_missing"))),
         ];
         for (case, (lines, count, want)) in cases {
@@ -227,7 +300,10 @@ mod tests {
         );
         let msg = err.to_string();
         assert!(msg.contains("forwarded entry at position 1"), "{msg}");
-        assert!(!msg.chars().any(|c| c.is_control() || c == '\u{2028}'), "{msg:?}");
+        assert!(
+            !msg.chars().any(|c| c.is_control() || c == '\u{2028}'),
+            "{msg:?}"
+        );
     }
 
     #[test]
@@ -243,9 +319,24 @@ mod tests {
             ("empty", "", b',', &[""]),
             ("rightmost first", "a,b,c", b',', &["c", "b", "a"]),
             ("trailing separator", "a,", b',', &["", "a"]),
-            ("comma in quotes", r#"a,x="b,c""#, b',', &[r#"x="b,c""#, "a"]),
-            ("escaped quote stays inside", r#"a,x="b\",c""#, b',', &[r#"x="b\",c""#, "a"]),
-            ("escaped backslash ends the quote", r#"x="b\\",c"#, b',', &["c", r#"x="b\\""#]),
+            (
+                "comma in quotes",
+                r#"a,x="b,c""#,
+                b',',
+                &[r#"x="b,c""#, "a"],
+            ),
+            (
+                "escaped quote stays inside",
+                r#"a,x="b\",c""#,
+                b',',
+                &[r#"x="b\",c""#, "a"],
+            ),
+            (
+                "escaped backslash ends the quote",
+                r#"x="b\\",c"#,
+                b',',
+                &["c", r#"x="b\\""#],
+            ),
             (
                 "an unterminated quote swallows only to its left",
                 r#""a,b,c"#,
@@ -267,38 +358,94 @@ mod tests {
         type Case<'a> = (&'a str, &'a str, Option<(String, Option<u16>)>);
         let cases: &[Case] = &[
             ("IPv4", "for=192.0.2.1", some("192.0.2.1", None)),
-            ("with other pairs", "by=10.0.0.1;for=192.0.2.1;proto=https", some("192.0.2.1", None)),
-            ("quoted IPv4 with port", r#"for="192.0.2.1:80""#, some("192.0.2.1", Some(80))),
-            ("bracketed IPv6", r#"for="[2001:db8::1]""#, some("2001:db8::1", None)),
+            (
+                "with other pairs",
+                "by=10.0.0.1;for=192.0.2.1;proto=https",
+                some("192.0.2.1", None),
+            ),
+            (
+                "quoted IPv4 with port",
+                r#"for="192.0.2.1:80""#,
+                some("192.0.2.1", Some(80)),
+            ),
+            (
+                "bracketed IPv6",
+                r#"for="[2001:db8::1]""#,
+                some("2001:db8::1", None),
+            ),
             (
                 "bracketed IPv6 with port",
                 r#"for="[2001:db8::1]:80""#,
                 some("2001:db8::1", Some(80)),
             ),
             ("bare IPv6", "for=2001:db8::1", some("2001:db8::1", None)),
-            ("obfuscated port dropped", r#"for="192.0.2.1:_abc""#, some("192.0.2.1", None)),
-            ("quoted pair undone", r#"for="192.0.2.\1""#, some("192.0.2.1", None)),
-            ("mapped IPv6 canonical", r#"for="[::ffff:192.0.2.1]""#, some("192.0.2.1", None)),
-            ("unspecified parses (the walk refuses it)", "for=0.0.0.0", some("0.0.0.0", None)),
-            ("Fail: bare IPv6 with a port", "for=2001:db8:0:0:0:0:0:1:80", None),
+            (
+                "obfuscated port dropped",
+                r#"for="192.0.2.1:_abc""#,
+                some("192.0.2.1", None),
+            ),
+            (
+                "quoted pair undone",
+                r#"for="192.0.2.\1""#,
+                some("192.0.2.1", None),
+            ),
+            (
+                "mapped IPv6 canonical",
+                r#"for="[::ffff:192.0.2.1]""#,
+                some("192.0.2.1", None),
+            ),
+            (
+                "unspecified parses (the walk refuses it)",
+                "for=0.0.0.0",
+                some("0.0.0.0", None),
+            ),
+            (
+                "Fail: bare IPv6 with a port",
+                "for=2001:db8:0:0:0:0:0:1:80",
+                None,
+            ),
             ("Fail: bare IPv6 with a zone", "for=fe80::1%eth0", None),
             ("Fail: bracketed IPv4", r#"for="[192.0.2.1]""#, None),
-            ("Fail: obfuscated port too short", r#"for="192.0.2.1:_""#, None),
-            ("Fail: obfuscated port with a slash", r#"for="192.0.2.1:_a/b""#, None),
+            (
+                "Fail: obfuscated port too short",
+                r#"for="192.0.2.1:_""#,
+                None,
+            ),
+            (
+                "Fail: obfuscated port with a slash",
+                r#"for="192.0.2.1:_a/b""#,
+                None,
+            ),
             ("Fail: port 65536", r#"for="192.0.2.1:65536""#, None),
-            ("Fail: text after the address", r#"for="[2001:db8::1]x""#, None),
+            (
+                "Fail: text after the address",
+                r#"for="[2001:db8::1]x""#,
+                None,
+            ),
             ("Fail: unknown", "for=unknown", None),
             ("Fail: obfuscated node", "for=_hidden", None),
             ("Fail: no for", "by=192.0.2.1", None),
             ("Fail: two fors", "for=192.0.2.1;FOR=192.0.2.2", None),
             ("Fail: a pair without '='", "for=192.0.2.1;secure", None),
             ("Fail: an unquoted quote", r#"for=192.0.2.1""#, None),
-            ("Fail: an unterminated quoted value", r#"for="192.0.2.1"#, None),
-            ("Fail: a replacement character", "for=192.0.2.1\u{fffd}", None),
+            (
+                "Fail: an unterminated quoted value",
+                r#"for="192.0.2.1"#,
+                None,
+            ),
+            (
+                "Fail: a replacement character",
+                "for=192.0.2.1\u{fffd}",
+                None,
+            ),
         ];
         for (case, input, want) in cases {
             assert_eq!(parse(input), *want, "{case}");
         }
-        assert_eq!(parse_element(b"for=192.0.2.1\xff"), None, "bytes that are not UTF-8");
+        assert_eq!(
+            parse_element(b"for=192.0.2.1\xff"),
+            None,
+            "bytes that are not UTF-8"
+        );
     }
 }

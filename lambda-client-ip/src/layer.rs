@@ -73,7 +73,9 @@ impl ClientIpLayer {
     /// [`RequestClientIp`](crate::RequestClientIp)). Feature `lambda_http`.
     #[cfg(feature = "lambda_http")]
     pub fn lambda(source: Source) -> Self {
-        Self::with(source, |extensions| Some(crate::lambda::front_door_peer(extensions)))
+        Self::with(source, |extensions| {
+            Some(crate::lambda::front_door_peer(extensions))
+        })
     }
 
     /// A server that holds the socket ([`Peer::Socket`]), read from axum's
@@ -84,12 +86,16 @@ impl ClientIpLayer {
     pub fn connect_info(source: Source) -> Self {
         use axum::extract::ConnectInfo;
         Self::with(source, |ext| {
-            ext.get::<ConnectInfo<std::net::SocketAddr>>().map(|i| Peer::Socket(i.0.ip()))
+            ext.get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|i| Peer::Socket(i.0.ip()))
         })
     }
 
     fn with(source: Source, peer: PeerFrom) -> Self {
-        Self { source: Arc::new(source), peer }
+        Self {
+            source: Arc::new(source),
+            peer,
+        }
     }
 }
 
@@ -97,7 +103,10 @@ impl<S> Layer<S> for ClientIpLayer {
     type Service = ClientIpService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        ClientIpService { inner, layer: self.clone() }
+        ClientIpService {
+            inner,
+            layer: self.clone(),
+        }
     }
 }
 

@@ -42,7 +42,11 @@ impl ProxyCount {
     /// assert!(ProxyCount::new(31).is_none());
     /// ```
     pub const fn new(count: u8) -> Option<Self> {
-        if count <= MAX_PROXY_COUNT { Some(Self(count)) } else { None }
+        if count <= MAX_PROXY_COUNT {
+            Some(Self(count))
+        } else {
+            None
+        }
     }
 
     /// The number of trusted proxies.
@@ -70,8 +74,13 @@ impl FromStr for ProxyCount {
     /// ```
     fn from_str(s: &str) -> Result<Self, PolicyError> {
         let digits = s.trim();
-        let count = digits.parse::<u8>().ok().filter(|_| !digits.starts_with('+'));
-        count.and_then(Self::new).ok_or_else(|| PolicyError::Count { value: s.to_owned() })
+        let count = digits
+            .parse::<u8>()
+            .ok()
+            .filter(|_| !digits.starts_with('+'));
+        count.and_then(Self::new).ok_or_else(|| PolicyError::Count {
+            value: s.to_owned(),
+        })
     }
 }
 
@@ -119,15 +128,23 @@ impl TrustedRanges {
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Result<Self, PolicyError> {
         let mut checked = Vec::new();
         for (i, net) in nets.into_iter().enumerate() {
-            let fail = |reason| PolicyError::Range { item: net.to_string(), index: i + 1, reason };
+            let fail = |reason| PolicyError::Range {
+                item: net.to_string(),
+                index: i + 1,
+                reason,
+            };
             checked.push(check(net).map_err(fail)?);
         }
-        let ranges = Self { nets: IpNet::aggregate(&checked) };
+        let ranges = Self {
+            nets: IpNet::aggregate(&checked),
+        };
         // Items pass one by one, yet together may cover a family: 0.0.0.0/1 with 128.0.0.0/1.
         // Merged, such a family is a single /0 (mapped ranges are stored as IPv4).
         let everything = ranges.iter().find(|n| n.prefix_len() == 0);
         match everything.map(|n| n.addr().is_ipv4()) {
-            Some(v4) => Err(PolicyError::Everything { family: if v4 { "IPv4" } else { "IPv6" } }),
+            Some(v4) => Err(PolicyError::Everything {
+                family: if v4 { "IPv4" } else { "IPv6" },
+            }),
             None => Ok(ranges),
         }
     }
@@ -142,8 +159,11 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn overlaps(&self, other: &Self) -> bool {
-        self.iter()
-            .any(|a| other.iter().any(|b| a.contains(&b.network()) || b.contains(&a.network())))
+        self.iter().any(|a| {
+            other
+                .iter()
+                .any(|b| a.contains(&b.network()) || b.contains(&a.network()))
+        })
     }
 
     /// Whether `ip` lies inside one of the ranges. An IPv4-mapped IPv6 address is looked up as
@@ -161,7 +181,10 @@ impl TrustedRanges {
         // address can hold it.
         let ip = ip.to_canonical();
         let after = self.nets.partition_point(|n| n.network() <= ip);
-        after.checked_sub(1).and_then(|i| self.nets.get(i)).is_some_and(|n| n.contains(&ip))
+        after
+            .checked_sub(1)
+            .and_then(|i| self.nets.get(i))
+            .is_some_and(|n| n.contains(&ip))
     }
 
     /// The ranges after merging, IPv4 first, each in ascending order.
@@ -243,7 +266,11 @@ impl FromStr for TrustedRanges {
         let mut nets = Vec::new();
         for (i, raw) in list.split(',').enumerate() {
             let item = raw.trim();
-            let fail = |reason| PolicyError::Range { item: item.to_owned(), index: i + 1, reason };
+            let fail = |reason| PolicyError::Range {
+                item: item.to_owned(),
+                index: i + 1,
+                reason,
+            };
             if item.is_empty() {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
@@ -374,9 +401,16 @@ impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Count { value } => {
-                write!(f, "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}")
+                write!(
+                    f,
+                    "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}"
+                )
             }
-            Self::Range { item, index, reason } => write!(f, "item {index} ({item:?}) {reason}"),
+            Self::Range {
+                item,
+                index,
+                reason,
+            } => write!(f, "item {index} ({item:?}) {reason}"),
             Self::Everything { family } => write!(
                 f,
                 "the ranges together cover all of {family}, so no client could ever be found"
@@ -406,27 +440,46 @@ mod tests {
             ("99999999999", None),
             ("１", None),
         ] {
-            assert_eq!(text.parse::<ProxyCount>().ok().map(ProxyCount::get), want, "{text:?}");
+            assert_eq!(
+                text.parse::<ProxyCount>().ok().map(ProxyCount::get),
+                want,
+                "{text:?}"
+            );
         }
     }
 
     #[test]
     fn ranges_refused_with_the_item_and_reason() {
         let cases = [
-            ("Fail: bad CIDR", "10.0.0.0/33", "item 1 (\"10.0.0.0/33\") is not a CIDR"),
-            ("Fail: hostname", "10.0.0.0/8,proxy.local", "item 2 (\"proxy.local\")"),
+            (
+                "Fail: bad CIDR",
+                "10.0.0.0/33",
+                "item 1 (\"10.0.0.0/33\") is not a CIDR",
+            ),
+            (
+                "Fail: hostname",
+                "10.0.0.0/8,proxy.local",
+                "item 2 (\"proxy.local\")",
+            ),
             ("Fail: empty item", "10.0.0.0/8,", "item 2 (\"\") is empty"),
             ("Fail: host bits", "10.0.0.1/8", "host bits"),
             ("Fail: IPv4 /0", "0.0.0.0/0", "trusts every address"),
             ("Fail: IPv6 /0", "::/0", "trusts every address"),
-            ("Fail: all of mapped space", "::ffff:0:0/96", "trusts every address"),
+            (
+                "Fail: all of mapped space",
+                "::ffff:0:0/96",
+                "trusts every address",
+            ),
             ("Fail: covers mapped space", "::/64", "IPv4-mapped"),
             ("Fail: control character", "10.0.0.0/8\u{9b}", "\\u{9b}"),
         ];
         for (case, list, needle) in cases {
             let msg = list.parse::<TrustedRanges>().unwrap_err().to_string();
             assert!(msg.contains(needle), "{case}: {msg}");
-            assert!(!msg.contains('\u{9b}'), "{case}: raw control character in {msg:?}");
+            assert!(
+                !msg.contains('\u{9b}'),
+                "{case}: raw control character in {msg:?}"
+            );
         }
     }
 
@@ -438,13 +491,19 @@ mod tests {
         assert!(mixed.contains("10.0.0.1".parse().unwrap()));
         assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
         // A preset named twice is its ranges once: the set is the preset's ranges and 10.0.0.0/8.
-        let once =
-            TrustedRanges::new(Preset::Cloudflare.nets().chain(["10.0.0.0/8".parse().unwrap()]))
-                .unwrap();
+        let once = TrustedRanges::new(
+            Preset::Cloudflare
+                .nets()
+                .chain(["10.0.0.0/8".parse().unwrap()]),
+        )
+        .unwrap();
         assert_eq!(mixed, once);
         assert!(mixed.overlaps(&alone));
         assert!(!mixed.overlaps(&Preset::CloudFront.into()));
-        let msg = "cf_connecting_ip".parse::<TrustedRanges>().unwrap_err().to_string();
+        let msg = "cf_connecting_ip"
+            .parse::<TrustedRanges>()
+            .unwrap_err()
+            .to_string();
         for preset in Preset::ALL.into_iter().filter(|p| p.trustable()) {
             assert!(msg.contains(preset.name()), "{msg}");
         }
@@ -452,8 +511,13 @@ mod tests {
 
     #[test]
     fn a_preset_for_diagnosis_only_is_refused_with_its_reason() {
-        let err = "10.0.0.0/8, GlobalAccelerator".parse::<TrustedRanges>().unwrap_err();
-        assert!(matches!(err, PolicyError::Range { index: 2, .. }), "{err:?}");
+        let err = "10.0.0.0/8, GlobalAccelerator"
+            .parse::<TrustedRanges>()
+            .unwrap_err();
+        assert!(
+            matches!(err, PolicyError::Range { index: 2, .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("client IP preservation"), "{err}");
     }
 
@@ -461,7 +525,11 @@ mod tests {
     fn ranges_that_together_cover_a_family_are_refused() {
         let everything = |family| PolicyError::Everything { family }.to_string();
         for (case, list, want) in [
-            ("Fail: IPv4 halves", "0.0.0.0/1, 128.0.0.0/1", everything("IPv4")),
+            (
+                "Fail: IPv4 halves",
+                "0.0.0.0/1, 128.0.0.0/1",
+                everything("IPv4"),
+            ),
             (
                 "Fail: IPv4-mapped halves",
                 "::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97",
@@ -507,7 +575,8 @@ mod tests {
             .split(',')
             .map(|s| {
                 let s = s.trim();
-                s.parse().unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap()))
+                s.parse()
+                    .unwrap_or_else(|_| IpNet::from(s.parse::<IpAddr>().unwrap()))
             })
             .collect();
         for probe in [
@@ -525,7 +594,11 @@ mod tests {
             "::2",
         ] {
             let ip: IpAddr = probe.parse().unwrap();
-            assert_eq!(ranges.contains(ip), nets.iter().any(|n| n.contains(&ip)), "{probe}");
+            assert_eq!(
+                ranges.contains(ip),
+                nets.iter().any(|n| n.contains(&ip)),
+                "{probe}"
+            );
         }
         assert_eq!(ranges.len(), 6);
     }

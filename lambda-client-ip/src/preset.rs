@@ -27,7 +27,11 @@ use ipnet::IpNet;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "lowercase")
+)]
 #[non_exhaustive]
 pub enum Preset {
     /// `cloudfront`: service `CLOUDFRONT_ORIGIN_FACING` of AWS's `ip-ranges.json`, the addresses
@@ -55,8 +59,12 @@ impl Preset {
     /// let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
     /// assert_eq!(names, ["cloudfront", "cloudflare", "fastly", "globalaccelerator"]);
     /// ```
-    pub const ALL: [Self; 4] =
-        [Self::CloudFront, Self::Cloudflare, Self::Fastly, Self::GlobalAccelerator];
+    pub const ALL: [Self; 4] = [
+        Self::CloudFront,
+        Self::Cloudflare,
+        Self::Fastly,
+        Self::GlobalAccelerator,
+    ];
 
     /// The name that stands for the list in a trusted-ranges text.
     ///
@@ -112,8 +120,13 @@ impl Preset {
     /// The header line `# published: YYYY-MM-DD (day N, …)`: the date, and the day as days since
     /// 1970-01-01, which the generator writes next to it so no calendar code is needed here.
     fn published_line(self) -> (&'static str, u64) {
-        let line = self.snapshot().lines().find_map(|l| l.strip_prefix("# published: "));
-        let (date, rest) = line.and_then(|l| l.split_once(" (day ")).unwrap_or(("", ""));
+        let line = self
+            .snapshot()
+            .lines()
+            .find_map(|l| l.strip_prefix("# published: "));
+        let (date, rest) = line
+            .and_then(|l| l.split_once(" (day "))
+            .unwrap_or(("", ""));
         (
             date,
             rest.split(|c: char| !c.is_ascii_digit())
@@ -135,7 +148,9 @@ impl Preset {
     /// assert_eq!(Preset::Cloudflare.age_days(SystemTime::UNIX_EPOCH), 0);
     /// ```
     pub fn age_days(self, now: SystemTime) -> u64 {
-        let today = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+        let today = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 86_400);
         today.saturating_sub(self.published_line().1)
     }
 
@@ -199,7 +214,9 @@ impl FromStr for Preset {
         Self::ALL
             .into_iter()
             .find(|p| p.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| UnknownPreset { name: name.chars().take(64).collect() })
+            .ok_or_else(|| UnknownPreset {
+                name: name.chars().take(64).collect(),
+            })
     }
 }
 
@@ -217,8 +234,11 @@ mod tests {
     #[test]
     fn every_line_of_every_snapshot_is_a_canonical_range() {
         for preset in Preset::ALL {
-            let lines: Vec<&str> =
-                preset.snapshot().lines().filter(|l| !l.starts_with('#')).collect();
+            let lines: Vec<&str> = preset
+                .snapshot()
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .collect();
             assert!(lines.len() >= 10, "{preset}: {} ranges", lines.len());
             assert_eq!(preset.nets().count(), lines.len(), "{preset}");
             for (net, line) in preset.nets().zip(&lines) {
@@ -237,7 +257,11 @@ mod tests {
             assert_eq!(date, preset.published(), "{preset}");
             assert_eq!(date.len(), 10, "{preset}");
             let noon = Duration::from_secs(day * 86_400 + 43_200);
-            assert_eq!(preset.age_days(SystemTime::UNIX_EPOCH + noon), 0, "{preset}");
+            assert_eq!(
+                preset.age_days(SystemTime::UNIX_EPOCH + noon),
+                0,
+                "{preset}"
+            );
         }
         // The generator's day numbers, checked against the calendar once here.
         assert_eq!(Preset::CloudFront.published(), "2026-08-22");
@@ -279,6 +303,9 @@ mod tests {
         assert!(!contains(Preset::GlobalAccelerator, "75.2.0.1"));
         assert!(!Preset::GlobalAccelerator.trustable());
         let trustable: Vec<Preset> = Preset::ALL.into_iter().filter(|p| p.trustable()).collect();
-        assert_eq!(trustable, [Preset::CloudFront, Preset::Cloudflare, Preset::Fastly]);
+        assert_eq!(
+            trustable,
+            [Preset::CloudFront, Preset::Cloudflare, Preset::Fastly]
+        );
     }
 }

@@ -203,8 +203,10 @@ pub(crate) fn hops<'a>(
     chain: &str,
 ) -> impl Iterator<Item = Hop<'a>> {
     // A `HeaderName` is looked up without parsing a name on every request.
-    const NAMES: [HeaderName; 2] =
-        [HeaderName::from_static(XFF), HeaderName::from_static(FORWARDED)];
+    const NAMES: [HeaderName; 2] = [
+        HeaderName::from_static(XFF),
+        HeaderName::from_static(FORWARDED),
+    ];
     let (forwarded, [xff, fwd]) = (chain == FORWARDED, &NAMES);
     let name = if forwarded { fwd } else { xff };
     let lines = map.get_all(name).into_iter().rev();
@@ -213,19 +215,36 @@ pub(crate) fn hops<'a>(
     let pieces = lines.flat_map(move |line| {
         let quoted = forwarded.then(|| split_from_right(line.as_bytes(), b','));
         let plain = (!forwarded).then(|| line.as_bytes().rsplit(|&b| b == b','));
-        quoted.into_iter().flatten().chain(plain.into_iter().flatten())
+        quoted
+            .into_iter()
+            .flatten()
+            .chain(plain.into_iter().flatten())
     });
-    let parse = move |raw: &[u8]| if forwarded { parse_element(raw) } else { parse_any(raw) };
+    let parse = move |raw: &[u8]| {
+        if forwarded {
+            parse_element(raw)
+        } else {
+            parse_any(raw)
+        }
+    };
     let first = match peer {
         Peer::Socket(ip) => Some(ip),
         Peer::AppendedAndReported(ip) if !map.contains_key(name) => Some(ip),
         _ => None,
     };
-    let first =
-        first.map(|ip| (Cow::Owned(ip.to_string().into_bytes()), Some((ip.to_canonical(), None))));
+    let first = first.map(|ip| {
+        (
+            Cow::Owned(ip.to_string().into_bytes()),
+            Some((ip.to_canonical(), None)),
+        )
+    });
     let rest = pieces.map(move |raw: &[u8]| (Cow::Borrowed(raw), parse(raw)));
     let all = first.into_iter().chain(rest).enumerate();
-    all.map(|(position, (text, parsed))| Hop { position, text, parsed })
+    all.map(|(position, (text, parsed))| Hop {
+        position,
+        text,
+        parsed,
+    })
 }
 
 /// Where a walk stops.
@@ -295,7 +314,10 @@ impl Source {
     }
 
     fn header_with(name: &str, trusted: TrustedRanges, cidrs: String) -> Result<Self, SourceError> {
-        let setting = format!("{HEADER_VAR}={:?}", name.chars().take(64).collect::<String>());
+        let setting = format!(
+            "{HEADER_VAR}={:?}",
+            name.chars().take(64).collect::<String>()
+        );
         let refuse = |reason: &str| SourceError {
             settings: setting.clone(),
             reason: format!("is not accepted: {reason}."),
@@ -325,12 +347,21 @@ impl Source {
                 ),
             });
         }
-        let header = Header { name, writer, viewer_address: cdn == Some(Preset::CloudFront) };
+        let header = Header {
+            name,
+            writer,
+            viewer_address: cdn == Some(Preset::CloudFront),
+        };
         Ok(Self::with(XFF, TrustPolicy::Ranges(trusted), Some(header)))
     }
 
     fn with(chain: &'static str, policy: TrustPolicy, header: Option<Header>) -> Self {
-        Self { chain, policy, header, cloudflare: Preset::Cloudflare.into() }
+        Self {
+            chain,
+            policy,
+            header,
+            cloudflare: Preset::Cloudflare.into(),
+        }
     }
 
     /// The source the environment describes, read through `lookup` (`|name|
@@ -374,12 +405,16 @@ impl Source {
                     reason: "are both set: choose one way to trust proxies.".to_owned(),
                 });
             }
-            (Some(n), None) => {
-                Some(n.parse().map(TrustPolicy::Count).map_err(|e| invalid(COUNT_VAR, n, e))?)
-            }
-            (None, Some(l)) => {
-                Some(l.parse().map(TrustPolicy::Ranges).map_err(|e| invalid(CIDRS_VAR, l, e))?)
-            }
+            (Some(n), None) => Some(
+                n.parse()
+                    .map(TrustPolicy::Count)
+                    .map_err(|e| invalid(COUNT_VAR, n, e))?,
+            ),
+            (None, Some(l)) => Some(
+                l.parse()
+                    .map(TrustPolicy::Ranges)
+                    .map_err(|e| invalid(CIDRS_VAR, l, e))?,
+            ),
             (None, None) => None,
         };
         let Some(header) = set(HEADER_VAR) else {
@@ -438,7 +473,11 @@ impl Source {
             let position = hop.position;
             entries = position + 1;
             let (header, entry) = (self.chain, || shorten(&hop.text));
-            let invalid = || ResolveError::InvalidEntry { header, position, entry: entry() };
+            let invalid = || ResolveError::InvalidEntry {
+                header,
+                position,
+                entry: entry(),
+            };
             let (ip, port) = hop.parsed.ok_or_else(invalid)?;
             let is_answer = match &self.policy {
                 TrustPolicy::Count(n) => position == usize::from(n.get()),
@@ -460,9 +499,10 @@ impl Source {
         }
         Err(match &self.policy {
             _ if entries == 0 => ResolveError::NoAddress,
-            TrustPolicy::Count(n) => {
-                ResolveError::ChainTooShort { entries, needed: usize::from(n.get()) + 1 }
-            }
+            TrustPolicy::Count(n) => ResolveError::ChainTooShort {
+                entries,
+                needed: usize::from(n.get()) + 1,
+            },
             TrustPolicy::Ranges(_) => ResolveError::AllTrusted { entries },
         })
     }
@@ -484,7 +524,9 @@ impl Source {
     /// ```
     pub fn resolve(&self, headers: &HeaderMap, peer: Peer) -> Resolved {
         if self.chain == FORWARDED && !headers.contains_key(FORWARDED) {
-            return Err(ResolveError::HeaderMissing { header: FORWARDED.to_owned() });
+            return Err(ResolveError::HeaderMissing {
+                header: FORWARDED.to_owned(),
+            });
         }
         match self.walk(headers, peer)? {
             Found::Client(client) => Ok(client),
@@ -501,22 +543,40 @@ impl Source {
         let header = || h.name.as_str().to_owned();
         let value = one_value(headers, h.name.as_str())?
             .ok_or_else(|| ResolveError::HeaderMissing { header: header() })?;
-        let parsed = if h.viewer_address { parse_viewer_address(value) } else { parse_any(value) };
-        let invalid = || ResolveError::HeaderInvalid { header: header(), value: shorten(value) };
+        let parsed = if h.viewer_address {
+            parse_viewer_address(value)
+        } else {
+            parse_any(value)
+        };
+        let invalid = || ResolveError::HeaderInvalid {
+            header: header(),
+            value: shorten(value),
+        };
         let (ip, port) = parsed.ok_or_else(invalid)?;
         if !can_be_client(ip) {
             let pseudo = is_class_e(ip) && self.cloudflare.contains(by);
-            return if pseudo { pseudo_ipv4(headers, position, ip) } else { Err(invalid()) };
+            return if pseudo {
+                pseudo_ipv4(headers, position, ip)
+            } else {
+                Err(invalid())
+            };
         }
         if trusted.contains(ip) {
-            return Err(ResolveError::HeaderTrusted { header: header(), value: ip.to_string() });
+            return Err(ResolveError::HeaderTrusted {
+                header: header(),
+                value: ip.to_string(),
+            });
         }
         Ok(ClientIp { ip, port, position })
     }
 
     /// The same source reading its chain under a count (explain's "what each count answers").
     pub(crate) fn with_count(&self, count: ProxyCount) -> Self {
-        Self { policy: count.into(), header: None, ..self.clone() }
+        Self {
+            policy: count.into(),
+            header: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -526,7 +586,9 @@ fn one_value<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h [u8]>,
     match (values.next(), values.next()) {
         (None, _) => Ok(None),
         (Some(value), None) if !value.as_bytes().contains(&b',') => Ok(Some(value.as_bytes())),
-        _ => Err(ResolveError::HeaderRepeated { header: name.to_owned() }),
+        _ => Err(ResolveError::HeaderRepeated {
+            header: name.to_owned(),
+        }),
     }
 }
 
@@ -534,8 +596,14 @@ fn one_value<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h [u8]>,
 fn pseudo_ipv4(headers: &HeaderMap, position: usize, address: IpAddr) -> Resolved {
     let value = one_value(headers, CF_CONNECTING_IPV6).ok().flatten();
     match value.and_then(parse_entry) {
-        Some((ip @ IpAddr::V6(_), _)) => Ok(ClientIp { ip, port: None, position }),
-        _ => Err(ResolveError::PseudoIpv4 { address: address.to_string() }),
+        Some((ip @ IpAddr::V6(_), _)) => Ok(ClientIp {
+            ip,
+            port: None,
+            position,
+        }),
+        _ => Err(ResolveError::PseudoIpv4 {
+            address: address.to_string(),
+        }),
     }
 }
 

@@ -29,7 +29,10 @@ fn ranges() -> Source {
 /// The answer for `event` under `source`: the address, or the error's code.
 fn answer(event: &str, source: &Source) -> Result<String, &'static str> {
     let request = lambda_http::request::from_str(event).unwrap();
-    request.client_ip(source).map(|client| client.to_string()).map_err(|err| err.code())
+    request
+        .client_ip(source)
+        .map(|client| client.to_string())
+        .map_err(|err| err.code())
 }
 
 type Case = (&'static str, Source, Result<&'static str, &'static str>);
@@ -47,7 +50,11 @@ fn alb_single_value_headers() {
     check(
         include_str!("events/alb-single-value.json"),
         vec![
-            ("ALB single-value: count 0 answers the peer the ALB appended", count(0), Ok(CLIENT)),
+            (
+                "ALB single-value: count 0 answers the peer the ALB appended",
+                count(0),
+                Ok(CLIENT),
+            ),
             (
                 "ALB single-value: count 1 believes the forged entry, because no proxy stands in front",
                 count(1),
@@ -73,8 +80,16 @@ fn alb_multi_value_headers() {
                 count(0),
                 Ok("203.0.113.10"),
             ),
-            ("ALB multi-value: count 1 reads across the lines to the client", count(1), Ok(CLIENT)),
-            ("ALB multi-value: ranges skip the proxy to the client", ranges(), Ok(CLIENT)),
+            (
+                "ALB multi-value: count 1 reads across the lines to the client",
+                count(1),
+                Ok(CLIENT),
+            ),
+            (
+                "ALB multi-value: ranges skip the proxy to the client",
+                ranges(),
+                Ok(CLIENT),
+            ),
         ],
     );
 }
@@ -90,8 +105,16 @@ fn api_gateway_rest_regional() {
                 count(0),
                 Ok("203.0.113.10"),
             ),
-            ("regional REST: count 1 reads the chain left of sourceIp", count(1), Ok(CLIENT)),
-            ("regional REST: ranges skip the proxy to the client", ranges(), Ok(CLIENT)),
+            (
+                "regional REST: count 1 reads the chain left of sourceIp",
+                count(1),
+                Ok(CLIENT),
+            ),
+            (
+                "regional REST: ranges skip the proxy to the client",
+                ranges(),
+                Ok(CLIENT),
+            ),
         ],
     );
 }
@@ -113,7 +136,11 @@ fn api_gateway_rest_edge_optimized() {
                 count(1),
                 Ok(CLIENT),
             ),
-            ("edge-optimized REST: ranges skip the edge to the client", ranges(), Ok(CLIENT)),
+            (
+                "edge-optimized REST: ranges skip the edge to the client",
+                ranges(),
+                Ok(CLIENT),
+            ),
             (
                 "edge-optimized REST: cloudfront's preset skips the edge to the client",
                 ranges_of("cloudfront"),
@@ -145,7 +172,11 @@ fn api_gateway_http_api() {
                 count(1),
                 Err("chain_too_short"),
             ),
-            ("HTTP API: ranges answer sourceIp, outside them", ranges(), Ok(CLIENT)),
+            (
+                "HTTP API: ranges answer sourceIp, outside them",
+                ranges(),
+                Ok(CLIENT),
+            ),
         ],
     );
 }
@@ -162,8 +193,16 @@ fn function_url_behind_cloudfront() {
                 count(0),
                 Ok("130.176.12.34"),
             ),
-            ("Function URL: count 1 reads the chain left of the edge", count(1), Ok(CLIENT)),
-            ("Function URL: ranges skip the edge to the client", ranges(), Ok(CLIENT)),
+            (
+                "Function URL: count 1 reads the chain left of the edge",
+                count(1),
+                Ok(CLIENT),
+            ),
+            (
+                "Function URL: ranges skip the edge to the client",
+                ranges(),
+                Ok(CLIENT),
+            ),
         ],
     );
 }
@@ -172,20 +211,37 @@ fn function_url_behind_cloudfront() {
 fn a_forged_entry_never_moves_the_answer() {
     // Whatever the client prepends, every door answers the same under every policy.
     let events = [
-        ("ALB single-value", include_str!("events/alb-single-value.json")),
-        ("ALB multi-value", include_str!("events/alb-multi-value.json")),
-        ("regional REST", include_str!("events/apigw-rest-regional.json")),
-        ("edge-optimized REST", include_str!("events/apigw-rest-edge-optimized.json")),
+        (
+            "ALB single-value",
+            include_str!("events/alb-single-value.json"),
+        ),
+        (
+            "ALB multi-value",
+            include_str!("events/alb-multi-value.json"),
+        ),
+        (
+            "regional REST",
+            include_str!("events/apigw-rest-regional.json"),
+        ),
+        (
+            "edge-optimized REST",
+            include_str!("events/apigw-rest-edge-optimized.json"),
+        ),
         ("HTTP API", include_str!("events/apigw-http-v2.json")),
-        ("Function URL", include_str!("events/function-url-behind-cloudfront.json")),
+        (
+            "Function URL",
+            include_str!("events/function-url-behind-cloudfront.json"),
+        ),
     ];
     for (door, event) in events {
         let forged = event.replace("198.51.100.7", "6.6.6.6, 198.51.100.7");
         for source in [count(0), ranges()] {
             let honest = answer(event, &source);
             // sourceIp is the front door's own field: the forgery only touches the chain.
-            let forged = forged
-                .replace(r#""sourceIp": "6.6.6.6, 198.51.100.7""#, r#""sourceIp": "198.51.100.7""#);
+            let forged = forged.replace(
+                r#""sourceIp": "6.6.6.6, 198.51.100.7""#,
+                r#""sourceIp": "198.51.100.7""#,
+            );
             assert_eq!(
                 answer(&forged, &source),
                 honest,
@@ -216,14 +272,24 @@ fn source_ip_stands_in_only_without_forwarded_for() {
     let multi = without_forwarded_for(include_str!("events/alb-multi-value.json"));
     let regional = without_forwarded_for(include_str!("events/apigw-rest-regional.json"));
     let cases: Vec<(&str, &str, Source, Result<&str, &str>)> = vec![
-        ("HTTP API without the chain: sourceIp is position 0", &http_api, count(0), Ok(CLIENT)),
+        (
+            "HTTP API without the chain: sourceIp is position 0",
+            &http_api,
+            count(0),
+            Ok(CLIENT),
+        ),
         (
             "Fail: HTTP API without the chain: sourceIp alone is too short for count 1",
             &http_api,
             count(1),
             Err("chain_too_short"),
         ),
-        ("edge-optimized REST without the chain: sourceIp", &edge, count(0), Ok(CLIENT)),
+        (
+            "edge-optimized REST without the chain: sourceIp",
+            &edge,
+            count(0),
+            Ok(CLIENT),
+        ),
         (
             "Function URL without the chain: sourceIp without its port",
             &url,
@@ -256,7 +322,11 @@ fn source_ip_stands_in_only_without_forwarded_for() {
         ),
     ];
     for (case, event, source, want) in cases {
-        assert_eq!(answer(event, &source).as_deref().map_err(|e| *e), want, "{case}");
+        assert_eq!(
+            answer(event, &source).as_deref().map_err(|e| *e),
+            want,
+            "{case}"
+        );
     }
 }
 
@@ -266,16 +336,38 @@ fn the_worked_example_reads_the_chain_not_source_ip() {
     // README's worked example, with sourceIp 70.41.3.18: the chain is present, so the answers
     // are the chain's, and sourceIp is never read.
     let event = include_str!("events/apigw-rest-regional.json")
-        .replace("198.51.100.7, 203.0.113.10", "203.0.113.195, 70.41.3.18, 150.172.238.178")
-        .replace(r#""sourceIp": "203.0.113.10""#, r#""sourceIp": "70.41.3.18""#);
+        .replace(
+            "198.51.100.7, 203.0.113.10",
+            "203.0.113.195, 70.41.3.18, 150.172.238.178",
+        )
+        .replace(
+            r#""sourceIp": "203.0.113.10""#,
+            r#""sourceIp": "70.41.3.18""#,
+        );
     assert!(event.contains("150.172.238.178") && event.contains(r#""sourceIp": "70.41.3.18""#));
     check(
         &event,
         vec![
-            ("worked example: count 0 answers the last entry", count(0), Ok("150.172.238.178")),
-            ("worked example: count 1 answers the middle entry", count(1), Ok("70.41.3.18")),
-            ("worked example: count 2 answers the client", count(2), Ok("203.0.113.195")),
-            ("Fail: worked example: count 3 is too long", count(3), Err("chain_too_short")),
+            (
+                "worked example: count 0 answers the last entry",
+                count(0),
+                Ok("150.172.238.178"),
+            ),
+            (
+                "worked example: count 1 answers the middle entry",
+                count(1),
+                Ok("70.41.3.18"),
+            ),
+            (
+                "worked example: count 2 answers the client",
+                count(2),
+                Ok("203.0.113.195"),
+            ),
+            (
+                "Fail: worked example: count 3 is too long",
+                count(3),
+                Err("chain_too_short"),
+            ),
         ],
     );
 }

@@ -41,23 +41,43 @@ fn a_chain_of_8000_entries_is_explained_in_bounded_space() {
     // Each entry as long as a quoted entry may be, and then some.
     let long = format!("{}x", "9".repeat(100));
     let entries: Vec<String> = (0..8000)
-        .map(|i| if i % 2 == 0 { long.clone() } else { format!("198.51.{}.{}", i % 200, i % 250) })
+        .map(|i| {
+            if i % 2 == 0 {
+                long.clone()
+            } else {
+                format!("198.51.{}.{}", i % 200, i % 250)
+            }
+        })
         .collect();
     let request = headers(&[("x-forwarded-for", &entries.join(", "))]);
-    for source in [Source::default(), Source::x_forwarded_for(ranges("10.0.0.0/8"))] {
+    for source in [
+        Source::default(),
+        Source::x_forwarded_for(ranges("10.0.0.0/8")),
+    ] {
         let e = source.explain(&request, Peer::Appended);
         assert_eq!(e.hops.len(), EXPLAINED_POSITIONS, "{source}");
         assert_eq!(e.more, 8000 - EXPLAINED_POSITIONS, "{source}");
         assert_eq!(e.counts.len(), 31, "{source}: counts 0 to 30");
         let positions: Vec<usize> = e.hops.iter().map(|h| h.position).collect();
         assert_eq!(positions, (0..EXPLAINED_POSITIONS).collect::<Vec<_>>());
-        assert!(e.hops.iter().all(|h| h.entry.chars().count() <= 64), "entries are cut");
+        assert!(
+            e.hops.iter().all(|h| h.entry.chars().count() <= 64),
+            "entries are cut"
+        );
         let debug = format!("{e:?}");
-        assert!(debug.len() < 16_000, "{source}: Debug is {} bytes", debug.len());
+        assert!(
+            debug.len() < 16_000,
+            "{source}: Debug is {} bytes",
+            debug.len()
+        );
         #[cfg(feature = "serde")]
         {
             let json = serde_json::to_string(&e).unwrap();
-            assert!(json.len() < 16_000, "{source}: JSON is {} bytes", json.len());
+            assert!(
+                json.len() < 16_000,
+                "{source}: JSON is {} bytes",
+                json.len()
+            );
         }
     }
 }
@@ -74,8 +94,14 @@ fn chains() -> Vec<HeaderMap> {
             ("x-forwarded-for", "240.1.2.3, 104.16.0.1"),
             ("cf-connecting-ipv6", "2001:db8::7"),
         ]),
-        headers(&[("x-forwarded-for", "1.1.1.1, 2.2.2.2"), ("x-forwarded-for", "10.0.0.1")]),
-        xff(&(1..=40).map(|i| format!("198.51.100.{i}")).collect::<Vec<_>>().join(",")),
+        headers(&[
+            ("x-forwarded-for", "1.1.1.1, 2.2.2.2"),
+            ("x-forwarded-for", "10.0.0.1"),
+        ]),
+        xff(&(1..=40)
+            .map(|i| format!("198.51.100.{i}"))
+            .collect::<Vec<_>>()
+            .join(",")),
         xff(""),
     ]
 }
@@ -118,8 +144,10 @@ fn header_mode_reads_the_header_and_lists_its_values() {
     assert!(!e.hops[1].trusted);
     assert_eq!(e.peer, FrontDoorPeer::Cdn(Preset::Cloudflare));
     // A value with a C1 control is listed escaped.
-    let request =
-        headers(&[("x-forwarded-for", "104.16.0.1"), ("cf-connecting-ip", "1.2.3.4\u{85}")]);
+    let request = headers(&[
+        ("x-forwarded-for", "104.16.0.1"),
+        ("cf-connecting-ip", "1.2.3.4\u{85}"),
+    ]);
     let e = source.explain(&request, Peer::Appended);
     assert_eq!(e.header_values, ["1.2.3.4\\u{85}"]);
     // X-Forwarded-For mode lists no header values.
@@ -132,10 +160,16 @@ fn header_mode_reads_the_header_and_lists_its_values() {
 fn forwarded_mode_explains_elements_by_the_same_walk() {
     let requests = [
         headers(&[
-            ("forwarded", r#"for=6.6.6.6, for="[2001:db8::7]:4711";proto=https, for=104.16.0.1"#),
+            (
+                "forwarded",
+                r#"for=6.6.6.6, for="[2001:db8::7]:4711";proto=https, for=104.16.0.1"#,
+            ),
             ("x-forwarded-for", "10.0.0.1"),
         ]),
-        headers(&[("forwarded", "for=unknown, for=192.0.2.1"), ("forwarded", "for=192.0.2.2")]),
+        headers(&[
+            ("forwarded", "for=unknown, for=192.0.2.1"),
+            ("forwarded", "for=192.0.2.2"),
+        ]),
         headers(&[("x-forwarded-for", "10.0.0.1")]),
     ];
     for request in &requests {
@@ -147,7 +181,11 @@ fn forwarded_mode_explains_elements_by_the_same_walk() {
             .map(|v| v.to_str().unwrap().split(", for").count())
             .sum();
         assert_eq!(e.hops.len(), elements, "{request:?}");
-        assert!(e.hops.iter().all(|h| h.entry.starts_with("for=")), "{:?}", e.hops);
+        assert!(
+            e.hops.iter().all(|h| h.entry.starts_with("for=")),
+            "{:?}",
+            e.hops
+        );
         assert_eq!(e.counts.len(), e.hops.len().min(31));
         for (n, answer) in e.counts.iter().enumerate() {
             let want = Source::forwarded(proxy_count(n)).resolve(request, Peer::Appended);
@@ -164,7 +202,10 @@ fn forwarded_mode_explains_elements_by_the_same_walk() {
     let e = Source::forwarded(ranges("cloudflare")).explain(&requests[0], Peer::Appended);
     assert_eq!(e.hops[0].address, "104.16.0.1".parse().ok());
     assert!(e.hops[0].trusted);
-    assert_eq!((e.hops[1].address, e.hops[1].port), ("2001:db8::7".parse().ok(), Some(4711)));
+    assert_eq!(
+        (e.hops[1].address, e.hops[1].port),
+        ("2001:db8::7".parse().ok(), Some(4711))
+    );
     assert!(!e.hops[1].trusted);
 }
 
@@ -176,8 +217,16 @@ fn the_front_door_peer_is_classified() {
             "130.176.0.12",
             FrontDoorPeer::Cdn(Preset::CloudFront),
         ),
-        ("a Cloudflare edge is Cloudflare", "104.16.0.1", FrontDoorPeer::Cdn(Preset::Cloudflare)),
-        ("a Fastly edge is Fastly", "151.101.1.1", FrontDoorPeer::Cdn(Preset::Fastly)),
+        (
+            "a Cloudflare edge is Cloudflare",
+            "104.16.0.1",
+            FrontDoorPeer::Cdn(Preset::Cloudflare),
+        ),
+        (
+            "a Fastly edge is Fastly",
+            "151.101.1.1",
+            FrontDoorPeer::Cdn(Preset::Fastly),
+        ),
         (
             "a Global Accelerator edge is Global Accelerator",
             "99.83.109.1",
@@ -188,12 +237,36 @@ fn the_front_door_peer_is_classified() {
             "2600:1f01:4874::1",
             FrontDoorPeer::GlobalAccelerator,
         ),
-        ("a link-local address is VPC Lattice", "169.254.171.5", FrontDoorPeer::Lattice),
-        ("a private address is private", "10.0.0.5", FrontDoorPeer::Private),
-        ("a shared address (100.64.0.0/10) is private", "100.64.0.9", FrontDoorPeer::Private),
-        ("a unique local IPv6 address is private", "fd00::5", FrontDoorPeer::Private),
-        ("a public address is public", "203.0.113.9", FrontDoorPeer::Public),
-        ("an entry that is no address is missing", "unknown", FrontDoorPeer::Missing),
+        (
+            "a link-local address is VPC Lattice",
+            "169.254.171.5",
+            FrontDoorPeer::Lattice,
+        ),
+        (
+            "a private address is private",
+            "10.0.0.5",
+            FrontDoorPeer::Private,
+        ),
+        (
+            "a shared address (100.64.0.0/10) is private",
+            "100.64.0.9",
+            FrontDoorPeer::Private,
+        ),
+        (
+            "a unique local IPv6 address is private",
+            "fd00::5",
+            FrontDoorPeer::Private,
+        ),
+        (
+            "a public address is public",
+            "203.0.113.9",
+            FrontDoorPeer::Public,
+        ),
+        (
+            "an entry that is no address is missing",
+            "unknown",
+            FrontDoorPeer::Missing,
+        ),
     ];
     for (name, peer, want) in cases {
         let request = headers(&[("x-forwarded-for", &format!("198.51.100.7, {peer}"))]);
@@ -207,7 +280,10 @@ fn the_front_door_peer_is_classified() {
     let e = Source::default().explain(&HeaderMap::new(), Peer::Appended);
     assert_eq!(e.peer, FrontDoorPeer::Missing);
     let socket = Peer::Socket("10.0.0.5".parse().unwrap());
-    assert_eq!(Source::default().explain(&HeaderMap::new(), socket).peer, FrontDoorPeer::Private);
+    assert_eq!(
+        Source::default().explain(&HeaderMap::new(), socket).peer,
+        FrontDoorPeer::Private
+    );
 }
 
 #[test]
@@ -215,7 +291,13 @@ fn suggestions_read_the_topology_off_the_chain() {
     /// A case: its name, the chain, the items to trust, the count, the client.
     type Case<'a> = (&'a str, &'a str, &'a [&'a str], usize, Option<&'a str>);
     let cases: &[Case] = &[
-        ("clients direct: nothing to trust", "6.6.6.6, 203.0.113.9", &[], 0, Some("203.0.113.9")),
+        (
+            "clients direct: nothing to trust",
+            "6.6.6.6, 203.0.113.9",
+            &[],
+            0,
+            Some("203.0.113.9"),
+        ),
         (
             "through CloudFront",
             "6.6.6.6, 203.0.113.9, 130.176.0.12",
@@ -249,6 +331,10 @@ fn suggestions_read_the_topology_off_the_chain() {
         let e = Source::default().explain(&headers(&[("x-forwarded-for", chain)]), Peer::Appended);
         assert_eq!(e.suggestion.trust, *trust, "{name}");
         assert_eq!(e.suggestion.count, *count, "{name}");
-        assert_eq!(e.suggestion.client, client.map(|c| c.parse().unwrap()), "{name}");
+        assert_eq!(
+            e.suggestion.client,
+            client.map(|c| c.parse().unwrap()),
+            "{name}"
+        );
     }
 }

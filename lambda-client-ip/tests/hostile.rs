@@ -63,18 +63,26 @@ fn bytes(values: &[&[u8]]) -> Vec<Vec<u8>> {
 
 /// Whether a message is one short sentence that quotes nothing raw.
 fn safe(message: &str) -> bool {
-    let raw = message.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
+    let raw = message
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'));
     !raw && message.chars().count() <= 200 && message.ends_with('.')
 }
 
 /// The chain's header: `forwarded` for a Forwarded source, else X-Forwarded-For.
 fn headers(source: &Source, values: &[Vec<u8>]) -> HeaderMap {
-    let name =
-        if source.to_string().starts_with("Forwarded") { "forwarded" } else { "x-forwarded-for" };
+    let name = if source.to_string().starts_with("Forwarded") {
+        "forwarded"
+    } else {
+        "x-forwarded-for"
+    };
     let mut headers = HeaderMap::new();
     for value in values {
         let value = HeaderValue::from_bytes(value).unwrap_or_else(|_| {
-            panic!("{:?} cannot be a header value", value.escape_ascii().to_string())
+            panic!(
+                "{:?} cannot be a header value",
+                value.escape_ascii().to_string()
+            )
         });
         headers.append(name, value);
     }
@@ -82,9 +90,14 @@ fn headers(source: &Source, values: &[Vec<u8>]) -> HeaderMap {
 }
 
 fn answer(source: &Source, values: &[Vec<u8>], peer: Option<&str>) -> (Answer, Option<String>) {
-    let peer = peer.map_or(Peer::Appended, |p| Peer::Socket(p.parse::<IpAddr>().unwrap()));
+    let peer = peer.map_or(Peer::Appended, |p| {
+        Peer::Socket(p.parse::<IpAddr>().unwrap())
+    });
     match source.resolve(&headers(source, values), peer) {
-        Ok(client) => (Ok((client.ip().to_string(), client.port(), client.position())), None),
+        Ok(client) => (
+            Ok((client.ip().to_string(), client.port(), client.position())),
+            None,
+        ),
         Err(e) => {
             let position = match e {
                 ResolveError::InvalidEntry { position, .. } => Some(position),
@@ -217,7 +230,13 @@ fn values_that_are_not_utf8_keep_their_position() {
             count(0),
             fail("no_client_address"),
         ),
-        ("Fail: an empty value is one empty entry", text(&[""]), None, count(0), invalid_at(0)),
+        (
+            "Fail: an empty value is one empty entry",
+            text(&[""]),
+            None,
+            count(0),
+            invalid_at(0),
+        ),
         (
             "Fail: bytes that are not UTF-8 never fill a chain that is too short",
             bytes(&[b"\xff,192.0.2.1"]),
@@ -352,15 +371,31 @@ fn garbage_and_unicode() {
     run(&[
         zero("Fail: fullwidth digits", "２０３.0.113.9", invalid_at(0)),
         zero("Fail: Arabic-Indic digits", "٢٠٣.0.113.9", invalid_at(0)),
-        zero("Fail: a ratio sign posing as a colon in IPv6", "2001∶db8::1", invalid_at(0)),
+        zero(
+            "Fail: a ratio sign posing as a colon in IPv6",
+            "2001∶db8::1",
+            invalid_at(0),
+        ),
         zero(
             "Fail: a right-to-left override before the address",
             "\u{202e}203.0.113.9",
             invalid_at(0),
         ),
-        zero("Fail: a left-to-right mark after the address", "203.0.113.9\u{200e}", invalid_at(0)),
-        zero("Fail: a zero-width space inside the address", "203.0.\u{200b}113.9", invalid_at(0)),
-        zero("Fail: a no-break space padding is not trimmed", "\u{a0}203.0.113.9", invalid_at(0)),
+        zero(
+            "Fail: a left-to-right mark after the address",
+            "203.0.113.9\u{200e}",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zero-width space inside the address",
+            "203.0.\u{200b}113.9",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a no-break space padding is not trimmed",
+            "\u{a0}203.0.113.9",
+            invalid_at(0),
+        ),
         zero(
             "emoji and accents left of the client are never read",
             "ü, 😀, 203.0.113.9",
@@ -369,7 +404,11 @@ fn garbage_and_unicode() {
         zero("Fail: a hostname", "evil.example", invalid_at(0)),
         zero("Fail: the literal unknown", "unknown", invalid_at(0)),
         zero("Fail: an obfuscated node", "_hidden", invalid_at(0)),
-        zero("Fail: JSON in the header", r#"{"client_ip":"1.1.1.1"}"#, invalid_at(0)),
+        zero(
+            "Fail: JSON in the header",
+            r#"{"client_ip":"1.1.1.1"}"#,
+            invalid_at(0),
+        ),
         zero("Fail: a quoted address", "\"203.0.113.9\"", invalid_at(0)),
         zero("Fail: the unspecified address", "0.0.0.0", invalid_at(0)),
         zero("Fail: the unspecified IPv6 address", "::", invalid_at(0)),
@@ -377,7 +416,11 @@ fn garbage_and_unicode() {
         zero("Fail: only commas", ",,,", invalid_at(0)),
         zero("Fail: a short IPv4 form", "203.0.113", invalid_at(0)),
         zero("Fail: a leading zero", "203.0.113.09", invalid_at(0)),
-        zero("Fail: a hexadecimal IPv4 form", "0xcb.0.113.9", invalid_at(0)),
+        zero(
+            "Fail: a hexadecimal IPv4 form",
+            "0xcb.0.113.9",
+            invalid_at(0),
+        ),
         zero("Fail: an integer IPv4 form", "3405803785", invalid_at(0)),
         zero("Fail: a CIDR", "203.0.113.0/24", invalid_at(0)),
         zero("Fail: inner whitespace", "203.0.113. 9", invalid_at(0)),
@@ -400,7 +443,10 @@ fn garbage_and_unicode() {
 }
 
 fn entries(n: usize) -> String {
-    (0..n).map(|i| format!("198.51.100.{}", i + 1)).collect::<Vec<_>>().join(", ")
+    (0..n)
+        .map(|i| format!("198.51.100.{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[test]
@@ -489,15 +535,35 @@ fn absurd_ports() {
     let zero = |name, value: &str, want| (name, text(&[value]), None, count(0), want);
     run(&[
         zero("Fail: port 65536", "203.0.113.9:65536", invalid_at(0)),
-        zero("Fail: a 20-digit port", "203.0.113.9:99999999999999999999", invalid_at(0)),
-        zero("Fail: a six-digit port with leading zeros", "203.0.113.9:000080", invalid_at(0)),
+        zero(
+            "Fail: a 20-digit port",
+            "203.0.113.9:99999999999999999999",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a six-digit port with leading zeros",
+            "203.0.113.9:000080",
+            invalid_at(0),
+        ),
         zero("Fail: a negative port", "203.0.113.9:-1", invalid_at(0)),
         zero("Fail: a signed port", "203.0.113.9:+80", invalid_at(0)),
         zero("Fail: port 0", "203.0.113.9:0", invalid_at(0)),
-        zero("Fail: a hexadecimal port", "203.0.113.9:0x50", invalid_at(0)),
-        zero("Fail: fullwidth port digits", "203.0.113.9:８０", invalid_at(0)),
+        zero(
+            "Fail: a hexadecimal port",
+            "203.0.113.9:0x50",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: fullwidth port digits",
+            "203.0.113.9:８０",
+            invalid_at(0),
+        ),
         zero("Fail: an empty port", "203.0.113.9:", invalid_at(0)),
-        zero("Fail: a space before the port", "203.0.113.9 :80", invalid_at(0)),
+        zero(
+            "Fail: a space before the port",
+            "203.0.113.9 :80",
+            invalid_at(0),
+        ),
         zero("Fail: two ports", "[2001:db8::1]:80:80", invalid_at(0)),
         zero("Fail: two IPv4 ports", "203.0.113.9:80:80", invalid_at(0)),
         zero(
@@ -510,7 +576,11 @@ fn absurd_ports() {
             "203.0.113.9:08080",
             ok_port("203.0.113.9", 8080, 0),
         ),
-        zero("a bracketed IPv6 port is kept", "[2001:db8::1]:443", ok_port("2001:db8::1", 443, 0)),
+        zero(
+            "a bracketed IPv6 port is kept",
+            "[2001:db8::1]:443",
+            ok_port("2001:db8::1", 443, 0),
+        ),
         zero(
             "a bare IPv6 address ending in what looks like a port is read as IPv6",
             "2001:db8::1:80",
@@ -557,10 +627,22 @@ fn zone_ids_that_try_to_smuggle_text() {
     let long = format!("fe80::1%{}", "z".repeat(64));
     let too_long = format!("fe80::1%{}", "z".repeat(65));
     run(&[
-        zero("a plain zone is accepted and dropped", "fe80::1%eth0", ok("fe80::1", 0)),
-        zero("a zone of 64 characters is accepted and dropped", &long, ok("fe80::1", 0)),
+        zero(
+            "a plain zone is accepted and dropped",
+            "fe80::1%eth0",
+            ok("fe80::1", 0),
+        ),
+        zero(
+            "a zone of 64 characters is accepted and dropped",
+            &long,
+            ok("fe80::1", 0),
+        ),
         zero("Fail: a zone of 65 characters", &too_long, invalid_at(0)),
-        zero("a zone inside brackets with a port", "[fe80::1%eth0]:80", ok_port("fe80::1", 80, 0)),
+        zero(
+            "a zone inside brackets with a port",
+            "[fe80::1%eth0]:80",
+            ok_port("fe80::1", 80, 0),
+        ),
         zero(
             "Fail: a comma in a zone starts a new entry, which is read first",
             "fe80::1%eth0,evil",
@@ -573,16 +655,48 @@ fn zone_ids_that_try_to_smuggle_text() {
             count(1),
             ok("fe80::1", 1),
         ),
-        zero("Fail: a zone carrying JSON", r#"fe80::1%"},"client_ip":"1.1.1.1"#, invalid_at(0)),
-        zero("Fail: a zone carrying a path", "fe80::1%../../etc/passwd", invalid_at(0)),
-        zero("Fail: a zone carrying a percent-encoded byte", "fe80::1%25eth0%00", invalid_at(0)),
-        zero("Fail: a zone carrying a space", "fe80::1%a b", invalid_at(0)),
-        zero("Fail: a zone carrying a C1 control", "fe80::1%eth\u{85}0", invalid_at(0)),
-        zero("Fail: a zone carrying a line separator", "fe80::1%eth\u{2028}0", invalid_at(0)),
+        zero(
+            "Fail: a zone carrying JSON",
+            r#"fe80::1%"},"client_ip":"1.1.1.1"#,
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone carrying a path",
+            "fe80::1%../../etc/passwd",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone carrying a percent-encoded byte",
+            "fe80::1%25eth0%00",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone carrying a space",
+            "fe80::1%a b",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone carrying a C1 control",
+            "fe80::1%eth\u{85}0",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone carrying a line separator",
+            "fe80::1%eth\u{2028}0",
+            invalid_at(0),
+        ),
         zero("Fail: a zone on IPv4", "203.0.113.9%eth0", invalid_at(0)),
         zero("Fail: an empty zone", "fe80::1%", invalid_at(0)),
-        zero("Fail: an empty zone inside brackets", "[fe80::1%]:80", invalid_at(0)),
-        zero("Fail: a zone on a bare address with a port", "fe80::1%eth0:80", invalid_at(0)),
+        zero(
+            "Fail: an empty zone inside brackets",
+            "[fe80::1%]:80",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: a zone on a bare address with a port",
+            "fe80::1%eth0:80",
+            invalid_at(0),
+        ),
     ]);
 }
 
@@ -590,7 +704,13 @@ fn zone_ids_that_try_to_smuggle_text() {
 /// one appears raw in the message.
 #[test]
 fn c1_controls_and_line_separators_never_appear_raw_in_messages() {
-    let evil = ["\u{85}", "\u{9b}", "\u{2028}", "\u{2029}", "\u{85}\u{9b}\u{2028}\u{2029}"];
+    let evil = [
+        "\u{85}",
+        "\u{9b}",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{85}\u{9b}\u{2028}\u{2029}",
+    ];
     let mut names = Vec::new();
     let mut values = Vec::new();
     for c in evil {
@@ -636,11 +756,27 @@ fn forwarded_elements_that_try_to_hide_text() {
             r#"for="[fe80::1%25eth0]""#,
             invalid_at(0),
         ),
-        zero("Fail: a zone in a bare IPv6 element", "for=fe80::1%eth0", invalid_at(0)),
-        zero("Fail: an unterminated bracket", r#"for="[2001:db8::1""#, invalid_at(0)),
-        zero("Fail: fullwidth digits", "for=２０３.0.113.9", invalid_at(0)),
+        zero(
+            "Fail: a zone in a bare IPv6 element",
+            "for=fe80::1%eth0",
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: an unterminated bracket",
+            r#"for="[2001:db8::1""#,
+            invalid_at(0),
+        ),
+        zero(
+            "Fail: fullwidth digits",
+            "for=２０３.0.113.9",
+            invalid_at(0),
+        ),
         zero("Fail: a class E element", "for=240.0.0.1", invalid_at(0)),
-        zero("Fail: a multicast element", r#"for="[ff02::1]""#, invalid_at(0)),
+        zero(
+            "Fail: a multicast element",
+            r#"for="[ff02::1]""#,
+            invalid_at(0),
+        ),
         zero(
             "Fail: a second for hidden in quotes is still two",
             r#"for=192.0.2.1;for="192.0.2.2""#,
@@ -664,7 +800,9 @@ fn forwarded_elements_that_try_to_hide_text() {
 #[test]
 fn the_entry_quoted_is_the_value_read_lossily_and_cut_short() {
     let chain = bytes(&[b" 192.0.2.1\xff , 198.51.100.2"]);
-    let err = count(1).resolve(&headers(&count(1), &chain), Peer::Appended).unwrap_err();
+    let err = count(1)
+        .resolve(&headers(&count(1), &chain), Peer::Appended)
+        .unwrap_err();
     assert_eq!(
         err,
         ResolveError::InvalidEntry {
@@ -674,7 +812,9 @@ fn the_entry_quoted_is_the_value_read_lossily_and_cut_short() {
         }
     );
     let long = bytes(&[&[b'\xff'; 1000]]);
-    let err = count(0).resolve(&headers(&count(0), &long), Peer::Appended).unwrap_err();
+    let err = count(0)
+        .resolve(&headers(&count(0), &long), Peer::Appended)
+        .unwrap_err();
     assert_eq!(
         err,
         ResolveError::InvalidEntry {
@@ -691,8 +831,13 @@ fn count_mode_never_reads_left_of_the_client() {
     // If any of the 300,000 entries on the left were parsed, this would be invalid_entry.
     let left = b"not-an-address,\xff,".repeat(150_000);
     let chain = vec![left, b"203.0.113.9, 198.51.100.2".to_vec()];
-    let got = count(1).resolve(&headers(&count(1), &chain), Peer::Appended).unwrap();
-    assert_eq!((got.ip().to_string(), got.position()), ("203.0.113.9".into(), 1));
+    let got = count(1)
+        .resolve(&headers(&count(1), &chain), Peer::Appended)
+        .unwrap();
+    assert_eq!(
+        (got.ip().to_string(), got.position()),
+        ("203.0.113.9".into(), 1)
+    );
 }
 
 /// Control characters a header value cannot hold never reach the resolver: `http` refuses the
@@ -702,18 +847,30 @@ fn ascii_controls_are_refused_before_and_by_the_parser() {
     let cases: &[(&str, &[u8])] = &[
         ("Fail: a NUL after the address", b"203.0.113.9\x00"),
         ("Fail: CR LF after the address", b"203.0.113.9\r\n"),
-        ("Fail: CR LF smuggling a second header", b"203.0.113.9\r\nX-Forwarded-For: 6.6.6.6"),
+        (
+            "Fail: CR LF smuggling a second header",
+            b"203.0.113.9\r\nX-Forwarded-For: 6.6.6.6",
+        ),
         ("Fail: a bare LF after the address", b"203.0.113.9\n"),
         ("Fail: a bare CR before the address", b"\r203.0.113.9"),
         ("Fail: vertical tab padding", b"\x0b203.0.113.9"),
         ("Fail: form feed padding", b"\x0c203.0.113.9"),
-        ("Fail: an escape sequence in the entry", b"\x1b[31m203.0.113.9"),
+        (
+            "Fail: an escape sequence in the entry",
+            b"\x1b[31m203.0.113.9",
+        ),
         ("Fail: DEL after the address", b"203.0.113.9\x7f"),
         ("Fail: a newline in a zone", b"fe80::1%eth0\nX-Injected: 1"),
-        ("Fail: an address in UTF-16", b"1\x009\x002\x00.\x000\x00.\x002\x00.\x001\x00"),
+        (
+            "Fail: an address in UTF-16",
+            b"1\x009\x002\x00.\x000\x00.\x002\x00.\x001\x00",
+        ),
     ];
     for (name, entry) in cases {
-        assert!(HeaderValue::from_bytes(entry).is_err(), "{name}: http accepted it");
+        assert!(
+            HeaderValue::from_bytes(entry).is_err(),
+            "{name}: http accepted it"
+        );
         assert_eq!(parse_entry(entry), None, "{name}");
     }
 }

@@ -28,10 +28,18 @@ async fn answer(client: ClientIp) -> String {
 async fn send(app: Router, request: Request<Body>) -> (StatusCode, Option<String>, String) {
     let response = app.oneshot(request).await.unwrap();
     let status = response.status();
-    let content_type =
-        response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024).await.unwrap();
-    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
 }
 
 fn request(xff: Option<&str>) -> Request<Body> {
@@ -44,12 +52,18 @@ fn request(xff: Option<&str>) -> Request<Body> {
 
 /// A refusal's body: JSON with the code and the message, and nothing raw in it.
 fn refusal(body: &str, code: &str) -> Value {
-    assert!(!body.chars().any(char::is_control), "raw control character in {body:?}");
+    assert!(
+        !body.chars().any(char::is_control),
+        "raw control character in {body:?}"
+    );
     let json: Value = serde_json::from_str(body).unwrap();
     let object = json.as_object().unwrap();
     assert_eq!(object.len(), 2, "{body}");
     assert_eq!(json["error"], code, "{body}");
-    assert!(json["message"].as_str().is_some_and(|m| m.ends_with('.')), "{body}");
+    assert!(
+        json["message"].as_str().is_some_and(|m| m.ends_with('.')),
+        "{body}"
+    );
     json
 }
 
@@ -67,7 +81,9 @@ async fn the_extractor_without_the_layer_refuses_with_400_json() {
 async fn the_extractor_answers_what_the_layer_resolved() {
     let app = Router::new()
         .route("/", get(answer))
-        .layer(ClientIpLayer::appended(Source::x_forwarded_for(ProxyCount::new(1).unwrap())));
+        .layer(ClientIpLayer::appended(Source::x_forwarded_for(
+            ProxyCount::new(1).unwrap(),
+        )));
     let (status, _, body) =
         send(app.clone(), request(Some("6.6.6.6, 203.0.113.9, 10.0.0.1"))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "203.0.113.9 1"));
@@ -78,8 +94,9 @@ async fn the_extractor_answers_what_the_layer_resolved() {
 
 #[tokio::test]
 async fn a_refusal_quoting_request_text_is_valid_json_with_nothing_raw() {
-    let app =
-        Router::new().route("/", get(answer)).layer(ClientIpLayer::appended(Source::default()));
+    let app = Router::new()
+        .route("/", get(answer))
+        .layer(ClientIpLayer::appended(Source::default()));
     for entry in [
         "\u{85}\u{9b}\u{2028}\u{2029}",
         r#"" , "error": "forged"#,
@@ -93,16 +110,24 @@ async fn a_refusal_quoting_request_text_is_valid_json_with_nothing_raw() {
         let json = refusal(&body, "invalid_entry");
         let mut headers = http::HeaderMap::new();
         headers.insert("x-forwarded-for", entry.parse().unwrap());
-        let err = Source::default().resolve(&headers, Peer::Appended).unwrap_err();
+        let err = Source::default()
+            .resolve(&headers, Peer::Appended)
+            .unwrap_err();
         assert_eq!(json["message"], err.to_string(), "{entry:?}");
-        assert!(!body.contains('\u{2028}') && !body.contains('\u{2029}'), "{body:?}");
+        assert!(
+            !body.contains('\u{2028}') && !body.contains('\u{2029}'),
+            "{body:?}"
+        );
     }
 }
 
 #[tokio::test]
 async fn connect_info_is_the_socket_peer_at_position_zero() {
-    let app =
-        |source| Router::new().route("/", get(answer)).layer(ClientIpLayer::connect_info(source));
+    let app = |source| {
+        Router::new()
+            .route("/", get(answer))
+            .layer(ClientIpLayer::connect_info(source))
+    };
     let with_socket = |xff: Option<&str>, peer: &str| {
         let mut request = request(xff);
         let peer: SocketAddr = peer.parse().unwrap();
@@ -131,7 +156,9 @@ async fn connect_info_is_the_socket_peer_at_position_zero() {
         (
             "behind an ALB on ECS: its subnets walked past",
             Source::x_forwarded_for(
-                "10.0.0.0/16".parse::<lambda_client_ip::TrustedRanges>().unwrap(),
+                "10.0.0.0/16"
+                    .parse::<lambda_client_ip::TrustedRanges>()
+                    .unwrap(),
             ),
             with_socket(Some("6.6.6.6, 203.0.113.9"), "10.0.0.7:5000"),
             Ok("203.0.113.9 1"),
@@ -183,7 +210,10 @@ fn the_governor_key_refuses_with_a_400_json_answer() {
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert_eq!(content_type.unwrap(), "application/json");
     let json = refusal(&body, "all_trusted");
-    assert_eq!(json["message"], ResolveError::AllTrusted { entries: 2 }.to_string());
+    assert_eq!(
+        json["message"],
+        ResolveError::AllTrusted { entries: 2 }.to_string()
+    );
     // No layer: refused, never keyed under a shared fallback.
     let (code, body, _) = refused(&Request::new(()));
     assert_eq!(code, StatusCode::BAD_REQUEST);

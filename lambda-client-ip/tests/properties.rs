@@ -18,7 +18,12 @@
 //! 512 cases per property, or `PROPTEST_CASES` when set.
 
 // A test crate: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -124,7 +129,8 @@ impl Chain {
         let at = at.index(self.entries.len() - position);
         let mut out = self.clone();
         out.entries.splice(at..at, forged.iter().cloned());
-        out.joints.splice(at..at, joints.iter().copied().take(forged.len()));
+        out.joints
+            .splice(at..at, joints.iter().copied().take(forged.len()));
         out
     }
 }
@@ -161,7 +167,10 @@ fn count_case() -> impl Strategy<Value = CountCase> {
         if let Some(keep) = short {
             entries = entries.split_off(entries.len() - keep);
         }
-        CountCase { n, chain: Chain::new(entries, joints) }
+        CountCase {
+            n,
+            chain: Chain::new(entries, joints),
+        }
     })
 }
 
@@ -188,9 +197,9 @@ fn trusted_address(nets: Vec<IpNet>) -> impl Strategy<Value = IpAddr> {
             let host = u32::from(n.hostmask()) & bits as u32;
             IpAddr::V4(Ipv4Addr::from(u32::from(n.network()) | host))
         }
-        IpNet::V6(n) => {
-            IpAddr::V6(Ipv6Addr::from(u128::from(n.network()) | (u128::from(n.hostmask()) & bits)))
-        }
+        IpNet::V6(n) => IpAddr::V6(Ipv6Addr::from(
+            u128::from(n.network()) | (u128::from(n.hostmask()) & bits),
+        )),
     })
 }
 
@@ -237,7 +246,10 @@ fn range_case() -> impl Strategy<Value = RangeCase> {
                 entries.push(client);
             }
             entries.extend(right);
-            RangeCase { nets, chain: Chain::new(entries, joints) }
+            RangeCase {
+                nets,
+                chain: Chain::new(entries, joints),
+            }
         })
 }
 
@@ -265,7 +277,10 @@ impl Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    prop_oneof![count_case().prop_map(Case::Count), range_case().prop_map(Case::Range),]
+    prop_oneof![
+        count_case().prop_map(Case::Count),
+        range_case().prop_map(Case::Range),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,7 +292,11 @@ fn naive_port(p: &str) -> Option<u16> {
         return None;
     }
     let n: u32 = p.parse().ok()?;
-    if (1..=65535).contains(&n) { u16::try_from(n).ok() } else { None }
+    if (1..=65535).contains(&n) {
+        u16::try_from(n).ok()
+    } else {
+        None
+    }
 }
 
 /// The zone of an IPv6 text taken off: it must be 1 to 64 RFC 6874 unreserved characters.
@@ -287,7 +306,9 @@ fn naive_strip_zone(s: &str) -> Option<&str> {
         Some((host, zone)) => {
             let ok = !zone.is_empty()
                 && zone.len() <= 64
-                && zone.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
+                && zone
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
             ok.then_some(host)
         }
     }
@@ -306,8 +327,11 @@ fn naive_parse_any(piece: &[u8]) -> Option<(IpAddr, Option<u16>)> {
     let (ip, port) = if let Some(rest) = s.strip_prefix('[') {
         let close = rest.find(']')?;
         let (inside, after) = (&rest[..close], &rest[close + 1..]);
-        let port =
-            if after.is_empty() { None } else { Some(naive_port(after.strip_prefix(':')?)?) };
+        let port = if after.is_empty() {
+            None
+        } else {
+            Some(naive_port(after.strip_prefix(':')?)?)
+        };
         (IpAddr::V6(naive_strip_zone(inside)?.parse().ok()?), port)
     } else if s.matches(':').count() == 1 {
         let (host, port) = s.split_once(':')?;
@@ -331,14 +355,20 @@ fn cloudflare(ip: IpAddr) -> bool {
 fn refused(piece: &[u8], position: usize, answers: bool, right: Option<IpAddr>) -> ResolveError {
     match naive_parse_any(piece) {
         Some((ip, _)) if answers && class_e(ip) && right.is_some_and(cloudflare) => {
-            ResolveError::PseudoIpv4 { address: ip.to_string() }
+            ResolveError::PseudoIpv4 {
+                address: ip.to_string(),
+            }
         }
         _ => invalid_entry(position, naive_echo(piece)),
     }
 }
 
 fn invalid_entry(position: usize, entry: String) -> ResolveError {
-    ResolveError::InvalidEntry { header: "x-forwarded-for", position, entry }
+    ResolveError::InvalidEntry {
+        header: "x-forwarded-for",
+        position,
+        entry,
+    }
 }
 
 /// What an error quotes of an entry: lossy, trimmed, 64 characters at most.
@@ -371,7 +401,10 @@ fn reference_count(values: &[Vec<u8>], n: usize) -> Outcome {
     let mut right = None;
     for i in 0..=n {
         let Some(piece) = pieces.len().checked_sub(i + 1).map(|k| &pieces[k]) else {
-            return Err(ResolveError::ChainTooShort { entries: pieces.len(), needed: n + 1 });
+            return Err(ResolveError::ChainTooShort {
+                entries: pieces.len(),
+                needed: n + 1,
+            });
         };
         match naive_parse(piece) {
             None => return Err(refused(piece, i, i == n, right)),
@@ -407,7 +440,9 @@ fn reference_ranges(values: &[Vec<u8>], nets: &[IpNet]) -> Outcome {
         }
         right = Some(ip);
     }
-    Err(ResolveError::AllTrusted { entries: pieces.len() })
+    Err(ResolveError::AllTrusted {
+        entries: pieces.len(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -420,7 +455,11 @@ fn config() -> Config {
         Some(_) => Config::default().cases,
         None => 512,
     };
-    Config { cases, source_file: Some(file!()), ..Config::default() }
+    Config {
+        cases,
+        source_file: Some(file!()),
+        ..Config::default()
+    }
 }
 
 fn runner() -> TestRunner {
@@ -474,7 +513,12 @@ fn range_mode_never_trusted(runner: &mut TestRunner) -> Tally {
 }
 
 fn prepending_count(runner: &mut TestRunner) -> Tally {
-    let strategy = (count_case(), vec(any_entry(), 1..8), vec(joint(), 8), any::<Index>());
+    let strategy = (
+        count_case(),
+        vec(any_entry(), 1..8),
+        vec(joint(), 8),
+        any::<Index>(),
+    );
     run(runner, strategy, |(c, forged, joints, at)| {
         let policy = c.policy();
         let before = resolve(c.chain.values(), None, &policy);
@@ -490,7 +534,12 @@ fn prepending_count(runner: &mut TestRunner) -> Tally {
 fn prepending_ranges(runner: &mut TestRunner) -> Tally {
     let strategy = range_case().prop_flat_map(|r| {
         let trusted = trusted_address(r.nets.clone()).prop_flat_map(written);
-        (Just(r), vec(prop_oneof![any_entry(), trusted], 1..8), vec(joint(), 8), any::<Index>())
+        (
+            Just(r),
+            vec(prop_oneof![any_entry(), trusted], 1..8),
+            vec(joint(), 8),
+            any::<Index>(),
+        )
     });
     run(runner, strategy, |(r, forged, joints, at)| {
         let policy = r.policy();
@@ -571,12 +620,27 @@ fn peer_is_position_zero(runner: &mut TestRunner) -> Tally {
 
 /// Every property that says something only about answers.
 const ANSWER_PATH: &[(&str, Property)] = &[
-    ("count_mode_equals_the_plain_reference", count_mode_reference),
+    (
+        "count_mode_equals_the_plain_reference",
+        count_mode_reference,
+    ),
     ("range_mode_equals_the_linear_scan", range_mode_reference),
-    ("range_mode_never_answers_a_trusted_address", range_mode_never_trusted),
-    ("entries_left_of_the_client_never_change_a_count_mode_answer", prepending_count),
-    ("entries_left_of_the_client_never_change_a_range_mode_answer", prepending_ranges),
-    ("the_answer_is_canonical_and_fed_back_gives_itself", fed_back),
+    (
+        "range_mode_never_answers_a_trusted_address",
+        range_mode_never_trusted,
+    ),
+    (
+        "entries_left_of_the_client_never_change_a_count_mode_answer",
+        prepending_count,
+    ),
+    (
+        "entries_left_of_the_client_never_change_a_range_mode_answer",
+        prepending_ranges,
+    ),
+    (
+        "the_answer_is_canonical_and_fed_back_gives_itself",
+        fed_back,
+    ),
     ("the_peer_is_position_zero", peer_is_position_zero),
 ];
 

@@ -29,8 +29,10 @@ type Pairs<'a> = Vec<(&'a str, &'a str)>;
 type Answer = Result<(String, usize), String>;
 
 fn lookup(vars: &[(&str, &str)]) -> Result<Source, SourceError> {
-    let env: HashMap<String, String> =
-        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let env: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     Source::from_lookup(|k| env.get(k).cloned())
 }
 
@@ -68,7 +70,12 @@ fn fail(code: &str) -> Result<(String, usize), String> {
     Err(code.to_owned())
 }
 
-type Case<'a> = (&'a str, Source, Vec<(&'a str, &'a str)>, Result<(String, usize), String>);
+type Case<'a> = (
+    &'a str,
+    Source,
+    Vec<(&'a str, &'a str)>,
+    Result<(String, usize), String>,
+);
 
 fn run(cases: Vec<Case>) {
     let mut wrong = Vec::new();
@@ -86,7 +93,10 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
     let cases: &[(&str, Vars, &[&str])] = &[
         (
             "Fail: a count and ranges both set",
-            &[("TRUSTED_PROXY_COUNT", "1"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")],
+            &[
+                ("TRUSTED_PROXY_COUNT", "1"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
             &[r#"TRUSTED_PROXY_COUNT="1" and TRUSTED_PROXY_CIDRS="10.0.0.0/8" are both set"#],
         ),
         (
@@ -119,7 +129,10 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
         ),
         (
             "Fail: a single-address header with a count instead of CIDRs",
-            &[("CLIENT_IP_HEADER", "x-real-ip"), ("TRUSTED_PROXY_COUNT", "1")],
+            &[
+                ("CLIENT_IP_HEADER", "x-real-ip"),
+                ("TRUSTED_PROXY_COUNT", "1"),
+            ],
             &[r#"CLIENT_IP_HEADER="x-real-ip" needs TRUSTED_PROXY_CIDRS"#],
         ),
         (
@@ -129,7 +142,10 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
         ),
         (
             "Fail: cf-connecting-ip trusting only CloudFront is unbound",
-            &[("CLIENT_IP_HEADER", "cf-connecting-ip"), ("TRUSTED_PROXY_CIDRS", "cloudfront")],
+            &[
+                ("CLIENT_IP_HEADER", "cf-connecting-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
             &[
                 r#"CLIENT_IP_HEADER="cf-connecting-ip" is written by cloudflare"#,
                 r#"TRUSTED_PROXY_CIDRS="cloudfront""#,
@@ -148,7 +164,10 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
         ),
         (
             "Fail: fastly-client-ip is unprotected",
-            &[("CLIENT_IP_HEADER", "Fastly-Client-IP"), ("TRUSTED_PROXY_CIDRS", "fastly")],
+            &[
+                ("CLIENT_IP_HEADER", "Fastly-Client-IP"),
+                ("TRUSTED_PROXY_CIDRS", "fastly"),
+            ],
             &[
                 r#"CLIENT_IP_HEADER="Fastly-Client-IP" is not accepted"#,
                 "TRUSTED_PROXY_CIDRS=fastly",
@@ -173,11 +192,17 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
         (
             "Fail: two IPv6 halves cover all of IPv6, IPv4-mapped space first",
             &[("TRUSTED_PROXY_CIDRS", "::/1, 8000::/1")],
-            &[r#"TRUSTED_PROXY_CIDRS="::/1, 8000::/1" is not accepted"#, "all of IPv4"],
+            &[
+                r#"TRUSTED_PROXY_CIDRS="::/1, 8000::/1" is not accepted"#,
+                "all of IPv4",
+            ],
         ),
         (
             "Fail: two IPv4-mapped halves cover all of IPv4",
-            &[("TRUSTED_PROXY_CIDRS", "::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97")],
+            &[(
+                "TRUSTED_PROXY_CIDRS",
+                "::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97",
+            )],
             &[
                 r#"TRUSTED_PROXY_CIDRS="::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97""#,
                 "cover all of IPv4",
@@ -185,15 +210,24 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
         ),
         (
             "Fail: a header name with a space",
-            &[("CLIENT_IP_HEADER", "x real ip"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")],
-            &[r#"CLIENT_IP_HEADER="x real ip" is not accepted"#, "is not a header name"],
+            &[
+                ("CLIENT_IP_HEADER", "x real ip"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
+            &[
+                r#"CLIENT_IP_HEADER="x real ip" is not accepted"#,
+                "is not a header name",
+            ],
         ),
     ];
     for (name, vars, needles) in cases {
         let err = lookup(vars).map(|s| s.to_string()).unwrap_err();
         let message = err.to_string();
         for needle in *needles {
-            assert!(message.contains(needle), "{name}: {needle:?} not in {message:?}");
+            assert!(
+                message.contains(needle),
+                "{name}: {needle:?} not in {message:?}"
+            );
         }
         assert!(message.ends_with('.'), "{name}: {message}");
     }
@@ -205,22 +239,34 @@ fn refusals_begin_with_the_settings_they_refuse() {
     let cases: &[(&str, Vars, &str)] = &[
         (
             "Fail: cf-connecting-ip is bound to Cloudflare",
-            &[("CLIENT_IP_HEADER", "cf-connecting-ip"), ("TRUSTED_PROXY_CIDRS", "cloudfront")],
+            &[
+                ("CLIENT_IP_HEADER", "cf-connecting-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
             r#"CLIENT_IP_HEADER="cf-connecting-ip" is written by cloudflare"#,
         ),
         (
             "Fail: cf-connecting-ipv6 is bound to Cloudflare too",
-            &[("CLIENT_IP_HEADER", "CF-Connecting-IPv6"), ("TRUSTED_PROXY_CIDRS", "fastly")],
+            &[
+                ("CLIENT_IP_HEADER", "CF-Connecting-IPv6"),
+                ("TRUSTED_PROXY_CIDRS", "fastly"),
+            ],
             r#"CLIENT_IP_HEADER="CF-Connecting-IPv6" is written by cloudflare"#,
         ),
         (
             "Fail: fastly-client-ip is unprotected",
-            &[("CLIENT_IP_HEADER", "fastly-client-ip"), ("TRUSTED_PROXY_CIDRS", "fastly")],
+            &[
+                ("CLIENT_IP_HEADER", "fastly-client-ip"),
+                ("TRUSTED_PROXY_CIDRS", "fastly"),
+            ],
             r#"CLIENT_IP_HEADER="fastly-client-ip" is not accepted"#,
         ),
         (
             "Fail: both ways to trust proxies",
-            &[("TRUSTED_PROXY_COUNT", "1"), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")],
+            &[
+                ("TRUSTED_PROXY_COUNT", "1"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
             r#"TRUSTED_PROXY_COUNT="1" and TRUSTED_PROXY_CIDRS="10.0.0.0/8" are both set"#,
         ),
         (
@@ -233,14 +279,21 @@ fn refusals_begin_with_the_settings_they_refuse() {
         let got = message(vars);
         assert!(got.starts_with(prefix), "{name}: {got}");
     }
-    let unbound =
-        message(&[("CLIENT_IP_HEADER", "CF-Connecting-IPv6"), ("TRUSTED_PROXY_CIDRS", "fastly")]);
+    let unbound = message(&[
+        ("CLIENT_IP_HEADER", "CF-Connecting-IPv6"),
+        ("TRUSTED_PROXY_CIDRS", "fastly"),
+    ]);
     assert!(
         unbound.contains(r#"TRUSTED_PROXY_CIDRS="fastly" holds none of cloudflare's"#),
         "{unbound}"
     );
-    let chain = Source::header("X-Forwarded-For", ranges("10.0.0.0/8")).unwrap_err().to_string();
-    assert!(chain.starts_with(r#"CLIENT_IP_HEADER="X-Forwarded-For""#), "{chain}");
+    let chain = Source::header("X-Forwarded-For", ranges("10.0.0.0/8"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        chain.starts_with(r#"CLIENT_IP_HEADER="X-Forwarded-For""#),
+        "{chain}"
+    );
     assert!(chain.contains("is a chain"), "{chain}");
     assert!(Source::header("forwarded", ranges("10.0.0.0/8")).is_err());
     // Built directly, a CDN's header is bound the same way.
@@ -258,7 +311,11 @@ fn from_lookup_builds_what_the_constructors_build() {
             &[("TRUSTED_PROXY_COUNT", " "), ("CLIENT_IP_HEADER", "\t")],
             Source::default(),
         ),
-        ("a count", &[("TRUSTED_PROXY_COUNT", "2")], Source::x_forwarded_for(count(2))),
+        (
+            "a count",
+            &[("TRUSTED_PROXY_COUNT", "2")],
+            Source::x_forwarded_for(count(2)),
+        ),
         (
             "ranges",
             &[("TRUSTED_PROXY_CIDRS", "cloudfront, 10.0.0.0/8")],
@@ -266,27 +323,42 @@ fn from_lookup_builds_what_the_constructors_build() {
         ),
         (
             "X-Forwarded-For named in any case",
-            &[("CLIENT_IP_HEADER", "X-Forwarded-For"), ("TRUSTED_PROXY_COUNT", "1")],
+            &[
+                ("CLIENT_IP_HEADER", "X-Forwarded-For"),
+                ("TRUSTED_PROXY_COUNT", "1"),
+            ],
             Source::x_forwarded_for(count(1)),
         ),
         (
             "forwarded with a count",
-            &[("CLIENT_IP_HEADER", "Forwarded"), ("TRUSTED_PROXY_COUNT", "0")],
+            &[
+                ("CLIENT_IP_HEADER", "Forwarded"),
+                ("TRUSTED_PROXY_COUNT", "0"),
+            ],
             Source::forwarded(count(0)),
         ),
         (
             "forwarded with ranges",
-            &[("CLIENT_IP_HEADER", "forwarded"), ("TRUSTED_PROXY_CIDRS", "cloudflare")],
+            &[
+                ("CLIENT_IP_HEADER", "forwarded"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
             Source::forwarded(ranges("cloudflare")),
         ),
         (
             "cf-connecting-ip with cloudflare",
-            &[("CLIENT_IP_HEADER", "CF-Connecting-IP"), ("TRUSTED_PROXY_CIDRS", "cloudflare")],
+            &[
+                ("CLIENT_IP_HEADER", "CF-Connecting-IP"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
             Source::header("cf-connecting-ip", ranges("cloudflare")).unwrap(),
         ),
         (
             "x-real-ip with your proxy's range",
-            &[("CLIENT_IP_HEADER", " x-real-ip "), ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8")],
+            &[
+                ("CLIENT_IP_HEADER", " x-real-ip "),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
             Source::header("x-real-ip", ranges("10.0.0.0/8")).unwrap(),
         ),
     ];
@@ -300,8 +372,11 @@ fn a_cdn_header_is_believed_only_from_that_cdn() {
     let both = ranges("cloudfront, cloudflare");
     let cf = Source::header("cf-connecting-ip", both.clone()).unwrap();
     let cf_own = Source::header("cf-connecting-ip", ranges("cloudflare, 10.0.0.0/8")).unwrap();
-    let cf_all =
-        Source::header("cf-connecting-ip", ranges("cloudfront, cloudflare, 10.0.0.0/8")).unwrap();
+    let cf_all = Source::header(
+        "cf-connecting-ip",
+        ranges("cloudfront, cloudflare, 10.0.0.0/8"),
+    )
+    .unwrap();
     let viewer = Source::header("cloudfront-viewer-address", both).unwrap();
     // Visitor → Cloudflare → CloudFront → ALB: CloudFront appended the Cloudflare edge, the ALB
     // appended CloudFront's origin-facing address.
@@ -314,19 +389,28 @@ fn a_cdn_header_is_believed_only_from_that_cdn() {
         (
             "through Cloudflare and CloudFront, CF-Connecting-IP is believed",
             cf.clone(),
-            vec![("x-forwarded-for", &through_both), ("cf-connecting-ip", VISITOR)],
+            vec![
+                ("x-forwarded-for", &through_both),
+                ("cf-connecting-ip", VISITOR),
+            ],
             ok(VISITOR, 2),
         ),
         (
             "a caller calling CloudFront directly with a forged CF-Connecting-IP gets its own address",
             cf.clone(),
-            vec![("x-forwarded-for", &direct_to_cloudfront), ("cf-connecting-ip", "192.0.2.1")],
+            vec![
+                ("x-forwarded-for", &direct_to_cloudfront),
+                ("cf-connecting-ip", "192.0.2.1"),
+            ],
             ok(ATTACKER, 1),
         ),
         (
             "a caller calling the ALB directly with a forged CF-Connecting-IP gets its own address",
             cf.clone(),
-            vec![("x-forwarded-for", ATTACKER), ("cf-connecting-ip", "192.0.2.1")],
+            vec![
+                ("x-forwarded-for", ATTACKER),
+                ("cf-connecting-ip", "192.0.2.1"),
+            ],
             ok(ATTACKER, 0),
         ),
         (
@@ -348,19 +432,28 @@ fn a_cdn_header_is_believed_only_from_that_cdn() {
         (
             "Fail: CF-Connecting-IP naming CloudFront, which is trusted",
             cf.clone(),
-            vec![("x-forwarded-for", &through_both), ("cf-connecting-ip", CLOUDFRONT_EDGE)],
+            vec![
+                ("x-forwarded-for", &through_both),
+                ("cf-connecting-ip", CLOUDFRONT_EDGE),
+            ],
             fail("client_header_trusted"),
         ),
         (
             "Fail: CF-Connecting-IP holding no address",
             cf.clone(),
-            vec![("x-forwarded-for", &through_both), ("cf-connecting-ip", "unknown")],
+            vec![
+                ("x-forwarded-for", &through_both),
+                ("cf-connecting-ip", "unknown"),
+            ],
             fail("client_header_invalid"),
         ),
         (
             "own proxies between Cloudflare and the ALB are walked past",
             cf_own,
-            vec![("x-forwarded-for", &via_own_proxy), ("cf-connecting-ip", VISITOR)],
+            vec![
+                ("x-forwarded-for", &via_own_proxy),
+                ("cf-connecting-ip", VISITOR),
+            ],
             ok(VISITOR, 2),
         ),
         (
@@ -399,7 +492,10 @@ fn cloudflare_pseudo_ipv4_is_undone() {
         (
             "a class E entry Cloudflare delivered answers CF-Connecting-IPv6",
             cloudflare.clone(),
-            vec![("x-forwarded-for", &through), ("cf-connecting-ipv6", "2001:DB8::7")],
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2001:DB8::7"),
+            ],
             ok("2001:db8::7", 1),
         ),
         (
@@ -411,7 +507,10 @@ fn cloudflare_pseudo_ipv4_is_undone() {
         (
             "Fail: CF-Connecting-IPv6 holding IPv4 does not undo a Pseudo IPv4",
             cloudflare.clone(),
-            vec![("x-forwarded-for", &through), ("cf-connecting-ipv6", "192.0.2.1")],
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "192.0.2.1"),
+            ],
             fail("pseudo_ipv4_without_ipv6"),
         ),
         (
@@ -427,13 +526,19 @@ fn cloudflare_pseudo_ipv4_is_undone() {
         (
             "Fail: a class E entry not delivered by Cloudflare is invalid",
             Source::x_forwarded_for(ranges("cloudflare, 10.0.0.0/8")),
-            vec![("x-forwarded-for", "240.1.2.3, 10.0.0.1"), ("cf-connecting-ipv6", "2001:db8::7")],
+            vec![
+                ("x-forwarded-for", "240.1.2.3, 10.0.0.1"),
+                ("cf-connecting-ipv6", "2001:db8::7"),
+            ],
             fail("invalid_entry"),
         ),
         (
             "a count reading a class E entry Cloudflare delivered answers CF-Connecting-IPv6",
             Source::x_forwarded_for(count(1)),
-            vec![("x-forwarded-for", &through), ("cf-connecting-ipv6", "2001:db8::7")],
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2001:db8::7"),
+            ],
             ok("2001:db8::7", 1),
         ),
         (
@@ -448,7 +553,10 @@ fn cloudflare_pseudo_ipv4_is_undone() {
         (
             "Fail: a class E entry Cloudflare delivered, inside the trusted ranges, is invalid",
             Source::x_forwarded_for(ranges("cloudflare, 240.0.0.0/8")),
-            vec![("x-forwarded-for", &through), ("cf-connecting-ipv6", "2001:db8::7")],
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2001:db8::7"),
+            ],
             fail("invalid_entry"),
         ),
         (
@@ -464,7 +572,10 @@ fn cloudflare_pseudo_ipv4_is_undone() {
         (
             "Fail: header mode: a class E CF-Connecting-IP without CF-Connecting-IPv6",
             header,
-            vec![("x-forwarded-for", &through), ("cf-connecting-ip", "240.1.2.3")],
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ip", "240.1.2.3"),
+            ],
             fail("pseudo_ipv4_without_ipv6"),
         ),
         (
@@ -539,7 +650,9 @@ fn ipv6_forms_of_forwarded_and_cloudfront_viewer_address() {
     let viewer = Source::header("cloudfront-viewer-address", ranges("cloudfront")).unwrap();
     let via_cloudfront = format!("6.6.6.6, {CLOUDFRONT_EDGE}");
     let port = |source: &Source, pairs: &[(&str, &str)]| {
-        source.resolve(&headers(pairs), Peer::Appended).map(|c| (c.ip().to_string(), c.port()))
+        source
+            .resolve(&headers(pairs), Peer::Appended)
+            .map(|c| (c.ip().to_string(), c.port()))
     };
     let v6 = |port| Ok(("2001:db8::7".to_owned(), port));
     type Want = Result<(String, Option<u16>), &'static str>;
@@ -556,7 +669,12 @@ fn ipv6_forms_of_forwarded_and_cloudfront_viewer_address() {
             vec![("forwarded", r#"for="[2001:db8::7]:4711""#)],
             v6(Some(4711)),
         ),
-        ("Forwarded: bare, unquoted", &forwarded, vec![("forwarded", "for=2001:db8::7")], v6(None)),
+        (
+            "Forwarded: bare, unquoted",
+            &forwarded,
+            vec![("forwarded", "for=2001:db8::7")],
+            v6(None),
+        ),
         (
             "Forwarded: bare, quoted",
             &forwarded,
@@ -707,14 +825,20 @@ fn the_peer_is_position_zero() {
         (
             "the worked example at count 0: the last entry, not sourceIp",
             Source::default(),
-            vec![("x-forwarded-for", "203.0.113.195, 70.41.3.18, 150.172.238.178")],
+            vec![(
+                "x-forwarded-for",
+                "203.0.113.195, 70.41.3.18, 150.172.238.178",
+            )],
             reported("70.41.3.18"),
             ok("150.172.238.178", 0),
         ),
         (
             "the worked example at count 2: the client",
             Source::x_forwarded_for(count(2)),
-            vec![("x-forwarded-for", "203.0.113.195, 70.41.3.18, 150.172.238.178")],
+            vec![(
+                "x-forwarded-for",
+                "203.0.113.195, 70.41.3.18, 150.172.238.178",
+            )],
             reported("70.41.3.18"),
             ok("203.0.113.195", 2),
         ),

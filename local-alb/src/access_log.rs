@@ -60,14 +60,19 @@ pub fn format(entry: &Entry<'_>) -> String {
         quoted(entry.method),
         quoted(entry.target),
         entry.status,
-        entry.target_status.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+        entry
+            .target_status
+            .map_or_else(|| "-".to_owned(), |s| s.to_string()),
         entry.duration.as_secs(),
         entry.duration.subsec_micros(),
         entry.received,
         entry.sent,
         quoted(entry.user_agent),
         quoted(entry.trace_id),
-        entry.reason.as_deref().map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", quoted(r))),
+        entry
+            .reason
+            .as_deref()
+            .map_or_else(|| "-".to_owned(), |r| format!("\"{}\"", quoted(r))),
     );
     line
 }
@@ -93,7 +98,10 @@ fn timestamp(time: SystemTime) -> String {
 /// Writes explain mode's line for a request, after its access-log line: the trace id, then the
 /// explanation as one line of JSON (request text in it is already escaped).
 pub fn write_explain(trace_id: &str, explanation: &serde_json::Value) {
-    let line = format!("explain \"{}\" {explanation}\n", escape(trace_id, MAX_LOGGED_TEXT));
+    let line = format!(
+        "explain \"{}\" {explanation}\n",
+        escape(trace_id, MAX_LOGGED_TEXT)
+    );
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 

@@ -179,13 +179,22 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::RequestLineTooLong { len } => {
-                write!(f, "the request line is {len} bytes, over the {MAX_REQUEST_LINE}-byte limit")
+                write!(
+                    f,
+                    "the request line is {len} bytes, over the {MAX_REQUEST_LINE}-byte limit"
+                )
             }
             Self::HeaderTooLong { len } => {
-                write!(f, "a header line is {len} bytes, over the {MAX_HEADER_LINE}-byte limit")
+                write!(
+                    f,
+                    "a header line is {len} bytes, over the {MAX_HEADER_LINE}-byte limit"
+                )
             }
             Self::HeadersTooLarge { len } => {
-                write!(f, "the headers are {len} bytes, over the {MAX_HEADER_BLOCK}-byte limit")
+                write!(
+                    f,
+                    "the headers are {len} bytes, over the {MAX_HEADER_BLOCK}-byte limit"
+                )
             }
             Self::BadRequestLine => f.write_str("the request line is not one the ALB forwards"),
             Self::TooManyForwardedFor { count } => write!(
@@ -264,7 +273,9 @@ pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>
         return Err(Refusal::TooManyForwardedFor { count });
     }
     if request.body.len() > MAX_BODY {
-        return Err(Refusal::BodyTooLarge { len: request.body.len() });
+        return Err(Refusal::BodyTooLarge {
+            len: request.body.len(),
+        });
     }
 
     match options.xff_mode {
@@ -291,7 +302,10 @@ pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>
         }
     }
     headers.insert("x-forwarded-proto".to_owned(), vec!["http".to_owned()]);
-    headers.insert("x-forwarded-port".to_owned(), vec![request.listener_port.to_string()]);
+    headers.insert(
+        "x-forwarded-port".to_owned(),
+        vec![request.listener_port.to_string()],
+    );
     headers.insert(
         "x-amzn-trace-id".to_owned(),
         vec![trace_header(client_trace.as_deref(), request.trace_root)],
@@ -303,7 +317,9 @@ pub fn build(request: &RawRequest<'_>, options: &EventOptions) -> Result<Vec<u8>
     let multi = options.multi_value_headers;
     let event = Event {
         request_context: RequestContext {
-            elb: Elb { target_group_arn: &options.target_group_arn },
+            elb: Elb {
+                target_group_arn: &options.target_group_arn,
+            },
         },
         http_method: method,
         path,
@@ -347,14 +363,19 @@ fn query_parameters(query: &str) -> BTreeMap<String, Vec<String>> {
     let mut params: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        params.entry(key.to_owned()).or_default().push(value.to_owned());
+        params
+            .entry(key.to_owned())
+            .or_default()
+            .push(value.to_owned());
     }
     params
 }
 
 /// Single-value mode: the last value received wins.
 fn last_values(map: &BTreeMap<String, Vec<String>>) -> BTreeMap<&str, &str> {
-    map.iter().filter_map(|(k, v)| Some((k.as_str(), v.last()?.as_str()))).collect()
+    map.iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.last()?.as_str())))
+        .collect()
 }
 
 /// The event the ALB sends: the single-value maps or the multi-value ones, never both.
@@ -415,13 +436,17 @@ pub fn trace_header(client: Option<&str>, root: &str) -> String {
         return format!("Root={root}");
     };
     let fields: Vec<&str> = client.split(';').map(str::trim).collect();
-    let has_root =
-        fields.iter().any(|f| f.strip_prefix("Root=").is_some_and(|r| is_trace_root(r.as_bytes())));
+    let has_root = fields.iter().any(|f| {
+        f.strip_prefix("Root=")
+            .is_some_and(|r| is_trace_root(r.as_bytes()))
+    });
     if !has_root {
         return format!("Root={root}");
     }
-    let rest: Vec<&str> =
-        fields.into_iter().filter(|f| !f.is_empty() && !f.starts_with("Self=")).collect();
+    let rest: Vec<&str> = fields
+        .into_iter()
+        .filter(|f| !f.is_empty() && !f.starts_with("Self="))
+        .collect();
     format!("Self={root};{}", rest.join(";"))
 }
 
@@ -430,7 +455,9 @@ fn is_trace_root(s: &[u8]) -> bool {
     s.len() == 35
         && s.starts_with(b"1-")
         && s.get(10) == Some(&b'-')
-        && s.iter().enumerate().all(|(i, b)| matches!(i, 0 | 1 | 10) || b.is_ascii_hexdigit())
+        && s.iter()
+            .enumerate()
+            .all(|(i, b)| matches!(i, 0 | 1 | 10) || b.is_ascii_hexdigit())
 }
 
 /// A trace root: `1-` then the time in hex seconds, `-`, then 24 hex digits from `random`.
@@ -450,8 +477,10 @@ fn encode_body(body: &[u8], headers: &BTreeMap<String, Vec<String>>) -> (String,
         return (String::new(), false);
     }
     let encoded = headers.contains_key("content-encoding");
-    let textual =
-        headers.get("content-type").and_then(|v| v.last()).is_some_and(|ct| is_text_type(ct));
+    let textual = headers
+        .get("content-type")
+        .and_then(|v| v.last())
+        .is_some_and(|ct| is_text_type(ct));
     match std::str::from_utf8(body) {
         Ok(s) if textual && !encoded => (s.to_owned(), false),
         _ => (STANDARD.encode(body), true),
@@ -459,7 +488,12 @@ fn encode_body(body: &[u8], headers: &BTreeMap<String, Vec<String>>) -> (String,
 }
 
 fn is_text_type(content_type: &str) -> bool {
-    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     media.starts_with("text/")
         || matches!(
             media.as_str(),
@@ -498,9 +532,12 @@ mod tests {
             let got = build(&request, &EventOptions::default())
                 .map(|e| serde_json::from_slice::<serde_json::Value>(&e).unwrap())
                 .map_err(|r| r.status());
-            let got = got
-                .as_ref()
-                .map(|e| (e["path"].as_str().unwrap(), e["queryStringParameters"]["x"].as_str()));
+            let got = got.as_ref().map(|e| {
+                (
+                    e["path"].as_str().unwrap(),
+                    e["queryStringParameters"]["x"].as_str(),
+                )
+            });
             assert_eq!(got.map_err(|s| *s), *want, "{target}");
         }
     }
@@ -515,7 +552,10 @@ mod tests {
             "no valid Root: replaced"
         );
         let theirs = "Root=1-67891233-abcdef012345678912345678;CalledFrom=app";
-        assert_eq!(trace_header(Some(theirs), root), format!("Self={root};{theirs}"));
+        assert_eq!(
+            trace_header(Some(theirs), root),
+            format!("Self={root};{theirs}")
+        );
         assert_eq!(
             trace_header(
                 Some(
@@ -540,10 +580,20 @@ mod tests {
 
     #[test]
     fn text_types() {
-        for t in ["text/plain", "TEXT/HTML; charset=utf-8", "application/json", "application/xml"] {
+        for t in [
+            "text/plain",
+            "TEXT/HTML; charset=utf-8",
+            "application/json",
+            "application/xml",
+        ] {
             assert!(is_text_type(t), "{t}");
         }
-        for t in ["application/octet-stream", "image/png", "application/jsonx", ""] {
+        for t in [
+            "application/octet-stream",
+            "image/png",
+            "application/jsonx",
+            "",
+        ] {
             assert!(!is_text_type(t), "{t}");
         }
     }

@@ -80,8 +80,9 @@ impl std::error::Error for InvokeError {}
 impl Invoker {
     /// An invoker for the Invoke API at `invocation_url`.
     pub fn lambda(invocation_url: &str) -> Result<Self, String> {
-        let url: Uri =
-            invocation_url.parse().map_err(|e| format!("{invocation_url:?} is not a URL: {e}"))?;
+        let url: Uri = invocation_url
+            .parse()
+            .map_err(|e| format!("{invocation_url:?} is not a URL: {e}"))?;
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build_http();
@@ -104,7 +105,9 @@ impl Invoker {
                 Self::Lambda { url, client } => invoke_api(client, url, event).await,
             }
         };
-        tokio::time::timeout(timeout, call).await.unwrap_or(Err(InvokeError::Timeout))
+        tokio::time::timeout(timeout, call)
+            .await
+            .unwrap_or(Err(InvokeError::Timeout))
     }
 }
 
@@ -119,8 +122,10 @@ async fn invoke_api(
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(event)))
         .map_err(|e| InvokeError::Unreachable(e.to_string()))?;
-    let response =
-        client.request(request).await.map_err(|e| InvokeError::Unreachable(format!("{e:?}")))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| InvokeError::Unreachable(format!("{e:?}")))?;
     let status = response.status();
     let function_error = response
         .headers()
@@ -148,5 +153,8 @@ const SNIPPET: usize = 200;
 
 /// The start of a payload, one line, for error messages.
 fn snippet(body: &[u8]) -> String {
-    escape(&String::from_utf8_lossy(body.get(..SNIPPET).unwrap_or(body)), SNIPPET)
+    escape(
+        &String::from_utf8_lossy(body.get(..SNIPPET).unwrap_or(body)),
+        SNIPPET,
+    )
 }

@@ -121,9 +121,11 @@ fn lambda_url(v: &str) -> Result<String, &'static str> {
 }
 
 fn function_name(v: &str) -> Result<String, &'static str> {
-    (!v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)))
-        .then(|| v.to_owned())
-        .ok_or("expected a function name of letters, digits, - _ : .")
+    (!v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_:.".contains(&b)))
+    .then(|| v.to_owned())
+    .ok_or("expected a function name of letters, digits, - _ : .")
 }
 
 fn seconds(v: &str) -> Result<Duration, &'static str> {
@@ -135,7 +137,9 @@ fn seconds(v: &str) -> Result<Duration, &'static str> {
 }
 
 fn arn(v: &str) -> Result<String, &'static str> {
-    v.starts_with("arn:").then(|| v.to_owned()).ok_or("expected an ARN (arn:...)")
+    v.starts_with("arn:")
+        .then(|| v.to_owned())
+        .ok_or("expected an ARN (arn:...)")
 }
 
 /// Parses the arguments (without the program name). `--help` and `--version` come back as
@@ -179,10 +183,14 @@ where
     }
     let via = match cli.via {
         None => None,
-        Some(door) if cli.via_listen.is_empty() => {
-            Some(Via { door, listen: DEFAULT_VIA_LISTEN.parse().into_iter().collect() })
-        }
-        Some(door) => Some(Via { door, listen: cli.via_listen }),
+        Some(door) if cli.via_listen.is_empty() => Some(Via {
+            door,
+            listen: DEFAULT_VIA_LISTEN.parse().into_iter().collect(),
+        }),
+        Some(door) => Some(Via {
+            door,
+            listen: cli.via_listen,
+        }),
     };
     Ok(Options {
         listen: cli.listen,
@@ -218,7 +226,13 @@ mod tests {
     fn via_a_front_door() {
         let o = serve(&["--via", "cloudfront"]);
         let default: SocketAddr = DEFAULT_VIA_LISTEN.parse().unwrap();
-        assert_eq!(o.via, Some(Via { door: FrontDoor::CloudFront, listen: vec![default] }));
+        assert_eq!(
+            o.via,
+            Some(Via {
+                door: FrontDoor::CloudFront,
+                listen: vec![default]
+            })
+        );
         let o = serve(&["--via=cloudflare-apigw-http", "--via-listen", "[::1]:4001"]);
         let via = o.via.unwrap();
         assert_eq!(via.door, FrontDoor::CloudflareApiGatewayHttp);
@@ -267,14 +281,26 @@ mod tests {
     #[test]
     fn refusals_name_the_flag_and_value() {
         let cases: &[(&[&str], &[&str])] = &[
-            (&["--listen", "localhost:3000"], &["--listen", "'localhost:3000'"]),
-            (&["--xff-mode", "drop"], &["--xff-mode", "'drop'", "append, preserve, remove"]),
+            (
+                &["--listen", "localhost:3000"],
+                &["--listen", "'localhost:3000'"],
+            ),
+            (
+                &["--xff-mode", "drop"],
+                &["--xff-mode", "'drop'", "append, preserve, remove"],
+            ),
             (&["--timeout", "0"], &["--timeout", "'0'"]),
             (&["--timeout", "NaN"], &["--timeout", "'NaN'"]),
             (&["--idle-timeout", "-1"], &["--idle-timeout", "'-1'"]),
-            (&["--lambda-url", "https://x"], &["--lambda-url", "'https://x'"]),
+            (
+                &["--lambda-url", "https://x"],
+                &["--lambda-url", "'https://x'"],
+            ),
             (&["--function-name", "a/b"], &["--function-name", "'a/b'"]),
-            (&["--target-group-arn", "tg"], &["--target-group-arn", "'tg'"]),
+            (
+                &["--target-group-arn", "tg"],
+                &["--target-group-arn", "'tg'"],
+            ),
             (&["--timeout"], &["--timeout"]),
             (&["--bogus"], &["'--bogus'"]),
             (&["--xff-client-port=yes"], &["--xff-client-port"]),

@@ -81,7 +81,10 @@ impl fmt::Display for BadGateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TooLarge { len } => {
-                write!(f, "the response is {len} bytes, over the {MAX_RESPONSE}-byte limit")
+                write!(
+                    f,
+                    "the response is {len} bytes, over the {MAX_RESPONSE}-byte limit"
+                )
             }
             Self::NotAnObject => f.write_str("the response is not a JSON object"),
             Self::Null { field } => write!(f, "{field} is null"),
@@ -111,7 +114,9 @@ pub fn translate(payload: &[u8], multi_value_headers: bool) -> Result<HttpRespon
         return Err(BadGateway::NotAnObject);
     };
     if let Some((field, _)) = object.iter().find(|(_, v)| v.is_null()) {
-        return Err(BadGateway::Null { field: field.clone() });
+        return Err(BadGateway::Null {
+            field: field.clone(),
+        });
     }
 
     let status = match object.get("statusCode") {
@@ -130,8 +135,12 @@ pub fn translate(payload: &[u8], multi_value_headers: bool) -> Result<HttpRespon
 
     let single = single_headers(&object)?;
     let multi = multi_headers(&object)?;
-    let chosen =
-        if multi_value_headers { multi.or(single) } else { single.or(multi) }.unwrap_or_default();
+    let chosen = if multi_value_headers {
+        multi.or(single)
+    } else {
+        single.or(multi)
+    }
+    .unwrap_or_default();
     let mut headers = Vec::with_capacity(chosen.len());
     for (name, value) in chosen {
         if !is_token(&name) {
@@ -141,7 +150,10 @@ pub fn translate(payload: &[u8], multi_value_headers: bool) -> Result<HttpRespon
             return Err(invalid(&name, "a value without control characters"));
         }
         let name = name.to_ascii_lowercase();
-        if matches!(name.as_str(), "content-length" | "transfer-encoding" | "connection") {
+        if matches!(
+            name.as_str(),
+            "content-length" | "transfer-encoding" | "connection"
+        ) {
             continue;
         }
         headers.push((name, value));
@@ -161,11 +173,19 @@ pub fn translate(payload: &[u8], multi_value_headers: bool) -> Result<HttpRespon
         Some(_) => return Err(invalid("body", "a string")),
     };
 
-    Ok(HttpResponse { status, reason, headers, body })
+    Ok(HttpResponse {
+        status,
+        reason,
+        headers,
+        body,
+    })
 }
 
 fn invalid(field: &str, expected: &'static str) -> BadGateway {
-    BadGateway::Invalid { field: field.to_owned(), expected }
+    BadGateway::Invalid {
+        field: field.to_owned(),
+        expected,
+    }
 }
 
 type Headers = Vec<(String, String)>;
@@ -196,7 +216,10 @@ fn multi_headers(object: &Map<String, Value>) -> Result<Option<Headers>, BadGate
     let mut out = Vec::new();
     for (name, values) in map {
         let Value::Array(items) = values else {
-            return Err(invalid(&format!("multiValueHeaders.{name}"), "an array of strings"));
+            return Err(invalid(
+                &format!("multiValueHeaders.{name}"),
+                "an array of strings",
+            ));
         };
         for item in items {
             match item {
@@ -224,11 +247,15 @@ fn reason_phrase(description: &str, status: u16) -> Option<String> {
 
 fn is_token(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn is_field_value(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 #[cfg(test)]
@@ -238,7 +265,10 @@ mod tests {
     #[test]
     fn reason_phrases() {
         assert_eq!(reason_phrase("200 OK", 200).as_deref(), Some("OK"));
-        assert_eq!(reason_phrase("404 Not Here", 404).as_deref(), Some("Not Here"));
+        assert_eq!(
+            reason_phrase("404 Not Here", 404).as_deref(),
+            Some("Not Here")
+        );
         assert_eq!(reason_phrase("201 OK", 200), None);
         assert_eq!(reason_phrase("200", 200), None);
         assert_eq!(reason_phrase("200 \u{1}", 200), None);

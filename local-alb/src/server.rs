@@ -57,14 +57,22 @@ struct State {
 
 /// Binds every listener, prints each URL on stdout, then serves until SIGINT or SIGTERM.
 pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
-    let Options { listen, event, timeout, idle_timeout, via, explain, .. } = options;
+    let Options {
+        listen,
+        event,
+        timeout,
+        idle_timeout,
+        via,
+        explain,
+        ..
+    } = options;
     let (tx, mut accepted) = mpsc::channel::<(TcpStream, SocketAddr, u16, Option<FrontDoor>)>(64);
     let mut acceptors = Vec::new();
     // The ALB's own listeners, then the front door's (`--via`).
-    let listeners = listen
-        .iter()
-        .map(|addr| (addr, None))
-        .chain(via.iter().flat_map(|v| v.listen.iter().map(|addr| (addr, Some(v.door)))));
+    let listeners = listen.iter().map(|addr| (addr, None)).chain(
+        via.iter()
+            .flat_map(|v| v.listen.iter().map(|addr| (addr, Some(v.door)))),
+    );
     for (addr, door) in listeners {
         let listener = TcpListener::bind(addr)
             .await
@@ -146,7 +154,10 @@ pub async fn run(options: Options, invoker: Invoker) -> io::Result<()> {
     for acceptor in acceptors {
         acceptor.abort();
     }
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
         eprintln!("local-alb: connections still open after {SHUTDOWN_GRACE:?}, closing them");
     }
     Ok(())
@@ -188,8 +199,11 @@ async fn handle(
         Version::HTTP_10 => "HTTP/1.0",
         _ => "HTTP/1.1",
     };
-    let headers: Vec<(&[u8], &[u8])> =
-        parts.headers.iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes())).collect();
+    let headers: Vec<(&[u8], &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()))
+        .collect();
     let user_agent = parts
         .headers
         .get("user-agent")
@@ -201,8 +215,11 @@ async fn handle(
 
     // Read at most one byte more than the ALB forwards: enough to know the body is too large.
     // A client that stops sending gets the ALB's 408 after the idle timeout.
-    let body =
-        tokio::time::timeout(state.idle_timeout, Limited::new(body, MAX_BODY + 1).collect()).await;
+    let body = tokio::time::timeout(
+        state.idle_timeout,
+        Limited::new(body, MAX_BODY + 1).collect(),
+    )
+    .await;
     let (body, too_large) = match body {
         Ok(Ok(collected)) => (collected.to_bytes(), false),
         Ok(Err(_)) => (Bytes::new(), true),
@@ -311,7 +328,12 @@ async fn respond(
 
 fn body_len(response: &Response<Full<Bytes>>) -> usize {
     use hyper::body::Body as _;
-    response.body().size_hint().exact().and_then(|n| usize::try_from(n).ok()).unwrap_or(0)
+    response
+        .body()
+        .size_hint()
+        .exact()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 fn status_of(code: u16) -> (StatusCode, Option<ReasonPhrase>) {
@@ -343,7 +365,10 @@ fn error_page(code: u16) -> Response<Full<Bytes>> {
     }
     let headers = response.headers_mut();
     headers.insert("server", HeaderValue::from_static("awselb/2.0"));
-    headers.insert("content-type", HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }
 
@@ -361,9 +386,10 @@ fn to_hyper(translated: HttpResponse) -> Response<Full<Bytes>> {
     let headers = response.headers_mut();
     for (name, value) in translated.headers {
         // `translate` has already refused anything HTTP cannot carry.
-        if let (Ok(name), Ok(value)) =
-            (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value))
-        {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             headers.append(name, value);
         }
     }

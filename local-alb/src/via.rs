@@ -126,7 +126,9 @@ impl FrontDoor {
 
     /// The address the ALB sees the front door connect from: the last hop's.
     pub fn edge_address(self) -> IpAddr {
-        self.hops().last().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |hop| hop.source())
+        self.hops()
+            .last()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |hop| hop.source())
     }
 
     /// Rewrites `headers` as every hop does, in order, for a request from `client`, and returns
@@ -185,7 +187,11 @@ impl Hop {
             Self::CloudFront => {
                 append_forwarded_for(headers, ip);
                 headers.remove("x-real-ip");
-                set(headers, "cloudfront-viewer-address", &format!("{ip}:{}", peer.port()));
+                set(
+                    headers,
+                    "cloudfront-viewer-address",
+                    &format!("{ip}:{}", peer.port()),
+                );
             }
             Self::Cloudflare => {
                 append_forwarded_for(headers, ip);
@@ -318,14 +324,18 @@ mod tests {
             );
         }
         let peer = door.forward(client.parse().unwrap(), &mut headers);
-        let mut seen: Vec<(String, String)> =
-            headers.iter().map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned())).collect();
+        let mut seen: Vec<(String, String)> = headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+            .collect();
         seen.sort();
         (peer, seen)
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 
     fn in_preset(preset: Preset, ip: IpAddr) -> bool {
@@ -338,16 +348,26 @@ mod tests {
     }
 
     fn edge(preset: Preset) -> String {
-        let hop = [Hop::CloudFront, Hop::Cloudflare, Hop::Fastly, Hop::GlobalAccelerator]
-            .into_iter()
-            .find(|h| h.preset() == Some(preset))
-            .unwrap();
+        let hop = [
+            Hop::CloudFront,
+            Hop::Cloudflare,
+            Hop::Fastly,
+            Hop::GlobalAccelerator,
+        ]
+        .into_iter()
+        .find(|h| h.preset() == Some(preset))
+        .unwrap();
         hop.source().to_string()
     }
 
     #[test]
     fn every_hop_connects_from_its_own_range() {
-        for hop in [Hop::CloudFront, Hop::Cloudflare, Hop::Fastly, Hop::GlobalAccelerator] {
+        for hop in [
+            Hop::CloudFront,
+            Hop::Cloudflare,
+            Hop::Fastly,
+            Hop::GlobalAccelerator,
+        ] {
             let preset = hop.preset().unwrap();
             assert!(in_preset(preset, hop.source()), "{hop:?} {}", hop.source());
         }
@@ -386,11 +406,17 @@ mod tests {
 
     #[test]
     fn cloudflare_sets_cf_connecting_ip() {
-        let (peer, seen) =
-            forward(FrontDoor::Cloudflare, "127.0.0.5:4000", &[("cf-connecting-ip", "6.6.6.6")]);
+        let (peer, seen) = forward(
+            FrontDoor::Cloudflare,
+            "127.0.0.5:4000",
+            &[("cf-connecting-ip", "6.6.6.6")],
+        );
         assert_eq!(
             seen,
-            pairs(&[("cf-connecting-ip", "127.0.0.5"), ("x-forwarded-for", "127.0.0.5"),])
+            pairs(&[
+                ("cf-connecting-ip", "127.0.0.5"),
+                ("x-forwarded-for", "127.0.0.5"),
+            ])
         );
         assert!(in_preset(Preset::Cloudflare, peer.ip()), "{peer}");
         assert_eq!(peer.port(), 4000);
@@ -401,13 +427,19 @@ mod tests {
         let (peer, seen) = forward(FrontDoor::Fastly, "127.0.0.5:4000", &[]);
         assert_eq!(
             seen,
-            pairs(&[("fastly-client-ip", "127.0.0.5"), ("x-forwarded-for", "127.0.0.5"),])
+            pairs(&[
+                ("fastly-client-ip", "127.0.0.5"),
+                ("x-forwarded-for", "127.0.0.5"),
+            ])
         );
         assert!(in_preset(Preset::Fastly, peer.ip()), "{peer}");
         let (_, seen) = forward(
             FrontDoor::Fastly,
             "127.0.0.5:4000",
-            &[("fastly-client-ip", "6.6.6.6"), ("x-forwarded-for", "7.7.7.7")],
+            &[
+                ("fastly-client-ip", "6.6.6.6"),
+                ("x-forwarded-for", "7.7.7.7"),
+            ],
         );
         assert_eq!(
             seen,
@@ -424,7 +456,10 @@ mod tests {
         let (peer, seen) = forward(
             FrontDoor::CloudflareCloudFront,
             "127.0.0.5:4000",
-            &[("x-forwarded-for", "9.9.9.9"), ("cf-connecting-ip", "6.6.6.6")],
+            &[
+                ("x-forwarded-for", "9.9.9.9"),
+                ("cf-connecting-ip", "6.6.6.6"),
+            ],
         );
         let cf = edge(Preset::Cloudflare);
         assert_eq!(
@@ -469,7 +504,10 @@ mod tests {
         assert_eq!(
             seen,
             pairs(&[
-                ("forwarded", r#"for=6.6.6.6, for=127.0.0.5;host="127.0.0.1:3001";proto=http"#),
+                (
+                    "forwarded",
+                    r#"for=6.6.6.6, for=127.0.0.5;host="127.0.0.1:3001";proto=http"#
+                ),
                 ("host", "127.0.0.1:3001"),
             ])
         );
@@ -487,7 +525,10 @@ mod tests {
             seen,
             pairs(&[
                 ("cf-connecting-ip", "127.0.0.5"),
-                ("forwarded", &format!("for=127.0.0.5, for={cf};host=api.example.com;proto=http")),
+                (
+                    "forwarded",
+                    &format!("for=127.0.0.5, for={cf};host=api.example.com;proto=http")
+                ),
                 ("host", "api.example.com"),
             ])
         );
@@ -496,7 +537,10 @@ mod tests {
 
     #[test]
     fn global_accelerator_changes_nothing_but_the_peer() {
-        let sent = [("cf-connecting-ip", "6.6.6.6"), ("x-forwarded-for", "6.6.6.6")];
+        let sent = [
+            ("cf-connecting-ip", "6.6.6.6"),
+            ("x-forwarded-for", "6.6.6.6"),
+        ];
         let (peer, seen) = forward(FrontDoor::GlobalAccelerator, "127.0.0.5:4000", &sent);
         assert_eq!(seen, pairs(&sent));
         assert!(in_preset(Preset::GlobalAccelerator, peer.ip()), "{peer}");
@@ -517,7 +561,10 @@ mod tests {
         assert_eq!(
             seen,
             pairs(&[
-                ("x-amzn-lattice-network", &format!("SourceVpcArn={LATTICE_SOURCE_VPC}")),
+                (
+                    "x-amzn-lattice-network",
+                    &format!("SourceVpcArn={LATTICE_SOURCE_VPC}")
+                ),
                 ("x-forwarded-for", "6.6.6.6,127.0.0.5"),
                 ("x-forwarded-for-port", "4000"),
                 ("x-forwarded-for-proto", "http"),
@@ -528,8 +575,10 @@ mod tests {
 
     #[test]
     fn names() {
-        let names: Vec<String> =
-            FrontDoor::value_variants().iter().map(ToString::to_string).collect();
+        let names: Vec<String> = FrontDoor::value_variants()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(
             names,
             [
@@ -543,7 +592,10 @@ mod tests {
                 "lattice",
             ]
         );
-        assert_eq!(FrontDoor::from_str("CloudFront", true), Ok(FrontDoor::CloudFront));
+        assert_eq!(
+            FrontDoor::from_str("CloudFront", true),
+            Ok(FrontDoor::CloudFront)
+        );
         assert!(FrontDoor::from_str("akamai", true).is_err());
     }
 }

@@ -1,7 +1,12 @@
 //! `alb-explain`, the offline explain command, as a process: an event file and a raw header line
 //! explained under a setting, and refusals that name what is wrong.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -26,13 +31,22 @@ fn an_event_file_is_explained_as_a_table() {
     let out = alb_explain(&["--event", &event("cloudfront.json")]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{table}");
-    assert!(table.starts_with("setting: X-Forwarded-For, 0 trusted proxies\n"), "{table}");
+    assert!(
+        table.starts_with("setting: X-Forwarded-For, 0 trusted proxies\n"),
+        "{table}"
+    );
     let row = table.lines().find(|l| l.starts_with("0 ")).unwrap();
     for cell in ["130.176.0.12", "cloudfront", "no"] {
         assert!(row.contains(cell), "{row}");
     }
-    assert!(table.contains("answer: {\"client_ip\":\"130.176.0.12\"}"), "{table}");
-    assert!(table.contains("TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50"), "{table}");
+    assert!(
+        table.contains("answer: {\"client_ip\":\"130.176.0.12\"}"),
+        "{table}"
+    );
+    assert!(
+        table.contains("TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -44,7 +58,10 @@ fn a_header_line_under_a_setting() {
     ]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{table}");
-    assert!(table.starts_with("setting: X-Forwarded-For, 1 trusted proxy\n"), "{table}");
+    assert!(
+        table.starts_with("setting: X-Forwarded-For, 1 trusted proxy\n"),
+        "{table}"
+    );
     let row = table.lines().find(|l| l.starts_with("1 ")).unwrap();
     assert!(row.contains("unknown") && row.contains("invalid"), "{row}");
     assert!(row.contains("refused: invalid_entry"), "{row}");
@@ -62,7 +79,10 @@ fn a_header_mode_setting_explains_the_header_it_reads() {
     ]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{table}");
-    assert!(table.contains("reads: cloudfront-viewer-address ("), "{table}");
+    assert!(
+        table.contains("reads: cloudfront-viewer-address ("),
+        "{table}"
+    );
     let row = table.lines().find(|l| l.starts_with("0 ")).unwrap();
     assert!(row.contains("cloudfront") && row.contains("yes"), "{row}");
 }
@@ -73,15 +93,24 @@ fn a_long_chain_is_listed_to_a_bound() {
     let out = alb_explain(&["--header", &chain]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{table}");
-    assert!(table.contains("… and 468 more positions to the left, not listed"), "{table}");
+    assert!(
+        table.contains("… and 468 more positions to the left, not listed"),
+        "{table}"
+    );
     assert!(table.lines().count() < 60, "{table}");
 }
 
 #[test]
 fn refusals_name_what_is_wrong() {
     for (args, needle) in [
-        (&["--header", "x", "TRUSTED_PROXY_COUNT=99"][..], "TRUSTED_PROXY_COUNT=\"99\""),
-        (&["--header", "x", "COUNT"][..], "\"COUNT\" is not VAR=VALUE"),
+        (
+            &["--header", "x", "TRUSTED_PROXY_COUNT=99"][..],
+            "TRUSTED_PROXY_COUNT=\"99\"",
+        ),
+        (
+            &["--header", "x", "COUNT"][..],
+            "\"COUNT\" is not VAR=VALUE",
+        ),
         (&["--event", "/nonexistent.json"][..], "cannot read --event"),
         (&[][..], "--event"),
     ] {

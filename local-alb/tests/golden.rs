@@ -8,7 +8,12 @@
 //! `UPDATE_GOLDEN=1 cargo test -p local-alb --test golden` rewrites the expected parts from the
 //! current code; review the diff before committing it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::fs;
 use std::net::SocketAddr;
@@ -26,7 +31,9 @@ use serde_json::{Value, json};
 const TRACE_ROOT: &str = "1-67891233-abcdef012345678912345678";
 
 fn golden_dir(kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(kind)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(kind)
 }
 
 fn cases(kind: &str) -> Vec<(PathBuf, Value)> {
@@ -83,8 +90,10 @@ fn build_from(request: &Value, options: &EventOptions) -> Result<Value, u16> {
             )
         })
         .collect();
-    let headers: Vec<(&[u8], &[u8])> =
-        headers.iter().map(|(n, v)| (n.as_slice(), v.as_slice())).collect();
+    let headers: Vec<(&[u8], &[u8])> = headers
+        .iter()
+        .map(|(n, v)| (n.as_slice(), v.as_slice()))
+        .collect();
     let body = match (request.get("body"), request.get("body_base64")) {
         (Some(text), _) => text.as_str().unwrap().as_bytes().to_vec(),
         (None, Some(b64)) => STANDARD.decode(b64.as_str().unwrap()).unwrap(),
@@ -116,7 +125,10 @@ fn events_match_their_golden_files() {
             Ok(event) => {
                 // What a real ALB sends reads as aws_lambda_events' type: so must ours.
                 if let Err(e) = serde_json::from_value::<AlbTargetGroupRequest>(event.clone()) {
-                    failures.push(format!("{}: not an AlbTargetGroupRequest: {e}", path.display()));
+                    failures.push(format!(
+                        "{}: not an AlbTargetGroupRequest: {e}",
+                        path.display()
+                    ));
                 }
                 event
             }
@@ -126,7 +138,12 @@ fn events_match_their_golden_files() {
             case["event"] = got;
             write_back(&path, &case);
         } else if case["event"] != got {
-            failures.push(format!("{}:\n  want {}\n  got  {}", path.display(), case["event"], got));
+            failures.push(format!(
+                "{}:\n  want {}\n  got  {}",
+                path.display(),
+                case["event"],
+                got
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -218,21 +235,28 @@ fn limits_are_the_albs() {
     let mib_plus = vec![b'x'; 1024 * 1024 + 1];
     // Four lines of "a: <value>" plus CRLF: exactly 64 KiB, then 8 bytes over.
     let block_value = "v".repeat(16 * 1024 - 5);
-    let ok_block: Vec<(&[u8], &[u8])> =
-        (0..4).map(|_| (&b"a"[..], block_value.as_bytes())).collect();
+    let ok_block: Vec<(&[u8], &[u8])> = (0..4)
+        .map(|_| (&b"a"[..], block_value.as_bytes()))
+        .collect();
     let big_block: Vec<(&[u8], &[u8])> = (0..4).map(|_| (&b"a"[..], value_ok.as_bytes())).collect();
 
     let h30: &[(&[u8], &[u8])] = &[(b"x-forwarded-for", xff30.as_bytes())];
     let h31: &[(&[u8], &[u8])] = &[(b"x-forwarded-for", xff31.as_bytes())];
-    let h31_two_lines: &[(&[u8], &[u8])] =
-        &[(b"x-forwarded-for", xff30.as_bytes()), (b"X-Forwarded-For", b"2.2.2.2")];
+    let h31_two_lines: &[(&[u8], &[u8])] = &[
+        (b"x-forwarded-for", xff30.as_bytes()),
+        (b"X-Forwarded-For", b"2.2.2.2"),
+    ];
     let line_ok_header: &[(&[u8], &[u8])] = &[(b"a", value_ok.as_bytes())];
     let line_long_header: &[(&[u8], &[u8])] = &[(b"a", value_long.as_bytes())];
 
     type Case<'a> = (&'a str, RawRequest<'a>, Result<(), u16>);
     let cases: Vec<Case> = vec![
         ("30 addresses pass", plain_request(h30, b""), Ok(())),
-        ("Fail: 31 addresses are refused with 463", plain_request(h31, b""), Err(463)),
+        (
+            "Fail: 31 addresses are refused with 463",
+            plain_request(h31, b""),
+            Err(463),
+        ),
         (
             "Fail: 31 addresses over two lines are refused with 463",
             plain_request(h31_two_lines, b""),
@@ -240,38 +264,70 @@ fn limits_are_the_albs() {
         ),
         (
             "a request line of exactly 16 KiB passes",
-            RawRequest { method: b"GET", uri: &uri_ok, ..plain_request(&[], b"") },
+            RawRequest {
+                method: b"GET",
+                uri: &uri_ok,
+                ..plain_request(&[], b"")
+            },
             Ok(()),
         ),
         (
             "Fail: a request line over 16 KiB is refused with 400",
-            RawRequest { method: b"GET", uri: &uri_long, ..plain_request(&[], b"") },
+            RawRequest {
+                method: b"GET",
+                uri: &uri_long,
+                ..plain_request(&[], b"")
+            },
             Err(400),
         ),
-        ("a header line of exactly 16 KiB passes", plain_request(line_ok_header, b""), Ok(())),
+        (
+            "a header line of exactly 16 KiB passes",
+            plain_request(line_ok_header, b""),
+            Ok(()),
+        ),
         (
             "Fail: a header line over 16 KiB is refused with 400",
             plain_request(line_long_header, b""),
             Err(400),
         ),
-        ("a header block of exactly 64 KiB passes", plain_request(&ok_block, b""), Ok(())),
+        (
+            "a header block of exactly 64 KiB passes",
+            plain_request(&ok_block, b""),
+            Ok(()),
+        ),
         (
             "Fail: a header block over 64 KiB is refused with 400",
             plain_request(&big_block, b""),
             Err(400),
         ),
-        ("a body of exactly 1 MiB passes", plain_request(&[], &mib), Ok(())),
-        ("Fail: a body over 1 MiB is refused with 413", plain_request(&[], &mib_plus), Err(413)),
-        ("Fail: 463 is checked before the body size", plain_request(h31, &mib_plus), Err(463)),
+        (
+            "a body of exactly 1 MiB passes",
+            plain_request(&[], &mib),
+            Ok(()),
+        ),
+        (
+            "Fail: a body over 1 MiB is refused with 413",
+            plain_request(&[], &mib_plus),
+            Err(413),
+        ),
+        (
+            "Fail: 463 is checked before the body size",
+            plain_request(h31, &mib_plus),
+            Err(463),
+        ),
         (
             "Fail: an asterisk target is not forwarded",
-            RawRequest { uri: &asterisk, ..plain_request(&[], b"") },
+            RawRequest {
+                uri: &asterisk,
+                ..plain_request(&[], b"")
+            },
             Err(400),
         ),
     ];
     for (name, request, want) in cases {
-        let got =
-            event::build(&request, &EventOptions::default()).map(|_| ()).map_err(|r| r.status());
+        let got = event::build(&request, &EventOptions::default())
+            .map(|_| ())
+            .map_err(|r| r.status());
         assert_eq!(got, want, "{name}");
     }
 }
@@ -285,7 +341,10 @@ fn a_large_binary_body_round_trips_through_base64() {
     )
     .unwrap();
     assert_eq!(event["isBase64Encoded"], true);
-    assert_eq!(STANDARD.decode(event["body"].as_str().unwrap()).unwrap(), body);
+    assert_eq!(
+        STANDARD.decode(event["body"].as_str().unwrap()).unwrap(),
+        body
+    );
 }
 
 #[test]
@@ -301,14 +360,25 @@ fn a_response_over_one_mib_is_a_bad_gateway_and_one_just_under_is_not() {
     assert!(response::translate(at_limit.as_bytes(), false).is_ok());
     let over = wrap(1024 * 1024 + 1);
     assert_eq!(
-        response::translate(over.as_bytes(), false).unwrap_err().reason(),
+        response::translate(over.as_bytes(), false)
+            .unwrap_err()
+            .reason(),
         "LambdaResponseTooLarge"
     );
 }
 
 #[test]
 fn building_never_panics_on_odd_bytes() {
-    let odd: &[&[u8]] = &[b"", b"\xff\xfe", b"\0", b"/\xc3(", b"http://", b"://", b"?", b"#"];
+    let odd: &[&[u8]] = &[
+        b"",
+        b"\xff\xfe",
+        b"\0",
+        b"/\xc3(",
+        b"http://",
+        b"://",
+        b"?",
+        b"#",
+    ];
     for &a in odd {
         for &b in odd {
             let headers: &[(&[u8], &[u8])] =

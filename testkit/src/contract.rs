@@ -79,44 +79,78 @@ pub fn check(response: &Value, context: &str) -> Answer {
     let fixed = json!({"content-type": "application/json", "cache-control": "no-store"});
     assert_eq!(response["headers"], fixed, "{context}: headers");
     let multi = json!({"content-type": ["application/json"], "cache-control": ["no-store"]});
-    assert_eq!(response["multiValueHeaders"], multi, "{context}: multiValueHeaders");
-    assert_eq!(response["isBase64Encoded"], false, "{context}: isBase64Encoded");
-    let text =
-        response["body"].as_str().unwrap_or_else(|| panic!("{context}: body is not a string"));
+    assert_eq!(
+        response["multiValueHeaders"], multi,
+        "{context}: multiValueHeaders"
+    );
+    assert_eq!(
+        response["isBase64Encoded"], false,
+        "{context}: isBase64Encoded"
+    );
+    let text = response["body"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{context}: body is not a string"));
     let body: Value = serde_json::from_str(text)
         .unwrap_or_else(|e| panic!("{context}: body is not JSON ({e}): {text}"));
     assert_no_null(&body, context, "body");
-    let object =
-        body.as_object().unwrap_or_else(|| panic!("{context}: body is not an object: {text}"));
+    let object = body
+        .as_object()
+        .unwrap_or_else(|| panic!("{context}: body is not an object: {text}"));
     if let Some(explained) = object.get("explain") {
-        assert!(explained.is_object(), "{context}: explain is not an object: {text}");
+        assert!(
+            explained.is_object(),
+            "{context}: explain is not an object: {text}"
+        );
         if let Some(hops) = explained.get("hops") {
-            let hops = hops.as_array().unwrap_or_else(|| panic!("{context}: hops: {text}"));
-            assert!(hops.len() <= EXPLAINED_POSITIONS, "{context}: {} hops", hops.len());
+            let hops = hops
+                .as_array()
+                .unwrap_or_else(|| panic!("{context}: hops: {text}"));
+            assert!(
+                hops.len() <= EXPLAINED_POSITIONS,
+                "{context}: {} hops",
+                hops.len()
+            );
         }
     }
-    let keys: Vec<&str> = object.keys().map(String::as_str).filter(|k| *k != "explain").collect();
+    let keys: Vec<&str> = object
+        .keys()
+        .map(String::as_str)
+        .filter(|k| *k != "explain")
+        .collect();
     match (status, keys.as_slice()) {
         (Some(200), ["client_ip"] | ["client_ip", "client_port"]) => {
             if let Some(port) = body.get("client_port") {
                 let port = port.as_u64().unwrap_or_else(|| panic!("{context}: {text}"));
                 assert!((1..=65535).contains(&port), "{context}: port {port}");
             }
-            let ip = body["client_ip"].as_str().unwrap_or_else(|| panic!("{context}: {text}"));
-            let parsed: IpAddr =
-                ip.parse().unwrap_or_else(|_| panic!("{context}: not an address: {ip}"));
+            let ip = body["client_ip"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{context}: {text}"));
+            let parsed: IpAddr = ip
+                .parse()
+                .unwrap_or_else(|_| panic!("{context}: not an address: {ip}"));
             assert_eq!(parsed.to_string(), ip, "{context}: not canonical");
             assert_eq!(parsed, parsed.to_canonical(), "{context}: IPv4-mapped {ip}");
             // parse_entry refuses exactly the addresses no TCP client can have.
-            assert_eq!(parse_entry(ip.as_bytes()), Some((parsed, None)), "{context}: {ip}");
+            assert_eq!(
+                parse_entry(ip.as_bytes()),
+                Some((parsed, None)),
+                "{context}: {ip}"
+            );
             Answer::Client(ip.to_owned())
         }
         (Some(200), ["status"]) if body["status"] == "healthy" => Answer::Healthy,
         (Some(400), ["error", "message"]) => {
-            let code = body["error"].as_str().unwrap_or_else(|| panic!("{context}: {text}"));
-            let message = body["message"].as_str().unwrap_or_else(|| panic!("{context}: {text}"));
+            let code = body["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{context}: {text}"));
+            let message = body["message"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{context}: {text}"));
             assert!(
-                !message.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
+                !message
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')),
                 "{context}: raw control character in the message {message:?}"
             );
             assert!(

@@ -164,7 +164,10 @@ mod strategies {
 
     /// Any address, from the pools.
     pub fn address() -> impl Strategy<Value = IpAddr> + Clone {
-        prop_oneof![pool_v4().prop_map(IpAddr::V4), pool_v6().prop_map(IpAddr::V6)]
+        prop_oneof![
+            pool_v4().prop_map(IpAddr::V4),
+            pool_v6().prop_map(IpAddr::V6)
+        ]
     }
 
     /// An address from anywhere (almost never inside small trusted networks).
@@ -188,8 +191,11 @@ mod strategies {
 
     /// An IPv6 zone: 1 to 10 RFC 6874 unreserved characters.
     pub fn zone() -> impl Strategy<Value = String> {
-        let unreserved: Vec<char> =
-            ('a'..='z').chain('A'..='Z').chain('0'..='9').chain("._~-".chars()).collect();
+        let unreserved: Vec<char> = ('a'..='z')
+            .chain('A'..='Z')
+            .chain('0'..='9')
+            .chain("._~-".chars())
+            .collect();
         vec(select(unreserved), 1..=10).prop_map(String::from_iter)
     }
 
@@ -202,7 +208,12 @@ mod strategies {
             prop::option::weighted(0.2, zone()),
             prop::option::of(prop::option::of(1u16..=65535)),
         )
-            .prop_map(|(full, upper, zone, bracket)| V6Form { full, upper, zone, bracket })
+            .prop_map(|(full, upper, zone, bracket)| V6Form {
+                full,
+                upper,
+                zone,
+                bracket,
+            })
     }
 
     /// `ip` written as a proxy might write it: IPv4 plain, with a port or IPv4-mapped; IPv6 in
@@ -238,7 +249,15 @@ mod strategies {
     /// [`NOT_ADDRESSES`], and control characters as suffixes.
     pub fn invalid_controls() -> impl Strategy<Value = Entry> {
         let texts = [NOT_ADDRESSES, CONTROL_TEXT].concat();
-        let suffixes = ["\r\n", "\u{0}", "\u{b}", "\u{1b}[31m", "\u{85}", "\u{a0}", "\u{2028}"];
+        let suffixes = [
+            "\r\n",
+            "\u{0}",
+            "\u{b}",
+            "\u{1b}[31m",
+            "\u{85}",
+            "\u{a0}",
+            "\u{2028}",
+        ];
         invalid_among(texts, suffixes.to_vec())
     }
 
@@ -262,7 +281,10 @@ mod strategies {
         let v6 = any::<u128>().prop_map(Ipv6Addr::from);
         prop_oneof![
             select(texts).prop_map(str::to_owned),
-            (vec(select(('a'..='z').collect::<Vec<_>>()), 1..=10), select(vec!["com", "internal"]))
+            (
+                vec(select(('a'..='z').collect::<Vec<_>>()), 1..=10),
+                select(vec!["com", "internal"])
+            )
                 .prop_map(|(name, tld)| format!("{}.{tld}", String::from_iter(name))),
             (1u8..=99, any::<[u8; 3]>())
                 .prop_map(|(a, r)| format!("0{a}.{}.{}.{}", r[0], r[1], r[2])),
@@ -284,7 +306,10 @@ mod strategies {
             v6.clone().prop_map(|a| format!("{a}%../../etc")),
             v6.prop_map(|a| format!("{a}%{}", "z".repeat(65))),
         ]
-        .prop_map(|text: String| Entry { bytes: text.into_bytes(), want: None })
+        .prop_map(|text: String| Entry {
+            bytes: text.into_bytes(),
+            want: None,
+        })
     }
 
     /// [`invalid_text`], and one time in four an entry with a byte that is not UTF-8 (which only

@@ -33,9 +33,13 @@ impl NetInput {
         let net = if self.v6 {
             IpNet::new(IpAddr::V6(Ipv6Addr::from(self.bits)), self.prefix % 129)
         } else {
-            IpNet::new(IpAddr::V4(Ipv4Addr::from(self.bits as u32)), self.prefix % 33)
+            IpNet::new(
+                IpAddr::V4(Ipv4Addr::from(self.bits as u32)),
+                self.prefix % 33,
+            )
         };
-        net.map(|n| n.trunc()).unwrap_or_else(|_| IpNet::from(IpAddr::V4(Ipv4Addr::LOCALHOST)))
+        net.map(|n| n.trunc())
+            .unwrap_or_else(|_| IpNet::from(IpAddr::V4(Ipv4Addr::LOCALHOST)))
     }
 }
 
@@ -82,8 +86,12 @@ pub enum Reads {
 }
 
 /// The single-address headers a fuzzed source may read.
-pub const HEADERS: [&str; 4] =
-    ["x-real-ip", "cf-connecting-ip", "cloudfront-viewer-address", "true-client-ip"];
+pub const HEADERS: [&str; 4] = [
+    "x-real-ip",
+    "cf-connecting-ip",
+    "cloudfront-viewer-address",
+    "true-client-ip",
+];
 
 /// A source: what it reads and its policy.
 #[derive(Arbitrary, Debug, Clone)]
@@ -161,15 +169,26 @@ impl Entry {
         match self {
             Self::Raw(s) => s.clone(),
             Self::V4(o, port) => write_v4(Ipv4Addr::from(*o), *port).0,
-            Self::V6 { addr, full, upper, zone, bracket } => {
-                let form =
-                    V6Form { full: *full, upper: *upper, zone: zone.clone(), bracket: *bracket };
+            Self::V6 {
+                addr,
+                full,
+                upper,
+                zone,
+                bracket,
+            } => {
+                let form = V6Form {
+                    full: *full,
+                    upper: *upper,
+                    zone: zone.clone(),
+                    bracket: *bracket,
+                };
                 write_v6(Ipv6Addr::from(*addr), &form).0
             }
             Self::Pool(i) => POOL[usize::from(*i) % POOL.len()].to_owned(),
             Self::Padded(n, inner) => {
-                let pad: String =
-                    (0..n % 4).map(|i| if (n >> (i + 2)) & 1 == 0 { ' ' } else { '\t' }).collect();
+                let pad: String = (0..n % 4)
+                    .map(|i| if (n >> (i + 2)) & 1 == 0 { ' ' } else { '\t' })
+                    .collect();
                 format!("{pad}{}{pad}", inner.render())
             }
         }
@@ -179,5 +198,9 @@ impl Entry {
 /// Entries as one header line, joined as proxies join them (`","` when `tight`, else `", "`).
 pub fn line(entries: &[Entry], tight: bool) -> String {
     let sep = if tight { "," } else { ", " };
-    entries.iter().map(Entry::render).collect::<Vec<_>>().join(sep)
+    entries
+        .iter()
+        .map(Entry::render)
+        .collect::<Vec<_>>()
+        .join(sep)
 }

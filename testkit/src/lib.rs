@@ -11,7 +11,12 @@
 //! - `fuzz` (the `arbitrary` feature): policies and entries read from fuzzer bytes.
 
 // Test code: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 pub mod contract;
 pub mod entry;

@@ -52,7 +52,13 @@ impl RuntimeApi {
                 thread::spawn(move || serve(stream, &events_rx, &posted_tx, &polled));
             }
         });
-        Self { address, events: events_tx, posted: posted_rx, polls, counter: 0 }
+        Self {
+            address,
+            events: events_tx,
+            posted: posted_rx,
+            polls,
+            counter: 0,
+        }
     }
 
     /// When each `GET .../invocation/next` arrived, in order.
@@ -107,7 +113,10 @@ impl RuntimeApi {
         match self.invoke(payload) {
             Posted::Response(_, body) => serde_json::from_slice(&body).unwrap(),
             Posted::Error(_, body) => {
-                panic!("the function posted an error: {}", String::from_utf8_lossy(&body))
+                panic!(
+                    "the function posted an error: {}",
+                    String::from_utf8_lossy(&body)
+                )
             }
         }
     }
@@ -121,7 +130,9 @@ pub fn spawn_function(binary: &Path, api: &RuntimeApi, env: &[(&str, &str)]) -> 
     for (k, v) in lambda_env(&api.address) {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -162,8 +173,11 @@ fn serve(
             let Ok((id, payload)) = events.lock().unwrap().recv() else {
                 return;
             };
-            let deadline =
-                SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() + 30_000;
+            let deadline = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 30_000;
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: {id}\r\nLambda-Runtime-Deadline-Ms: {deadline}\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:alb-client-ip\r\nLambda-Runtime-Trace-Id: Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1\r\nContent-Length: {}\r\n\r\n",
                 payload.len()
@@ -184,7 +198,11 @@ fn serve(
             ["2018-06-01", "runtime", "init", "error"] => Some(Posted::Error("init".into(), body)),
             _ => None,
         };
-        let status = if record.is_some() { "202 Accepted" } else { "404 Not Found" };
+        let status = if record.is_some() {
+            "202 Accepted"
+        } else {
+            "404 Not Found"
+        };
         let _ = writer.write_all(
             format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{{\"status\":\"OK\"}}\n").as_bytes(),
         );
@@ -225,7 +243,10 @@ fn read_body(reader: &mut impl BufRead, headers: &HashMap<String, String>) -> Ve
         let len: usize = len.parse().unwrap();
         body.resize(len, 0);
         reader.read_exact(&mut body).unwrap();
-    } else if headers.get("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t.eq_ignore_ascii_case("chunked"))
+    {
         loop {
             let mut size = String::new();
             reader.read_line(&mut size).unwrap();

@@ -43,7 +43,10 @@ where
     if let Err(e) = result {
         panic!("{e}");
     }
-    Tally { answered: answered.get(), cases: cases.get() }
+    Tally {
+        answered: answered.get(),
+        cases: cases.get(),
+    }
 }
 
 /// Prints a property's tally (`--nocapture` shows it).
@@ -65,7 +68,11 @@ pub type Property = fn(&mut TestRunner) -> Tally;
 pub fn assert_most_cases_answer(properties: &[(&str, Property)], cases: u32) {
     let mut low = Vec::new();
     for (name, property) in properties {
-        let config = Config { cases, failure_persistence: None, ..Config::default() };
+        let config = Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        };
         let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
         let tally = property(&mut TestRunner::new_with_rng(config, rng));
         report(name, tally);

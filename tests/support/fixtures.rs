@@ -2,7 +2,12 @@
 //! beside it (`[{"env": {...}, "response": {...}}, ...]`). A payload without an expected file, or
 //! an expected file listing no case, fails the test that loads them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![allow(dead_code)]
 
 use std::fs;
@@ -38,16 +43,27 @@ pub fn load() -> Vec<Fixture> {
         })
         .collect();
     payloads.sort();
-    assert!(payloads.len() >= 10, "expected the scenario fixtures in events/");
+    assert!(
+        payloads.len() >= 10,
+        "expected the scenario fixtures in events/"
+    );
     payloads
         .into_iter()
         .map(|path| {
             let expected_path = path.with_extension("expected.json");
             let expected_text = fs::read_to_string(&expected_path).unwrap_or_else(|_| {
-                panic!("{} has no expected file {}", path.display(), expected_path.display())
+                panic!(
+                    "{} has no expected file {}",
+                    path.display(),
+                    expected_path.display()
+                )
             });
             let cases: Vec<Value> = serde_json::from_str(&expected_text).unwrap();
-            assert!(!cases.is_empty(), "{} lists no case", expected_path.display());
+            assert!(
+                !cases.is_empty(),
+                "{} lists no case",
+                expected_path.display()
+            );
             Fixture {
                 name: path.file_stem().unwrap().to_str().unwrap().to_owned(),
                 payload: fs::read(&path).unwrap(),

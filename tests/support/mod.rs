@@ -1,7 +1,12 @@
 //! Helpers shared by the function's integration tests; the rest (the response contract, the
 //! generators, the fake Runtime API) is the `testkit` crate.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 #![allow(dead_code)]
 
 pub mod fixtures;

@@ -80,11 +80,17 @@ fn main() -> ExitCode {
         }
     };
     let response = handler::respond(&config, &raw);
-    let answer = response.body.as_ref().map(|b| String::from_utf8_lossy(b.as_ref()).into_owned());
+    let answer = response
+        .body
+        .as_ref()
+        .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned());
     let explained = handler::read(&config, &raw)
         .map(|request| config.source.explain(&request.headers, request.peer));
     match explained {
-        Ok(explained) => print!("{}", table(&config, &explained, &answer.unwrap_or_default())),
+        Ok(explained) => print!(
+            "{}",
+            table(&config, &explained, &answer.unwrap_or_default())
+        ),
         Err((code, message)) => {
             eprintln!("alb-explain: the event is refused ({code}): {message}");
             return ExitCode::from(2);
@@ -102,9 +108,20 @@ fn unreachable_usage() -> ! {
 /// The explanation as a table, then the answer and the suggestion.
 fn table(config: &Config, e: &Explanation, answer: &str) -> String {
     let mut rows = vec![
-        ["position", "entry", "address", "presets", "trusted", "count answers"].map(String::from),
+        [
+            "position",
+            "entry",
+            "address",
+            "presets",
+            "trusted",
+            "count answers",
+        ]
+        .map(String::from),
     ];
-    for (hop, count) in e.hops.iter().zip(e.counts.iter().map(Some).chain(std::iter::repeat(None)))
+    for (hop, count) in e
+        .hops
+        .iter()
+        .zip(e.counts.iter().map(Some).chain(std::iter::repeat(None)))
     {
         let address = match (hop.address, hop.port) {
             (Some(ip), Some(port)) => format!("{ip} port {port}"),
@@ -121,7 +138,11 @@ fn table(config: &Config, e: &Explanation, answer: &str) -> String {
             hop.position.to_string(),
             hop.entry.clone(),
             address,
-            if presets.is_empty() { "-".to_owned() } else { presets.join(", ") },
+            if presets.is_empty() {
+                "-".to_owned()
+            } else {
+                presets.join(", ")
+            },
             if hop.trusted { "yes" } else { "no" }.to_owned(),
             answers,
         ]);
@@ -138,14 +159,23 @@ fn table(config: &Config, e: &Explanation, answer: &str) -> String {
     }
     out.push_str(&format!("\nthe ALB's peer: {:?}\n\n", e.peer));
     for row in &rows {
-        let cells: Vec<String> =
-            row.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
     if e.more > 0 {
-        out.push_str(&format!("… and {} more positions to the left, not listed\n", e.more));
+        out.push_str(&format!(
+            "… and {} more positions to the left, not listed\n",
+            e.more
+        ));
     }
-    out.push_str(&format!("\nanswer: {answer}\nsuggestion: {}\n", handler::advice(e)));
+    out.push_str(&format!(
+        "\nanswer: {answer}\nsuggestion: {}\n",
+        handler::advice(e)
+    ));
     out
 }

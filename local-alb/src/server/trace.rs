@@ -17,7 +17,10 @@ pub(super) struct TraceRoots {
 impl TraceRoots {
     /// The next request's root (`1-xxxxxxxx-…`), for a request that arrived at `time`.
     pub(super) fn next(&self, time: SystemTime) -> String {
-        let seconds = time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+        let seconds = time
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let random =
             u128::from(self.random.hash_one(n)) << 32 | u128::from(self.random.hash_one(!n));
@@ -35,7 +38,10 @@ mod tests {
         let roots = TraceRoots::default();
         let time = UNIX_EPOCH + Duration::from_secs(0x6789_1233);
         let (a, b) = (roots.next(time), roots.next(time));
-        assert!(a.starts_with("1-67891233-") && b.starts_with("1-67891233-"), "{a} {b}");
+        assert!(
+            a.starts_with("1-67891233-") && b.starts_with("1-67891233-"),
+            "{a} {b}"
+        );
         assert_eq!(a.len(), 35);
         assert_ne!(a, b);
     }

@@ -20,7 +20,12 @@
 //! Lambda's own variables added where they are not set; its output goes to this process's
 //! stderr.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -59,7 +64,13 @@ fn args() -> Result<Args, String> {
         return Err("a command and at least one invocation are required".to_owned());
     }
     let timeout = Duration::from_secs_f64(timeout);
-    Ok(Args { event, invocations, timeout, expect, command })
+    Ok(Args {
+        event,
+        invocations,
+        timeout,
+        expect,
+        command,
+    })
 }
 
 /// Kills the function however the run ends.
@@ -86,8 +97,9 @@ fn check_answer(expect: Option<&str>, event: &[u8], answer: &[u8]) -> Option<Str
         }
         Some(other) => {
             let want = other.strip_prefix("client-ip=").unwrap_or(other);
-            let body: Option<Value> =
-                got["body"].as_str().and_then(|b| serde_json::from_str(b).ok());
+            let body: Option<Value> = got["body"]
+                .as_str()
+                .and_then(|b| serde_json::from_str(b).ok());
             let right = got["statusCode"] == 200 && body == Some(json!({ "client_ip": want }));
             (!right).then(|| format!("want client_ip {want}, got {}", shown()))
         }
@@ -108,7 +120,9 @@ fn cpu_us(pid: u32) -> Option<f64> {
     let mut total = 0.0;
     let mut found = false;
     for task in tasks.flatten() {
-        let Ok(sched) = std::fs::read_to_string(task.path().join("sched")) else { continue };
+        let Ok(sched) = std::fs::read_to_string(task.path().join("sched")) else {
+            continue;
+        };
         let line = sched.lines().find(|l| l.starts_with("se.sum_exec_runtime"));
         if let Some(ms) = line.and_then(|l| l.split(':').nth(1)?.trim().parse::<f64>().ok()) {
             total += ms * 1000.0;
@@ -221,5 +235,9 @@ fn main() -> ExitCode {
     result["problem"] = json!(problem);
     drop(child);
     println!("{result}");
-    if problem.is_some() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if problem.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
