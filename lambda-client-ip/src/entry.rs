@@ -27,6 +27,15 @@ pub(crate) fn is_class_e(ip: IpAddr) -> bool {
     matches!(ip, IpAddr::V4(v4) if v4.octets()[0] >= 240)
 }
 
+/// A private address, as a VPC's machines have: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, the
+/// shared 100.64.0.0/10, or an IPv6 unique local address (fc00::/7).
+pub(crate) fn is_private(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.is_private() || matches!(v4.octets(), [100, b, ..] if b & 0xc0 == 64),
+        IpAddr::V6(v6) => v6.is_unique_local(),
+    }
+}
+
 /// Parses one X-Forwarded-For entry into a canonical address and the port it carries, or `None`
 /// when it is not one, or holds an address no client can have.
 ///

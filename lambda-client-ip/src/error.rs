@@ -76,6 +76,14 @@ pub enum ResolveError {
         /// The address it holds.
         value: String,
     },
+    /// `CF-Connecting-IPv6`, read for a Pseudo IPv4, appears more than once or holds a list.
+    Ipv6HeaderRepeated,
+    /// `CF-Connecting-IPv6`, read for a Pseudo IPv4, does not hold one IPv6 address a client can
+    /// have.
+    Ipv6HeaderInvalid {
+        /// The value as received, cut to 64 characters.
+        value: String,
+    },
     /// Cloudflare delivered the request with a Pseudo IPv4 (class E) address in place of an IPv6
     /// visitor's, and no `CF-Connecting-IPv6` header holding the real one.
     PseudoIpv4 {
@@ -87,7 +95,8 @@ pub enum ResolveError {
 impl ResolveError {
     /// A stable, machine-readable code, one per variant: `no_client_address`, `chain_too_short`,
     /// `invalid_entry`, `all_trusted`, `client_header_missing`, `client_header_repeated`,
-    /// `client_header_invalid`, `client_header_trusted` or `pseudo_ipv4_without_ipv6`.
+    /// `client_header_invalid`, `client_header_trusted`, `pseudo_ipv4_without_ipv6`,
+    /// `cf_connecting_ipv6_repeated` or `cf_connecting_ipv6_invalid`.
     ///
     /// ```
     /// use lambda_client_ip::{Peer, Source};
@@ -105,6 +114,8 @@ impl ResolveError {
             Self::HeaderInvalid { .. } => "client_header_invalid",
             Self::HeaderTrusted { .. } => "client_header_trusted",
             Self::PseudoIpv4 { .. } => "pseudo_ipv4_without_ipv6",
+            Self::Ipv6HeaderRepeated => "cf_connecting_ipv6_repeated",
+            Self::Ipv6HeaderInvalid { .. } => "cf_connecting_ipv6_invalid",
         }
     }
 }
@@ -156,6 +167,13 @@ impl fmt::Display for ResolveError {
                     "The {header} header names {value:?}, a trusted proxy, not the client."
                 )
             }
+            Self::Ipv6HeaderRepeated => f.write_str(
+                "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, and the CF-Connecting-IPv6 header must hold that visitor's one address, but it appears more than once or holds a list.",
+            ),
+            Self::Ipv6HeaderInvalid { value } => write!(
+                f,
+                "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, but the CF-Connecting-IPv6 header ({value:?}) does not hold an IPv6 address a client can have."
+            ),
             Self::PseudoIpv4 { address } => write!(
                 f,
                 "Cloudflare wrote the Pseudo IPv4 address {address:?} for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
@@ -182,6 +200,13 @@ pub struct SourceError {
     pub(crate) settings: String,
     /// The rest of the sentence: why, and what to set instead.
     pub(crate) reason: String,
+}
+
+impl SourceError {
+    pub(crate) fn new(settings: String, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self { settings, reason }
+    }
 }
 
 impl fmt::Display for SourceError {

@@ -3,13 +3,15 @@
 //! for every caller.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use http::HeaderMap;
 
+use crate::entry::is_private;
 use crate::entry::{can_be_client, shorten};
-use crate::policy::{MAX_PROXY_COUNT, ProxyCount, TrustedRanges};
+use crate::policy::{MAX_PROXY_COUNT, TrustedRanges};
 use crate::preset::Preset;
-use crate::source::{Peer, Source, XFF, hops};
+use crate::source::{Chain, Peer, Plan, Rule, Source, hops};
 
 /// An explanation lists at most this many positions, the rightmost; [`Explanation::more`] counts
 /// the rest. An ALB refuses a request whose incoming X-Forwarded-For holds more than 30 entries,
@@ -77,6 +79,26 @@ pub enum FrontDoorPeer {
     Missing,
 }
 
+/// Whether the hop that writes the source's evidence delivered the request. Positions are those
+/// of X-Forwarded-For.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(rename_all = "snake_case", tag = "kind", content = "position")
+)]
+#[non_exhaustive]
+pub enum Binding {
+    /// X-Forwarded-For alone: every entry the walk passes is bound by the walk itself.
+    Walk,
+    /// The writer (the VPC link of `Forwarded`, the proxy or CDN of a header) delivered the
+    /// request from this position, so its evidence is read.
+    Held(usize),
+    /// The hop at this position is where the walk met no writer (for `Forwarded`, the front
+    /// door's peer is not the VPC link): the answer is read from X-Forwarded-For alone.
+    Failed(usize),
+}
+
 /// A setting read off the chain: which items to trust and which count reads the same entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -112,6 +134,8 @@ pub struct Explanation {
     pub counts: Vec<CountAnswer>,
     /// What the front door's peer is.
     pub peer: FrontDoorPeer,
+    /// Whether the evidence's writer delivered the request.
+    pub binding: Binding,
     /// The setting the evidence suggests.
     pub suggestion: Suggestion,
 }
@@ -137,8 +161,7 @@ impl Source {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn explain(&self, headers: &HeaderMap, peer: Peer) -> Explanation {
-        let presets: Vec<(Preset, TrustedRanges)> =
-            Preset::ALL.iter().map(|&p| (p, p.into())).collect();
+        let presets = published();
         let trusted = self.trusted_ranges();
         let explained = |chain| {
             let listed = hops(headers, peer, chain).take(EXPLAINED_POSITIONS);
@@ -159,56 +182,86 @@ impl Source {
             });
             hops.collect::<Vec<_>>()
         };
-        let listed = explained(self.chain);
+        let plan = self.plan(headers, peer);
+        let listed = explained(plan.chain);
         // The front door's peer is position 0 of X-Forwarded-For, whichever chain is read.
-        let xff = if self.chain == XFF {
-            listed.clone()
-        } else {
-            explained(XFF)
+        let xff = match plan.chain {
+            Chain::XForwardedFor => listed.clone(),
+            Chain::Forwarded => explained(Chain::XForwardedFor),
         };
-        let peer_kind = xff.first().map_or(FrontDoorPeer::Missing, classify);
-        let header = self.header.as_ref().map(|h| &h.name);
+        let peer_kind = classify(xff.first().and_then(|hop| hop.address));
+        let header = plan.header.map(|h| &h.name);
         let values = header.map(|h| headers.get_all(h).into_iter().take(4));
-        let counts = (0..listed.len().min(usize::from(MAX_PROXY_COUNT) + 1))
-            .filter_map(|n| u8::try_from(n).ok().and_then(ProxyCount::new))
-            .map(|n| match self.with_count(n).resolve(headers, peer) {
+        let counts = (0..listed.len().min(usize::from(MAX_PROXY_COUNT) + 1)).map(|n| {
+            let count = Plan {
+                rule: Rule::Count(n),
+                header: None,
+                ..plan
+            };
+            match self.read(headers, peer, count) {
                 Ok(client) => CountAnswer::ClientIp(client.ip()),
                 Err(e) => CountAnswer::Error(e.code()),
-            });
+            }
+        });
         Explanation {
-            reads: header.map_or(self.chain, |h| h.as_str()).to_owned(),
+            reads: header.map_or(plan.chain.name(), |h| h.as_str()).to_owned(),
             header_values: values
                 .into_iter()
                 .flatten()
                 .map(|v| shorten(v.as_bytes()).escape_debug().to_string())
                 .collect(),
-            more: hops(headers, peer, self.chain)
+            more: hops(headers, peer, plan.chain)
                 .count()
                 .saturating_sub(EXPLAINED_POSITIONS),
             counts: counts.collect(),
             suggestion: suggest(peer_kind, &xff),
             peer: peer_kind,
+            binding: self.binding(headers, peer, plan),
             hops: listed,
         }
     }
 }
 
-fn classify(front: &ExplainedHop) -> FrontDoorPeer {
-    let (local, private) = match front.address {
-        Some(IpAddr::V4(v4)) => {
-            let shared = matches!(v4.octets(), [100, b, ..] if b & 0xc0 == 64); // 100.64.0.0/10
-            (
-                v4.is_link_local(),
-                v4.is_private() || v4.is_loopback() || shared,
-            )
-        }
-        Some(IpAddr::V6(v6)) => (
-            v6.is_unicast_link_local(),
-            v6.is_loopback() || v6.is_unique_local(),
-        ),
-        None => return FrontDoorPeer::Missing,
+/// The bundled presets' ranges, built once: they are compiled in and never change.
+fn published() -> &'static [(Preset, TrustedRanges)] {
+    static PUBLISHED: OnceLock<Vec<(Preset, TrustedRanges)>> = OnceLock::new();
+    PUBLISHED.get_or_init(|| {
+        let all = Preset::ALL.into_iter();
+        all.map(|p| (p, TrustedRanges::published(p))).collect()
+    })
+}
+
+impl Source {
+    /// What the front door's peer (position 0 of X-Forwarded-For) is: [`Explanation::peer`]
+    /// alone, cheap enough for every request (a log line for a topology that hides the client).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use lambda_client_ip::{FrontDoorPeer, Peer, Source};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-forwarded-for", "10.1.2.3, 169.254.171.33".parse()?);
+    /// let peer = Source::default().front_door_peer(&headers, Peer::Appended);
+    /// assert_eq!(peer, FrontDoorPeer::Lattice);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn front_door_peer(&self, headers: &HeaderMap, peer: Peer) -> FrontDoorPeer {
+        let front = hops(headers, peer, Chain::XForwardedFor).next();
+        let parsed = front.and_then(|hop| hop.parsed).map(|(ip, _)| ip);
+        classify(parsed.filter(|ip| can_be_client(*ip)))
+    }
+}
+
+fn classify(front: Option<IpAddr>) -> FrontDoorPeer {
+    let Some(ip) = front else {
+        return FrontDoorPeer::Missing;
     };
-    match front.presets.first() {
+    let local = match ip {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_unicast_link_local(),
+    };
+    let private = is_private(ip) || ip.is_loopback();
+    let within = published().iter().find(|(_, ranges)| ranges.contains(ip));
+    match within.map(|(preset, _)| preset) {
         Some(Preset::GlobalAccelerator) => FrontDoorPeer::GlobalAccelerator,
         Some(&cdn) => FrontDoorPeer::Cdn(cdn),
         None if local => FrontDoorPeer::Lattice,

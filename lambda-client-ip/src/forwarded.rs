@@ -93,12 +93,13 @@ fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ClientIp, Peer, ProxyCount, ResolveError, Source};
+    use crate::{ClientIp, Peer, ProxyCount, ResolveError, Source, VpcLink};
     use http::{HeaderMap, HeaderValue};
 
-    /// `lines` as the `Forwarded` lines of a request, in order.
+    /// `lines` as the `Forwarded` lines of a request, in order, delivered by a VPC link.
     fn headers(lines: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("10.0.1.17"));
         for line in lines {
             headers.append("forwarded", HeaderValue::from_str(line).unwrap());
         }
@@ -106,7 +107,8 @@ mod tests {
     }
 
     fn resolve(lines: &[&str], count: u8) -> Result<ClientIp, ResolveError> {
-        let source = Source::forwarded(ProxyCount::new(count).unwrap());
+        let source =
+            Source::forwarded(ProxyCount::new(count).unwrap(), VpcLink::AnyPrivateAddress).unwrap();
         source.resolve(&headers(lines), Peer::Appended)
     }
 

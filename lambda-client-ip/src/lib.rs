@@ -20,11 +20,11 @@ pub mod layer;
 pub use entry::parse_entry;
 pub use error::{ResolveError, SourceError};
 pub use explain::{
-    CountAnswer, EXPLAINED_POSITIONS, ExplainedHop, Explanation, FrontDoorPeer, Suggestion,
+    Binding, CountAnswer, EXPLAINED_POSITIONS, ExplainedHop, Explanation, FrontDoorPeer, Suggestion,
 };
 pub use policy::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 pub use preset::{Preset, UnknownPreset};
-pub use source::{ClientIp, Peer, Source};
+pub use source::{ClientIp, Peer, Source, VpcLink};
 
 #[cfg(feature = "tower_governor")]
 pub use governor::ClientIpKey;

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use ipnet::{IpNet, Ipv4Net};
 
 use crate::preset::Preset;
+use crate::source::edit_distance;
 
 /// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
 /// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
@@ -88,7 +89,11 @@ impl FromStr for ProxyCount {
 ///
 /// Built only from ranges that can be meant: a range with host bits set (`10.0.0.1/8` is a typo for
 /// `10.0.0.0/8` or `10.0.0.1/32`), a `/0` range (it trusts every address, so no client could ever
-/// be found) and an IPv6 range that covers all of IPv4-mapped space are refused. IPv4-mapped
+/// be found), an IPv6 range that covers all of IPv4-mapped space, and any set whose ranges
+/// together cover every public address of IPv4 or of IPv6 (every address outside private,
+/// shared, loopback, link-local, documentation, benchmarking, multicast and reserved space; for
+/// IPv6, all of global unicast 2000::/3 but its special-purpose blocks), however they are split,
+/// are refused. IPv4-mapped
 /// addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`) is stored as
 /// the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are merged with
 /// `ipnet`'s aggregation; a lookup is a binary search.
@@ -138,9 +143,17 @@ impl TrustedRanges {
         let ranges = Self {
             nets: IpNet::aggregate(&checked),
         };
-        // Items pass one by one, yet together may cover a family: 0.0.0.0/1 with 128.0.0.0/1.
-        // Merged, such a family is a single /0 (mapped ranges are stored as IPv4).
-        let everything = ranges.iter().find(|n| n.prefix_len() == 0);
+        // Items pass one by one, yet together may cover every public address of a family,
+        // however they are split: with the addresses no public client has added, such a set
+        // merges into a single /0 (mapped ranges are stored as IPv4).
+        let mut with_special = ranges.nets.clone();
+        with_special.extend(
+            NOT_PUBLIC
+                .iter()
+                .filter_map(|net| net.parse::<IpNet>().ok()),
+        );
+        let merged = IpNet::aggregate(&with_special);
+        let everything = merged.iter().find(|n| n.prefix_len() == 0);
         match everything.map(|n| n.addr().is_ipv4()) {
             Some(v4) => Err(PolicyError::Everything {
                 family: if v4 { "IPv4" } else { "IPv6" },
@@ -149,13 +162,21 @@ impl TrustedRanges {
         }
     }
 
+    /// A bundled list's ranges, whether or not it may be trusted (for recognising a peer).
+    pub(crate) fn published(preset: Preset) -> Self {
+        let nets: Vec<IpNet> = preset.nets().collect();
+        Self {
+            nets: IpNet::aggregate(&nets),
+        }
+    }
+
     /// Whether any address lies in both sets.
     ///
     /// ```
     /// use lambda_client_ip::{Preset, TrustedRanges};
     /// let mine: TrustedRanges = "10.0.0.0/8, 130.176.0.0/24".parse()?;
-    /// assert!(mine.overlaps(&Preset::CloudFront.into()));
-    /// assert!(!mine.overlaps(&Preset::Cloudflare.into()));
+    /// assert!(mine.overlaps(&Preset::CloudFront.try_into()?));
+    /// assert!(!mine.overlaps(&Preset::Cloudflare.try_into()?));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn overlaps(&self, other: &Self) -> bool {
@@ -222,6 +243,30 @@ impl TrustedRanges {
     }
 }
 
+/// The ranges no public client connects from: private, shared, loopback, link-local,
+/// documentation, benchmarking and reserved space, and IPv6 outside global unicast (2000::/3).
+const NOT_PUBLIC: [&str; 19] = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/3",
+    "::/3",
+    "4000::/2",
+    "8000::/1",
+    "2001::/23",
+    "2001:db8::/32",
+];
+
 /// The range a network stands for, or why it is refused.
 fn check(net: IpNet) -> Result<IpNet, &'static str> {
     const EVERYTHING: &str = "trusts every address, so no client could ever be found";
@@ -249,8 +294,11 @@ impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
     /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
-    /// [presets](Preset) (`cloudfront`, `cloudflare`), mixed freely. Items are trimmed; an empty
-    /// item (a doubled or trailing comma) is refused.
+    /// [presets](Preset) that may be trusted (`cloudfront`, `cloudflare`, `fastly`), mixed
+    /// freely. Items are trimmed. Refused: an empty item (a doubled or trailing comma); an octet
+    /// with a leading zero; a name one or two letters off a preset's (with the name meant);
+    /// `globalaccelerator`, kept for diagnosis only; and every range [`TrustedRanges::new`]
+    /// refuses.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
@@ -259,7 +307,9 @@ impl FromStr for TrustedRanges {
     /// let err = "10.0.0.0/8,".parse::<TrustedRanges>().unwrap_err();
     /// assert!(err.to_string().starts_with("item 2 (\"\") is empty"));
     /// let err = "cloudfrnt".parse::<TrustedRanges>().unwrap_err();
-    /// assert!(err.to_string().contains("nor a preset (cloudfront, cloudflare, fastly)"));
+    /// assert!(err.to_string().ends_with(r#"did you mean "cloudfront"?"#));
+    /// assert!("010.0.0.0/8".parse::<TrustedRanges>().is_err()); // octal to some parsers
+    /// assert!("0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/3".parse::<TrustedRanges>().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn from_str(list: &str) -> Result<Self, PolicyError> {
@@ -283,10 +333,23 @@ impl FromStr for TrustedRanges {
                 nets.extend(preset.nets());
                 continue;
             }
+            if leading_zero(item) {
+                return Err(fail(
+                    "has an octet with a leading zero, which other parsers read as octal: write it without the zero",
+                ));
+            }
             let net = if item.contains('/') {
                 item.parse::<IpNet>()
                     .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
             } else {
+                let near = |p: &Preset| edit_distance(p.name(), &item.to_ascii_lowercase()) <= 2;
+                if let Some(meant) = Preset::ALL.iter().find(|p| near(p)) {
+                    return Err(PolicyError::NearMiss {
+                        item: item.to_owned(),
+                        index: i + 1,
+                        meant: meant.name(),
+                    });
+                }
                 item.parse::<IpAddr>()
                     .map(IpNet::from)
                     .map_err(|_| fail("is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)"))?
@@ -297,18 +360,29 @@ impl FromStr for TrustedRanges {
     }
 }
 
-impl From<Preset> for TrustedRanges {
-    /// A bundled preset's ranges (every line of a snapshot is checked by this crate's tests).
+/// Whether the dotted-quad part of a range (`010.0.0.1`, `::ffff:10.0.0.010`) has an octet with a
+/// leading zero: `ipnet` reads it as decimal, where other parsers read octal.
+fn leading_zero(item: &str) -> bool {
+    let address = item.split('/').next().unwrap_or_default();
+    let dotted = address.rsplit(':').next().unwrap_or_default();
+    dotted.contains('.') && dotted.split('.').any(|o| o.len() > 1 && o.starts_with('0'))
+}
+
+impl TryFrom<Preset> for TrustedRanges {
+    type Error = PolicyError;
+
+    /// A bundled preset's ranges; a preset kept for diagnosis only is refused, as in the text.
     ///
     /// ```
     /// use lambda_client_ip::{Preset, TrustedRanges};
-    /// let ranges = TrustedRanges::from(Preset::Cloudflare);
+    /// let ranges = TrustedRanges::try_from(Preset::Cloudflare)?;
     /// assert!(ranges.contains("104.16.0.1".parse()?));
     /// assert!(!ranges.contains("104.32.0.1".parse()?));
+    /// assert!(TrustedRanges::try_from(Preset::GlobalAccelerator).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    fn from(preset: Preset) -> Self {
-        Self::new(preset.nets()).unwrap_or_default()
+    fn try_from(preset: Preset) -> Result<Self, PolicyError> {
+        preset.name().parse()
     }
 }
 
@@ -381,10 +455,19 @@ pub enum PolicyError {
         /// The text as given.
         value: String,
     },
-    /// Ranges that, merged, cover a whole address family.
+    /// Ranges that together cover every public address of a family, however they are split.
     Everything {
         /// `IPv4` or `IPv6`.
         family: &'static str,
+    },
+    /// An item that is not a range but one or two letters off a preset's name.
+    NearMiss {
+        /// The offending item, trimmed.
+        item: String,
+        /// Its position in the list, starting at 1.
+        index: usize,
+        /// The preset it is probably meant to name.
+        meant: &'static str,
     },
     /// A range that is not acceptable.
     Range {
@@ -411,9 +494,13 @@ impl fmt::Display for PolicyError {
                 index,
                 reason,
             } => write!(f, "item {index} ({item:?}) {reason}"),
+            Self::NearMiss { item, index, meant } => write!(
+                f,
+                "item {index} ({item:?}) is not a range nor a preset; did you mean {meant:?}?"
+            ),
             Self::Everything { family } => write!(
                 f,
-                "the ranges together cover all of {family}, so no client could ever be found"
+                "the ranges together cover every public address of {family}, so no client could ever be found"
             ),
         }
     }
@@ -486,7 +573,7 @@ mod tests {
     #[test]
     fn presets_mix_with_ranges_and_are_named_in_the_refusal() {
         let mixed: TrustedRanges = "10.0.0.0/8, CLOUDFLARE, cloudflare".parse().unwrap();
-        let alone = TrustedRanges::from(Preset::Cloudflare);
+        let alone = TrustedRanges::published(Preset::Cloudflare);
         assert_eq!(mixed.len(), alone.len() + 1);
         assert!(mixed.contains("10.0.0.1".parse().unwrap()));
         assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
@@ -499,7 +586,7 @@ mod tests {
         .unwrap();
         assert_eq!(mixed, once);
         assert!(mixed.overlaps(&alone));
-        assert!(!mixed.overlaps(&Preset::CloudFront.into()));
+        assert!(!mixed.overlaps(&TrustedRanges::published(Preset::CloudFront)));
         let msg = "cf_connecting_ip"
             .parse::<TrustedRanges>()
             .unwrap_err()

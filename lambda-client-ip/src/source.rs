@@ -24,15 +24,17 @@ use std::net::IpAddr;
 use http::{HeaderMap, HeaderName};
 
 use crate::entry::{
-    can_be_client, is_class_e, parse_any, parse_entry, parse_viewer_address, shorten,
+    can_be_client, is_class_e, is_private, parse_any, parse_entry, parse_viewer_address, shorten,
 };
 use crate::error::{ResolveError, SourceError};
+use crate::explain::Binding;
 use crate::forwarded::{parse_element, split_from_right};
-use crate::policy::{PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
+use crate::policy::{PolicyError, TrustPolicy, TrustedRanges};
 use crate::preset::Preset;
 
 const COUNT_VAR: &str = "TRUSTED_PROXY_COUNT";
 const CIDRS_VAR: &str = "TRUSTED_PROXY_CIDRS";
+const LINK_VAR: &str = "VPC_LINK_CIDRS";
 const HEADER_VAR: &str = "CLIENT_IP_HEADER";
 const CF_CONNECTING_IPV6: &str = "cf-connecting-ipv6";
 
@@ -117,25 +119,30 @@ pub enum Peer {
 }
 
 /// Where the client address is read and why it is trusted: one validated value that every
-/// integration takes.
+/// integration takes. Each kind of evidence is bound to the hop that writes it:
 ///
-/// | constructor | reads | trusts |
+/// | constructor | reads | believed when |
 /// |---|---|---|
-/// | [`x_forwarded_for`](Source::x_forwarded_for) | X-Forwarded-For | a count of proxies, or their ranges |
-/// | [`forwarded`](Source::forwarded) | RFC 7239 `Forwarded` | a count, or ranges, of `for=` elements |
-/// | [`header`](Source::header) | a single-address header | the CDN that writes it, or your proxy |
+/// | [`x_forwarded_for`](Source::x_forwarded_for) | X-Forwarded-For | each entry it passes was appended by a trusted proxy (a count, or ranges) |
+/// | [`forwarded`](Source::forwarded) | RFC 7239 `Forwarded` | the front door's peer is the [`VpcLink`] that writes it |
+/// | [`header`](Source::header) | a single-address header | the hop that writes it delivered the request |
 /// | [`from_lookup`](Source::from_lookup) | any of them, from environment-variable text | |
 ///
 /// A CDN's header is evidence only when that CDN delivered the request: `CloudFront-Viewer-Address`
-/// is bound to CloudFront's origin-facing ranges, `CF-Connecting-IP` (and `CF-Connecting-IPv6`) to
-/// Cloudflare's. Walking X-Forwarded-For from the right past your own trusted proxies, the first
-/// hop that is not one of them must lie inside both the CDN's published ranges and yours; a hop
-/// outside your ranges is the answer itself (a caller who went around the CDN). Any other header
-/// (`X-Real-IP`, `True-Client-IP`, …) is believed when the front door's peer is inside your ranges:
-/// the proxy there must overwrite it on every request.
+/// is bound to CloudFront's origin-facing ranges, `CF-Connecting-IP` to Cloudflare's. Walking
+/// X-Forwarded-For from the right past your own trusted proxies, the first hop that is not one of
+/// them must lie inside both the CDN's published ranges and yours; a hop outside your ranges is the
+/// answer itself (a caller who went around the CDN). Any other header (`X-Real-IP`,
+/// `True-Client-IP`, …) is your own proxy's: believed when the front door's peer is inside your
+/// ranges, and refused with a shared CDN's ranges, since every customer of that CDN could send it.
 ///
 /// Cloudflare's Pseudo IPv4 (class E addresses for IPv6 visitors) is undone in every mode: when
-/// the hop right of a class E address is Cloudflare's, the answer is `CF-Connecting-IPv6`.
+/// the hop right of a class E address is Cloudflare's, the answer is `CF-Connecting-IPv6`, which
+/// must hold one IPv6 address outside the trusted ranges and Cloudflare's.
+///
+/// Construction is the one place anything is refused: the typed constructors and
+/// [`from_lookup`](Source::from_lookup) refuse the same things, so resolving fails only because
+/// of the request.
 ///
 /// ```
 /// use http::HeaderMap;
@@ -159,22 +166,78 @@ pub enum Peer {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    pub(crate) chain: &'static str,
-    pub(crate) policy: TrustPolicy,
-    pub(crate) header: Option<Header>,
+    evidence: Evidence,
     /// Cloudflare's published ranges: the hop that can hand out a Pseudo IPv4.
     cloudflare: TrustedRanges,
 }
 
-/// A single-address header, read from the hop that writes it.
+/// The kinds of evidence, each with the rule that binds it to its writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Evidence {
+    /// Every entry the walk passes was appended by a trusted proxy.
+    XForwardedFor(TrustPolicy),
+    /// `Forwarded`, believed only when `writer` is the front door's peer.
+    Forwarded {
+        policy: TrustPolicy,
+        writer: VpcLink,
+    },
+    /// A single-address header, believed only when its writer delivered the request.
+    Header {
+        header: Header,
+        trusted: TrustedRanges,
+    },
+}
+
+/// The hop that writes RFC 7239 `Forwarded` and so must have delivered the request: API Gateway's
+/// VPC link, which an HTTP API uses to reach an internal ALB. The ALB appends the VPC link's
+/// private address to X-Forwarded-For; a caller that reaches the ALB any other way has a
+/// different peer, and its own `Forwarded` is never read.
+///
+/// ```
+/// use lambda_client_ip::VpcLink;
+/// let tight = VpcLink::Subnets("10.0.1.0/24, 10.0.2.0/24".parse()?);
+/// let loose = VpcLink::AnyPrivateAddress;
+/// assert_ne!(tight, loose);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VpcLink {
+    /// The VPC link's subnets (`VPC_LINK_CIDRS`): the peer must lie inside them. The tight
+    /// binding: nothing else in the VPC can write a `Forwarded` that is believed.
+    Subnets(TrustedRanges),
+    /// Any private peer: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7. A
+    /// public peer is never the writer, but any machine of the VPC that reaches the ALB directly
+    /// can write a `Forwarded` that is believed.
+    AnyPrivateAddress,
+}
+
+impl VpcLink {
+    fn delivered(&self, ip: IpAddr) -> bool {
+        match self {
+            Self::Subnets(subnets) => subnets.contains(ip),
+            Self::AnyPrivateAddress => is_private(ip),
+        }
+    }
+}
+
+/// A single-address header and its writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) name: HeaderName,
     /// Where the writer connects from: the CDN's published ranges, or the trusted ranges
     /// themselves for a header of your own proxy.
     writer: TrustedRanges,
-    /// `CloudFront-Viewer-Address`: `ip:port`, IPv6 unbracketed.
-    viewer_address: bool,
+    format: Format,
+}
+
+/// How a header writes its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// An address, as X-Forwarded-For's entries.
+    Address,
+    /// `ip:port` with the port required and IPv6 unbracketed (`CloudFront-Viewer-Address`).
+    ViewerAddress,
 }
 
 impl Default for Source {
@@ -184,9 +247,26 @@ impl Default for Source {
     }
 }
 
-/// The chains a source reads: X-Forwarded-For, or RFC 7239 `Forwarded`.
-pub(crate) const XFF: &str = "x-forwarded-for";
-pub(crate) const FORWARDED: &str = "forwarded";
+/// The chains a source reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chain {
+    XForwardedFor,
+    Forwarded,
+}
+
+impl Chain {
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
+        }
+    }
+
+    /// A `HeaderName` from a static name, so a lookup parses no name on every request.
+    fn header(self) -> HeaderName {
+        HeaderName::from_static(self.name())
+    }
+}
 
 /// One position of a chain: its text and what it parses to, before the rule on which addresses
 /// can be a client.
@@ -196,20 +276,12 @@ pub(crate) struct Hop<'a> {
     pub(crate) parsed: Option<(IpAddr, Option<u16>)>,
 }
 
-/// The positions of `chain`, rightmost first.
-pub(crate) fn hops<'a>(
-    map: &'a HeaderMap,
-    peer: Peer,
-    chain: &str,
-) -> impl Iterator<Item = Hop<'a>> {
-    // A `HeaderName` is looked up without parsing a name on every request.
-    const NAMES: [HeaderName; 2] = [
-        HeaderName::from_static(XFF),
-        HeaderName::from_static(FORWARDED),
-    ];
-    let (forwarded, [xff, fwd]) = (chain == FORWARDED, &NAMES);
-    let name = if forwarded { fwd } else { xff };
-    let lines = map.get_all(name).into_iter().rev();
+/// The positions of `chain`, rightmost first. The peer stands at position 0 of X-Forwarded-For
+/// when the front door did not append it there; it is never an element of `Forwarded`, whose
+/// writer it is.
+pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> impl Iterator<Item = Hop<'_>> {
+    let forwarded = chain == Chain::Forwarded;
+    let lines = map.get_all(chain.header()).into_iter().rev();
     // X-Forwarded-For is split lazily, so a count reads only the entries it needs whatever the
     // header's length; `Forwarded` pairs quotes from the right over its whole line first.
     let pieces = lines.flat_map(move |line| {
@@ -228,15 +300,14 @@ pub(crate) fn hops<'a>(
         }
     };
     let first = match peer {
+        _ if forwarded => None,
         Peer::Socket(ip) => Some(ip),
-        Peer::AppendedAndReported(ip) if !map.contains_key(name) => Some(ip),
+        Peer::AppendedAndReported(ip) if !map.contains_key(chain.header()) => Some(ip),
         _ => None,
     };
     let first = first.map(|ip| {
-        (
-            Cow::Owned(ip.to_string().into_bytes()),
-            Some((ip.to_canonical(), None)),
-        )
+        let text = Cow::Owned(ip.to_string().into_bytes());
+        (text, Some((ip.to_canonical(), None)))
     });
     let rest = pieces.map(move |raw: &[u8]| (Cow::Borrowed(raw), parse(raw)));
     let all = first.into_iter().chain(rest).enumerate();
@@ -247,15 +318,42 @@ pub(crate) fn hops<'a>(
     })
 }
 
-/// Where a walk stops.
 /// An answer, or why there is none.
 pub(crate) type Resolved = Result<ClientIp, ResolveError>;
-type Walked = Result<Found, ResolveError>;
 
-pub(crate) enum Found {
+/// How one walk reads its chain: a count, or past trusted ranges.
+#[derive(Clone, Copy)]
+pub(crate) enum Rule<'a> {
+    Count(usize),
+    Ranges(&'a TrustedRanges),
+}
+
+impl<'a> From<&'a TrustPolicy> for Rule<'a> {
+    fn from(policy: &'a TrustPolicy) -> Self {
+        match policy {
+            TrustPolicy::Count(n) => Self::Count(usize::from(n.get())),
+            TrustPolicy::Ranges(ranges) => Self::Ranges(ranges),
+        }
+    }
+}
+
+/// What the source reads in one request, once its writer's binding is checked.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan<'a> {
+    pub(crate) chain: Chain,
+    pub(crate) rule: Rule<'a>,
+    /// The single-address header, whose writer ends the walk.
+    pub(crate) header: Option<&'a Header>,
+    /// For `Forwarded`, whether the front door's peer is the VPC link that writes it; for a
+    /// header, found by the walk.
+    pub(crate) binding: Binding,
+}
+
+/// Where a walk stops: at the client, or at the hop (its position and address) of the header's
+/// writer, which delivered the request.
+enum Found<'a> {
     Client(ClientIp),
-    /// The writer of the single-address header delivered the request at this position.
-    Writer(usize, IpAddr),
+    Writer(&'a Header, usize, IpAddr),
 }
 
 impl Source {
@@ -273,94 +371,132 @@ impl Source {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn x_forwarded_for(policy: impl Into<TrustPolicy>) -> Self {
-        Self::with(XFF, policy.into(), None)
+        Self::with(Evidence::XForwardedFor(policy.into()))
     }
 
-    /// RFC 7239 `Forwarded`, its `for=` elements read under `policy`: a count (0: the element the
-    /// front door appended, as API Gateway HTTP APIs do towards a VPC link), or ranges (walk past
-    /// the elements of your trusted proxies, such as a CDN in front of the API).
+    /// RFC 7239 `Forwarded`, written by API Gateway towards a VPC link, its `for=` elements read
+    /// under `policy`: a count (0: the element API Gateway appended), or ranges (walk past the
+    /// elements of your trusted proxies, such as a CDN in front of the API).
+    ///
+    /// `Forwarded` is read only when the front door's peer (position 0 of X-Forwarded-For) is
+    /// `vpc_link`. Any other caller gets what X-Forwarded-For vouches for: its own address under a
+    /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range.
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use lambda_client_ip::{Peer, ProxyCount, Source};
+    /// use lambda_client_ip::{Peer, ProxyCount, Source, VpcLink};
     ///
+    /// let source = Source::forwarded(ProxyCount::new(0).unwrap(), VpcLink::Subnets("10.0.1.0/24".parse()?))?;
     /// let mut headers = HeaderMap::new();
     /// headers.insert("forwarded", r#"for=6.6.6.6, for="[2001:db8::7]:4711";proto=https"#.parse()?);
-    /// let source = Source::forwarded(ProxyCount::new(0).unwrap());
+    ///
+    /// // Delivered by the VPC link: the element API Gateway appended.
+    /// headers.insert("x-forwarded-for", "10.0.1.17".parse()?);
     /// let client = source.resolve(&headers, Peer::Appended)?;
     /// assert_eq!((client.ip().to_string(), client.port()), ("2001:db8::7".into(), Some(4711)));
+    ///
+    /// // A caller that reached the ALB another way: its own address, never its `Forwarded`.
+    /// headers.insert("x-forwarded-for", "198.51.100.66".parse()?);
+    /// assert_eq!(source.resolve(&headers, Peer::Appended)?.to_string(), "198.51.100.66");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn forwarded(policy: impl Into<TrustPolicy>) -> Self {
-        Self::with(FORWARDED, policy.into(), None)
+    pub fn forwarded(
+        policy: impl Into<TrustPolicy>,
+        vpc_link: VpcLink,
+    ) -> Result<Self, SourceError> {
+        if matches!(&vpc_link, VpcLink::Subnets(subnets) if subnets.is_empty()) {
+            let reason = "is not accepted: name at least one subnet of the VPC link.";
+            return Err(SourceError::new(format!("{LINK_VAR}=\"\""), reason));
+        }
+        let policy = policy.into();
+        let writer = vpc_link;
+        Ok(Self::with(Evidence::Forwarded { policy, writer }))
     }
 
     /// A single-address header, believed only from its writer (see the type's docs).
     ///
     /// Refused: a name that is not a header name or is a chain (`x-forwarded-for`, `forwarded`);
-    /// a CDN's header when no trusted range is that CDN's; `Fastly-Client-IP`, which Fastly keeps
-    /// when a client sends it.
+    /// a near miss of a known header (`cf_connecting_ip`, `HTTP_X_REAL_IP`, `cf-conecting-ip`),
+    /// with the name meant; no trusted range; a CDN's header when no trusted range is that CDN's;
+    /// any other header when a trusted range is a shared CDN's (every customer of the CDN could
+    /// send it through); `Fastly-Client-IP`, which Fastly keeps when a client sends it;
+    /// `CF-Connecting-IPv6`, read by every source for a Pseudo IPv4.
     ///
     /// ```
     /// use lambda_client_ip::Source;
     /// assert!(Source::header("x-real-ip", "10.0.0.0/8".parse()?).is_ok());
     /// assert!(Source::header("cloudfront-viewer-address", "cloudfront".parse()?).is_ok());
+    /// assert!(Source::header("x-real-ip", "cloudfront".parse()?).is_err());
     /// assert!(Source::header("fastly-client-ip", "fastly".parse()?).is_err());
+    /// let err = Source::header("CF_CONNECTING_IP", "cloudflare".parse()?).unwrap_err();
+    /// assert!(err.to_string().contains(r#"did you mean "cf-connecting-ip"?"#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn header(name: &str, trusted: TrustedRanges) -> Result<Self, SourceError> {
-        let cidrs = TrustPolicy::Ranges(trusted.clone()).to_string();
-        Self::header_with(name, trusted, cidrs)
+        let nets: Vec<String> = trusted.iter().map(|n| n.to_string()).collect();
+        Self::header_with(name, trusted, &nets.join(","))
     }
 
-    fn header_with(name: &str, trusted: TrustedRanges, cidrs: String) -> Result<Self, SourceError> {
+    fn header_with(name: &str, trusted: TrustedRanges, cidrs: &str) -> Result<Self, SourceError> {
+        let lower = name.trim().to_ascii_lowercase();
         let setting = format!(
             "{HEADER_VAR}={:?}",
             name.chars().take(64).collect::<String>()
         );
-        let refuse = |reason: &str| SourceError {
-            settings: setting.clone(),
-            reason: format!("is not accepted: {reason}."),
-        };
-        let lower = name.trim().to_ascii_lowercase();
-        let cdn = match lower.as_str() {
-            "x-forwarded-for" | "forwarded" => {
-                return Err(refuse("it is a chain, not a single-address header"));
-            }
-            "fastly-client-ip" => {
-                return Err(refuse(
-                    "Fastly keeps a value the client sent, so anyone can choose it; read X-Forwarded-For instead (unset CLIENT_IP_HEADER) with TRUSTED_PROXY_CIDRS=fastly",
-                ));
-            }
-            "cloudfront-viewer-address" => Some(Preset::CloudFront),
-            "cf-connecting-ip" | CF_CONNECTING_IPV6 => Some(Preset::Cloudflare),
-            _ => None,
-        };
+        let refuse =
+            |why: &str| SourceError::new(setting.clone(), format!("is not accepted: {why}."));
+        if let Some((_, why)) = REFUSED_HEADERS.iter().find(|(n, _)| *n == lower) {
+            return Err(refuse(why));
+        }
+        let cdn = CDN_HEADERS.iter().find(|(n, ..)| *n == lower);
+        if let (None, Some(meant)) = (cdn, near_miss(&lower)) {
+            return Err(refuse(&format!(
+                "it is not a header any proxy writes (did you mean {meant:?}?)"
+            )));
+        }
         let name = HeaderName::from_bytes(lower.as_bytes())
             .map_err(|_| refuse("it is not a header name"))?;
-        let writer = cdn.map_or_else(|| trusted.clone(), TrustedRanges::from);
-        if let Some(cdn) = cdn.filter(|_| !trusted.overlaps(&writer)) {
-            return Err(SourceError {
-                settings: setting,
-                reason: format!(
-                    "is written by {cdn} and is evidence only when {cdn} delivered the request, but {CIDRS_VAR}={cidrs:?} holds none of {cdn}'s ranges: add the preset {cdn}, or behind several CDNs read X-Forwarded-For (unset {HEADER_VAR}) with every CDN's preset."
-                ),
-            });
+        if trusted.is_empty() {
+            let why = format!(
+                "needs {CIDRS_VAR} to be set: the header is believed only from a peer inside the proxy's ranges, or anyone who reaches the front door could write it."
+            );
+            return Err(SourceError::new(setting, why));
         }
+        let (writer, format) = match cdn {
+            Some(&(_, cdn, format)) if trusted.overlaps(&TrustedRanges::published(cdn)) => {
+                (TrustedRanges::published(cdn), format)
+            }
+            Some(&(_, cdn, _)) => {
+                let why = format!(
+                    "is written by {cdn} and is evidence only when {cdn} delivered the request, but {CIDRS_VAR}={cidrs:?} holds none of {cdn}'s ranges: add the preset {cdn}, or behind several CDNs read X-Forwarded-For (unset {HEADER_VAR}) with every CDN's preset."
+                );
+                return Err(SourceError::new(setting, why));
+            }
+            None => match shared_cdn(&trusted) {
+                None => (trusted.clone(), Format::Address),
+                Some(cdn) => {
+                    let own = CDN_HEADERS.iter().find(|(_, c, _)| *c == cdn);
+                    let instead = own.map_or(String::new(), |(n, ..)| {
+                        format!("{HEADER_VAR}={n}, the header {cdn} writes, or ")
+                    });
+                    return Err(refuse(&format!(
+                        "{CIDRS_VAR}={cidrs:?} holds ranges of {cdn}, a CDN every customer of which can send {name} through it; read {instead}X-Forwarded-For (unset {HEADER_VAR}) with {CIDRS_VAR}={cdn}"
+                    )));
+                }
+            },
+        };
         let header = Header {
             name,
             writer,
-            viewer_address: cdn == Some(Preset::CloudFront),
+            format,
         };
-        Ok(Self::with(XFF, TrustPolicy::Ranges(trusted), Some(header)))
+        Ok(Self::with(Evidence::Header { header, trusted }))
     }
 
-    fn with(chain: &'static str, policy: TrustPolicy, header: Option<Header>) -> Self {
+    fn with(evidence: Evidence) -> Self {
         Self {
-            chain,
-            policy,
-            header,
-            cloudflare: Preset::Cloudflare.into(),
+            evidence,
+            cloudflare: TrustedRanges::published(Preset::Cloudflare),
         }
     }
 
@@ -372,11 +508,11 @@ impl Source {
     /// | `TRUSTED_PROXY_COUNT` | trusted proxies in front of the front door, 0 to 30 | `0` |
     /// | `TRUSTED_PROXY_CIDRS` | CIDRs, bare addresses and [presets](Preset) of trusted proxies, comma-separated | empty |
     /// | `CLIENT_IP_HEADER` | `x-forwarded-for`, `forwarded`, or a single-address header | `x-forwarded-for` |
+    /// | `VPC_LINK_CIDRS` | with `forwarded`: the VPC link's subnets ([`VpcLink::Subnets`]) | any private peer ([`VpcLink::AnyPrivateAddress`]) |
     ///
     /// A variable that is empty or only whitespace counts as unset. Refused, with a message
     /// naming the variables and values: a count and ranges together; `forwarded` with neither;
-    /// a single-address header without ranges (anyone who reaches the front door could write
-    /// it); and everything [`Source::header`] refuses.
+    /// `VPC_LINK_CIDRS` without `forwarded`; and everything the typed constructors refuse.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -392,18 +528,18 @@ impl Source {
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SourceError> {
         let set = |name| lookup(name).filter(|v: &String| !v.trim().is_empty());
-        let invalid = |var: &str, value: &str, problem: PolicyError| SourceError {
-            settings: format!("{var}={value:?}"),
-            reason: format!("is not accepted: {problem}."),
+        let invalid = |var: &str, value: &str, problem: PolicyError| {
+            SourceError::new(
+                format!("{var}={value:?}"),
+                format!("is not accepted: {problem}."),
+            )
         };
-        let (count, cidrs) = (set(COUNT_VAR), set(CIDRS_VAR));
+        let (count, cidrs, link) = (set(COUNT_VAR), set(CIDRS_VAR), set(LINK_VAR));
         let policy = match (&count, &cidrs) {
             (Some(count), Some(cidrs)) => {
                 let settings = format!("{COUNT_VAR}={count:?} and {CIDRS_VAR}={cidrs:?}");
-                return Err(SourceError {
-                    settings,
-                    reason: "are both set: choose one way to trust proxies.".to_owned(),
-                });
+                let reason = "are both set: choose one way to trust proxies.";
+                return Err(SourceError::new(settings, reason));
             }
             (Some(n), None) => Some(
                 n.parse()
@@ -417,27 +553,33 @@ impl Source {
             ),
             (None, None) => None,
         };
-        let Some(header) = set(HEADER_VAR) else {
-            return Ok(Self::x_forwarded_for(policy.unwrap_or_default()));
-        };
-        let needs = |needs, why| SourceError {
-            settings: format!("{HEADER_VAR}={header:?}"),
-            reason: format!("needs {needs} to be set: {why}."),
-        };
-        match (header.trim().to_ascii_lowercase().as_str(), policy) {
+        let header = set(HEADER_VAR).unwrap_or_else(|| "x-forwarded-for".to_owned());
+        let lower = header.trim().to_ascii_lowercase();
+        if let (Some(link), false) = (&link, lower == "forwarded") {
+            let reason = format!("is read only with {HEADER_VAR}=forwarded: unset it.");
+            return Err(SourceError::new(format!("{LINK_VAR}={link:?}"), reason));
+        }
+        match (lower.as_str(), policy) {
             ("x-forwarded-for", policy) => Ok(Self::x_forwarded_for(policy.unwrap_or_default())),
-            ("forwarded", Some(policy)) => Ok(Self::forwarded(policy)),
-            ("forwarded", None) => Err(needs(
-                "TRUSTED_PROXY_COUNT or TRUSTED_PROXY_CIDRS",
-                "Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges",
-            )),
-            (_, Some(TrustPolicy::Ranges(ranges))) => {
-                Self::header_with(&header, ranges, cidrs.unwrap_or_default())
+            ("forwarded", Some(policy)) => {
+                let parse = |text: &String| text.parse().map_err(|e| invalid(LINK_VAR, text, e));
+                let writer = link.as_ref().map(parse).transpose()?;
+                Self::forwarded(
+                    policy,
+                    writer.map_or(VpcLink::AnyPrivateAddress, VpcLink::Subnets),
+                )
             }
-            _ => Err(needs(
-                CIDRS_VAR,
-                "the header is believed only from a peer inside the proxy's ranges, or anyone who reaches the ALB could write it",
+            ("forwarded", None) => Err(SourceError::new(
+                format!("{HEADER_VAR}={header:?}"),
+                "needs TRUSTED_PROXY_COUNT or TRUSTED_PROXY_CIDRS to be set: Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges.",
             )),
+            (_, policy) => {
+                let ranges = match policy {
+                    Some(TrustPolicy::Ranges(ranges)) => ranges,
+                    _ => TrustedRanges::default(),
+                };
+                Self::header_with(&header, ranges, cidrs.as_deref().unwrap_or_default())
+            }
         }
     }
 
@@ -453,58 +595,67 @@ impl Source {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn header_name(&self) -> Option<&str> {
-        self.header.as_ref().map(|h| h.name.as_str())
+        match &self.evidence {
+            Evidence::Header { header, .. } => Some(header.name.as_str()),
+            _ => None,
+        }
     }
 
     /// The trusted ranges the source holds, if any.
     pub fn trusted_ranges(&self) -> Option<&TrustedRanges> {
-        match &self.policy {
-            TrustPolicy::Ranges(ranges) => Some(ranges),
-            TrustPolicy::Count(_) => None,
+        match &self.evidence {
+            Evidence::XForwardedFor(TrustPolicy::Ranges(ranges))
+            | Evidence::Forwarded {
+                policy: TrustPolicy::Ranges(ranges),
+                ..
+            }
+            | Evidence::Header {
+                trusted: ranges, ..
+            } => Some(ranges),
+            _ => None,
         }
     }
 
-    /// The one resolver: walks `hops` from the right under the source's policy; a trusted hop
-    /// inside the header's writer ranges ends the walk there.
-    pub(crate) fn walk(&self, headers: &HeaderMap, peer: Peer) -> Walked {
-        let (mut entries, mut previous) = (0, None);
-        let writer = self.header.as_ref().map(|h| &h.writer);
-        for hop in hops(headers, peer, self.chain) {
-            let position = hop.position;
-            entries = position + 1;
-            let (header, entry) = (self.chain, || shorten(&hop.text));
-            let invalid = || ResolveError::InvalidEntry {
-                header,
-                position,
-                entry: entry(),
-            };
-            let (ip, port) = hop.parsed.ok_or_else(invalid)?;
-            let is_answer = match &self.policy {
-                TrustPolicy::Count(n) => position == usize::from(n.get()),
-                TrustPolicy::Ranges(trusted) => !trusted.contains(ip),
-            };
-            if !can_be_client(ip) {
-                let from_cloudflare = previous.is_some_and(|p| self.cloudflare.contains(p));
-                let pseudo = is_answer && is_class_e(ip) && from_cloudflare;
-                let pseudo = pseudo.then(|| pseudo_ipv4(headers, position, ip).map(Found::Client));
-                return pseudo.unwrap_or_else(|| Err(invalid()));
-            }
-            if is_answer {
-                return Ok(Found::Client(ClientIp { ip, port, position }));
-            }
-            if writer.is_some_and(|w| w.contains(ip)) {
-                return Ok(Found::Writer(position, ip));
-            }
-            previous = Some(ip);
-        }
-        Err(match &self.policy {
-            _ if entries == 0 => ResolveError::NoAddress,
-            TrustPolicy::Count(n) => ResolveError::ChainTooShort {
-                entries,
-                needed: usize::from(n.get()) + 1,
+    /// What the source reads in this request: `Forwarded` only when its writer delivered it,
+    /// X-Forwarded-For otherwise (the caller's own address under a count, the walk past the
+    /// ranges under ranges).
+    pub(crate) fn plan(&self, headers: &HeaderMap, peer: Peer) -> Plan<'_> {
+        let chain = |chain, rule| Plan {
+            chain,
+            rule,
+            header: None,
+            binding: Binding::Walk,
+        };
+        match &self.evidence {
+            Evidence::XForwardedFor(policy) => chain(Chain::XForwardedFor, policy.into()),
+            Evidence::Header { header, trusted } => Plan {
+                header: Some(header),
+                ..chain(Chain::XForwardedFor, Rule::Ranges(trusted))
             },
-            TrustPolicy::Ranges(_) => ResolveError::AllTrusted { entries },
-        })
+            Evidence::Forwarded { policy, writer } => {
+                let front = hops(headers, peer, Chain::XForwardedFor).next();
+                if front
+                    .and_then(|hop| hop.parsed)
+                    .is_some_and(|(ip, _)| writer.delivered(ip))
+                {
+                    let plan = chain(Chain::Forwarded, policy.into());
+                    return Plan {
+                        binding: Binding::Held(0),
+                        ..plan
+                    };
+                }
+                // A caller that did not come through the VPC link: its own address under a
+                // count, the walk past the ranges under ranges.
+                let rule = match Rule::from(policy) {
+                    Rule::Count(_) => Rule::Count(0),
+                    ranges => ranges,
+                };
+                Plan {
+                    binding: Binding::Failed(0),
+                    ..chain(Chain::XForwardedFor, rule)
+                }
+            }
+        }
     }
 
     /// Resolves the client address of a request from its headers and its peer.
@@ -523,30 +674,89 @@ impl Source {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn resolve(&self, headers: &HeaderMap, peer: Peer) -> Resolved {
-        if self.chain == FORWARDED && !headers.contains_key(FORWARDED) {
-            return Err(ResolveError::HeaderMissing {
-                header: FORWARDED.to_owned(),
-            });
+        self.read(headers, peer, self.plan(headers, peer))
+    }
+
+    /// Resolves a request by `plan`.
+    pub(crate) fn read(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Resolved {
+        if plan.chain == Chain::Forwarded && !headers.contains_key(plan.chain.header()) {
+            let header = plan.chain.name().to_owned();
+            return Err(ResolveError::HeaderMissing { header });
         }
-        match self.walk(headers, peer)? {
+        match self.walk(headers, peer, plan)? {
             Found::Client(client) => Ok(client),
-            Found::Writer(position, by) => self.read_header(headers, position + 1, by),
+            Found::Writer(header, position, by) => {
+                self.read_header(headers, header, position + 1, by, plan.rule)
+            }
         }
     }
 
-    /// The single-address header, whose writer `by` delivered the request; it stands at
+    /// The one walk: reads `plan.chain` from the right under its rule; a hop inside the header's
+    /// writer ranges ends the walk there.
+    fn walk<'a>(
+        &self,
+        headers: &HeaderMap,
+        peer: Peer,
+        plan: Plan<'a>,
+    ) -> Result<Found<'a>, ResolveError> {
+        let (mut entries, mut previous) = (0, None);
+        for hop in hops(headers, peer, plan.chain) {
+            let position = hop.position;
+            entries = position + 1;
+            let invalid = || ResolveError::InvalidEntry {
+                header: plan.chain.name(),
+                position,
+                entry: shorten(&hop.text),
+            };
+            let (ip, port) = hop.parsed.ok_or_else(invalid)?;
+            let is_answer = match plan.rule {
+                Rule::Count(n) => position == n,
+                Rule::Ranges(trusted) => !trusted.contains(ip),
+            };
+            if !can_be_client(ip) {
+                let from_cloudflare = previous.is_some_and(|p| self.cloudflare.contains(p));
+                if is_answer && is_class_e(ip) && from_cloudflare {
+                    return self
+                        .pseudo_ipv4(headers, position, ip, plan.rule)
+                        .map(Found::Client);
+                }
+                return Err(invalid());
+            }
+            if is_answer {
+                return Ok(Found::Client(ClientIp { ip, port, position }));
+            }
+            if let Some(header) = plan.header.filter(|h| h.writer.contains(ip)) {
+                return Ok(Found::Writer(header, position, ip));
+            }
+            previous = Some(ip);
+        }
+        Err(match plan.rule {
+            _ if entries == 0 => ResolveError::NoAddress,
+            Rule::Count(n) => ResolveError::ChainTooShort {
+                entries,
+                needed: n + 1,
+            },
+            Rule::Ranges(_) => ResolveError::AllTrusted { entries },
+        })
+    }
+
+    /// The single-address header `h`, whose writer `by` delivered the request; it stands at
     /// `position`.
-    fn read_header(&self, headers: &HeaderMap, position: usize, by: IpAddr) -> Resolved {
-        let (Some(h), TrustPolicy::Ranges(trusted)) = (&self.header, &self.policy) else {
-            return Err(ResolveError::NoAddress);
-        };
+    fn read_header(
+        &self,
+        headers: &HeaderMap,
+        h: &Header,
+        position: usize,
+        by: IpAddr,
+        rule: Rule<'_>,
+    ) -> Resolved {
         let header = || h.name.as_str().to_owned();
-        let value = one_value(headers, h.name.as_str())?
+        let value = one_value(headers, &h.name)
+            .map_err(|()| ResolveError::HeaderRepeated { header: header() })?
             .ok_or_else(|| ResolveError::HeaderMissing { header: header() })?;
-        let parsed = if h.viewer_address {
-            parse_viewer_address(value)
-        } else {
-            parse_any(value)
+        let parsed = match h.format {
+            Format::Address => parse_any(value),
+            Format::ViewerAddress => parse_viewer_address(value),
         };
         let invalid = || ResolveError::HeaderInvalid {
             header: header(),
@@ -554,66 +764,190 @@ impl Source {
         };
         let (ip, port) = parsed.ok_or_else(invalid)?;
         if !can_be_client(ip) {
-            let pseudo = is_class_e(ip) && self.cloudflare.contains(by);
-            return if pseudo {
-                pseudo_ipv4(headers, position, ip)
-            } else {
-                Err(invalid())
-            };
+            if is_class_e(ip) && self.cloudflare.contains(by) {
+                return self.pseudo_ipv4(headers, position, ip, rule);
+            }
+            return Err(invalid());
         }
-        if trusted.contains(ip) {
+        if rule.trusts(ip) {
+            let value = ip.to_string();
             return Err(ResolveError::HeaderTrusted {
                 header: header(),
-                value: ip.to_string(),
+                value,
             });
         }
         Ok(ClientIp { ip, port, position })
     }
 
-    /// The same source reading its chain under a count (explain's "what each count answers").
-    pub(crate) fn with_count(&self, count: ProxyCount) -> Self {
-        Self {
-            policy: count.into(),
-            header: None,
-            ..self.clone()
+    /// The IPv6 visitor behind a Pseudo IPv4 that Cloudflare wrote: `CF-Connecting-IPv6`, held to
+    /// the rules of every answer.
+    fn pseudo_ipv4(
+        &self,
+        headers: &HeaderMap,
+        position: usize,
+        address: IpAddr,
+        rule: Rule<'_>,
+    ) -> Resolved {
+        let name = HeaderName::from_static(CF_CONNECTING_IPV6);
+        let value = match one_value(headers, &name) {
+            Err(()) => return Err(ResolveError::Ipv6HeaderRepeated),
+            Ok(None) => {
+                let address = address.to_string();
+                return Err(ResolveError::PseudoIpv4 { address });
+            }
+            Ok(Some(value)) => value,
+        };
+        let ip = match parse_entry(value) {
+            Some((ip @ IpAddr::V6(_), _)) => ip,
+            _ => {
+                let value = shorten(value);
+                return Err(ResolveError::Ipv6HeaderInvalid { value });
+            }
+        };
+        if rule.trusts(ip) || self.cloudflare.contains(ip) {
+            let (header, value) = (CF_CONNECTING_IPV6.to_owned(), ip.to_string());
+            return Err(ResolveError::HeaderTrusted { header, value });
+        }
+        Ok(ClientIp {
+            ip,
+            port: None,
+            position,
+        })
+    }
+}
+
+impl Source {
+    /// Whether the evidence's writer delivered the request (explain's [`Binding`]).
+    pub(crate) fn binding(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Binding {
+        match plan.header.map(|_| self.walk(headers, peer, plan)) {
+            None => plan.binding,
+            Some(Ok(Found::Writer(_, position, _))) => Binding::Held(position),
+            Some(Ok(Found::Client(client))) => Binding::Failed(client.position()),
+            Some(Err(ResolveError::InvalidEntry { position, .. })) => Binding::Failed(position),
+            Some(Err(_)) => Binding::Failed(0),
         }
     }
 }
 
-/// The one value of a single-address header: `None` when absent; refused when repeated or a list.
-fn one_value<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h [u8]>, ResolveError> {
+impl Rule<'_> {
+    /// Whether the rule trusts `ip` as a proxy (a count trusts no address by itself).
+    fn trusts(self, ip: IpAddr) -> bool {
+        matches!(self, Rule::Ranges(trusted) if trusted.contains(ip))
+    }
+}
+
+/// The one value of a single-address header: `None` when absent; `Err` when repeated or a list.
+fn one_value<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h [u8]>, ()> {
     let mut values = headers.get_all(name).into_iter();
     match (values.next(), values.next()) {
         (None, _) => Ok(None),
         (Some(value), None) if !value.as_bytes().contains(&b',') => Ok(Some(value.as_bytes())),
-        _ => Err(ResolveError::HeaderRepeated {
-            header: name.to_owned(),
-        }),
+        _ => Err(()),
     }
 }
 
-/// The IPv6 visitor behind a Pseudo IPv4 that Cloudflare wrote.
-fn pseudo_ipv4(headers: &HeaderMap, position: usize, address: IpAddr) -> Resolved {
-    let value = one_value(headers, CF_CONNECTING_IPV6).ok().flatten();
-    match value.and_then(parse_entry) {
-        Some((ip @ IpAddr::V6(_), _)) => Ok(ClientIp {
-            ip,
-            port: None,
-            position,
-        }),
-        _ => Err(ResolveError::PseudoIpv4 {
-            address: address.to_string(),
-        }),
+/// The single-address headers a CDN writes on every request, overwriting a client's.
+const CDN_HEADERS: [(&str, Preset, Format); 2] = [
+    (
+        "cloudfront-viewer-address",
+        Preset::CloudFront,
+        Format::ViewerAddress,
+    ),
+    ("cf-connecting-ip", Preset::Cloudflare, Format::Address),
+];
+
+/// Headers never read as the configured single-address header, and why.
+const REFUSED_HEADERS: [(&str, &str); 4] = [
+    (
+        "x-forwarded-for",
+        "it is a chain, not a single-address header; unset CLIENT_IP_HEADER to read it",
+    ),
+    (
+        "forwarded",
+        "it is a chain, not a single-address header; set CLIENT_IP_HEADER=forwarded with a count or ranges",
+    ),
+    (
+        "fastly-client-ip",
+        "Fastly keeps a value the client sent, so anyone can choose it; read X-Forwarded-For instead (unset CLIENT_IP_HEADER) with TRUSTED_PROXY_CIDRS=fastly",
+    ),
+    (
+        CF_CONNECTING_IPV6,
+        "every source reads it for Cloudflare's Pseudo IPv4 addresses; did you mean \"cf-connecting-ip\"?",
+    ),
+];
+
+/// The shared CDN (any of whose customers can send any header through it) whose published
+/// ranges `trusted` overlaps.
+fn shared_cdn(trusted: &TrustedRanges) -> Option<Preset> {
+    let shared = Preset::ALL.into_iter().filter(|p| p.trustable());
+    shared
+        .into_iter()
+        .find(|&p| trusted.overlaps(&TrustedRanges::published(p)))
+}
+
+/// A known header that `lower` (a lower-case name) misspells: underscores for dashes, a CGI or
+/// nginx `http_` prefix, or one or two letters off.
+fn near_miss(lower: &str) -> Option<&'static str> {
+    const KNOWN: [&str; 7] = [
+        "x-forwarded-for",
+        "forwarded",
+        "cloudfront-viewer-address",
+        "cf-connecting-ip",
+        "fastly-client-ip",
+        "true-client-ip",
+        "x-real-ip",
+    ];
+    if KNOWN.contains(&lower) {
+        return None;
     }
+    let dashed = lower.replace('_', "-");
+    let bare = dashed.strip_prefix("http-").unwrap_or(&dashed);
+    KNOWN
+        .into_iter()
+        .find(|&known| known == bare || edit_distance(known, lower) <= 2)
+}
+
+/// Levenshtein distance (insertions, deletions and substitutions of bytes).
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut diagonal = i;
+        let mut next = vec![i + 1];
+        for (j, cb) in b.bytes().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = next.last().copied().unwrap_or(usize::MAX);
+            let cost = diagonal + usize::from(ca != cb);
+            next.push(cost.min(above + 1).min(left + 1));
+            diagonal = above;
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
 }
 
 impl fmt::Display for Source {
+    /// The setting in words: what is read, and what binds it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let policy = &self.policy;
-        match (&self.header, self.chain) {
-            (Some(h), _) => write!(f, "{}, believed from its writer inside {policy}", h.name),
-            (None, FORWARDED) => write!(f, "Forwarded, {policy}"),
-            (None, _) => write!(f, "X-Forwarded-For, {policy}"),
+        match &self.evidence {
+            Evidence::XForwardedFor(policy) => write!(f, "X-Forwarded-For, {policy}"),
+            Evidence::Forwarded { policy, writer } => {
+                let writer = match writer {
+                    VpcLink::Subnets(subnets) => match subnets.len() {
+                        1 => "1 subnet".to_owned(),
+                        n => format!("{n} subnets"),
+                    },
+                    VpcLink::AnyPrivateAddress => "any private address".to_owned(),
+                };
+                write!(f, "Forwarded from a VPC link in {writer}, {policy}")
+            }
+            Evidence::Header { header, trusted } => {
+                let trusted = TrustPolicy::Ranges(trusted.clone());
+                write!(
+                    f,
+                    "{}, believed from its writer inside {trusted}",
+                    header.name
+                )
+            }
         }
     }
 }

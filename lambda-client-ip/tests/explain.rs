@@ -7,8 +7,8 @@
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use lambda_client_ip::{
-    ClientIp, CountAnswer, EXPLAINED_POSITIONS, FrontDoorPeer, Peer, Preset, ProxyCount,
-    ResolveError, Source, TrustedRanges,
+    Binding, ClientIp, CountAnswer, EXPLAINED_POSITIONS, FrontDoorPeer, Peer, Preset, ProxyCount,
+    ResolveError, Source, TrustedRanges, VpcLink,
 };
 
 /// What explain must say for a count that resolves to `result`.
@@ -169,12 +169,16 @@ fn forwarded_mode_explains_elements_by_the_same_walk() {
         headers(&[
             ("forwarded", "for=unknown, for=192.0.2.1"),
             ("forwarded", "for=192.0.2.2"),
+            ("x-forwarded-for", "10.0.0.2"),
         ]),
         headers(&[("x-forwarded-for", "10.0.0.1")]),
     ];
     for request in &requests {
-        let e = Source::forwarded(ProxyCount::default()).explain(request, Peer::Appended);
+        let e = Source::forwarded(ProxyCount::default(), VpcLink::AnyPrivateAddress)
+            .unwrap()
+            .explain(request, Peer::Appended);
         assert_eq!(e.reads, "forwarded");
+        assert_eq!(e.binding, Binding::Held(0));
         let elements: usize = request
             .get_all("forwarded")
             .iter()
@@ -188,18 +192,17 @@ fn forwarded_mode_explains_elements_by_the_same_walk() {
         );
         assert_eq!(e.counts.len(), e.hops.len().min(31));
         for (n, answer) in e.counts.iter().enumerate() {
-            let want = Source::forwarded(proxy_count(n)).resolve(request, Peer::Appended);
+            let want = Source::forwarded(proxy_count(n), VpcLink::AnyPrivateAddress)
+                .unwrap()
+                .resolve(request, Peer::Appended);
             assert_eq!(*answer, expected(want), "{request:?} count {n}");
         }
         // The front door's peer is still X-Forwarded-For's position 0.
-        let want = if request.contains_key("x-forwarded-for") {
-            FrontDoorPeer::Private
-        } else {
-            FrontDoorPeer::Missing
-        };
-        assert_eq!(e.peer, want, "{request:?}");
+        assert_eq!(e.peer, FrontDoorPeer::Private, "{request:?}");
     }
-    let e = Source::forwarded(ranges("cloudflare")).explain(&requests[0], Peer::Appended);
+    let e = Source::forwarded(ranges("cloudflare"), VpcLink::AnyPrivateAddress)
+        .unwrap()
+        .explain(&requests[0], Peer::Appended);
     assert_eq!(e.hops[0].address, "104.16.0.1".parse().ok());
     assert!(e.hops[0].trusted);
     assert_eq!(
@@ -337,4 +340,20 @@ fn suggestions_read_the_topology_off_the_chain() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn forwarded_mode_names_the_hop_that_failed_the_binding() {
+    // A caller that reached the ALB directly: its Forwarded is not the VPC link's.
+    let request = headers(&[
+        ("forwarded", "for=6.6.6.6"),
+        ("x-forwarded-for", "198.51.100.66"),
+    ]);
+    let source = Source::forwarded(ProxyCount::default(), VpcLink::AnyPrivateAddress).unwrap();
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(e.binding, Binding::Failed(0));
+    assert_eq!(e.reads, "x-forwarded-for");
+    assert_eq!(e.hops[0].address, "198.51.100.66".parse().ok());
+    let answer = source.resolve(&request, Peer::Appended).unwrap();
+    assert_eq!(answer.to_string(), "198.51.100.66");
 }

@@ -13,7 +13,9 @@
 use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{Peer, ProxyCount, ResolveError, Source, TrustedRanges, parse_entry};
+use lambda_client_ip::{
+    Peer, ProxyCount, ResolveError, Source, TrustedRanges, VpcLink, parse_entry,
+};
 
 fn count(n: u8) -> Source {
     Source::x_forwarded_for(ProxyCount::new(n).unwrap())
@@ -24,7 +26,7 @@ fn ranges(list: &str) -> Source {
 }
 
 fn forwarded(n: u8) -> Source {
-    Source::forwarded(ProxyCount::new(n).unwrap())
+    Source::forwarded(ProxyCount::new(n).unwrap(), VpcLink::AnyPrivateAddress).unwrap()
 }
 
 /// The answer: the address, its port and its position, or the error's code and (for an invalid
@@ -69,14 +71,16 @@ fn safe(message: &str) -> bool {
     !raw && message.chars().count() <= 200 && message.ends_with('.')
 }
 
-/// The chain's header: `forwarded` for a Forwarded source, else X-Forwarded-For.
+/// The chain's header: `forwarded` for a Forwarded source (delivered by a VPC link, whose address
+/// the ALB appended to X-Forwarded-For), else X-Forwarded-For.
 fn headers(source: &Source, values: &[Vec<u8>]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
     let name = if source.to_string().starts_with("Forwarded") {
+        headers.insert("x-forwarded-for", HeaderValue::from_static("10.0.1.17"));
         "forwarded"
     } else {
         "x-forwarded-for"
     };
-    let mut headers = HeaderMap::new();
     for value in values {
         let value = HeaderValue::from_bytes(value).unwrap_or_else(|_| {
             panic!(

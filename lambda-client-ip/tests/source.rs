@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{Peer, ProxyCount, Source, SourceError, TrustedRanges};
+use lambda_client_ip::{Peer, ProxyCount, Source, SourceError, TrustedRanges, VpcLink};
 
 /// A Cloudflare edge (104.16.0.0/13), a CloudFront origin-facing address (130.176.0.0/18), a
 /// Fastly edge (151.101.0.0/16).
@@ -186,7 +186,7 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
             &[("TRUSTED_PROXY_CIDRS", "0.0.0.0/1, 128.0.0.0/1")],
             &[
                 r#"TRUSTED_PROXY_CIDRS="0.0.0.0/1, 128.0.0.0/1" is not accepted"#,
-                "cover all of IPv4",
+                "cover every public address of IPv4",
             ],
         ),
         (
@@ -205,7 +205,7 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
             )],
             &[
                 r#"TRUSTED_PROXY_CIDRS="::ffff:0.0.0.0/97, ::ffff:128.0.0.0/97""#,
-                "cover all of IPv4",
+                "cover every public address of IPv4",
             ],
         ),
         (
@@ -216,8 +216,110 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
             ],
             &[
                 r#"CLIENT_IP_HEADER="x real ip" is not accepted"#,
+                r#"did you mean "x-real-ip"?"#,
+            ],
+        ),
+        (
+            "Fail: a header name that is no header's",
+            &[
+                ("CLIENT_IP_HEADER", "client address!"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8"),
+            ],
+            &[
+                r#"CLIENT_IP_HEADER="client address!" is not accepted"#,
                 "is not a header name",
             ],
+        ),
+        (
+            "Fail: underscores for dashes in a CDN's header",
+            &[
+                ("CLIENT_IP_HEADER", "CF_Connecting_IP"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
+            &[r#"did you mean "cf-connecting-ip"?"#],
+        ),
+        (
+            "Fail: nginx's name for a header",
+            &[
+                ("CLIENT_IP_HEADER", "http_cloudfront_viewer_address"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
+            &[r#"did you mean "cloudfront-viewer-address"?"#],
+        ),
+        (
+            "Fail: a letter off a CDN's header",
+            &[
+                ("CLIENT_IP_HEADER", "cf-conecting-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
+            &[r#"did you mean "cf-connecting-ip"?"#],
+        ),
+        (
+            "Fail: a letter off a preset",
+            &[("TRUSTED_PROXY_CIDRS", "10.0.0.0/8, cloudfrnt")],
+            &[r#"item 2 ("cloudfrnt")"#, r#"did you mean "cloudfront"?"#],
+        ),
+        (
+            "Fail: your own proxy's header with a shared CDN's ranges",
+            &[
+                ("CLIENT_IP_HEADER", "x-real-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
+            &[
+                "every customer of which can send x-real-ip",
+                "CLIENT_IP_HEADER=cloudfront-viewer-address",
+            ],
+        ),
+        (
+            "Fail: true-client-ip with Cloudflare's ranges among your own",
+            &[
+                ("CLIENT_IP_HEADER", "true-client-ip"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8, cloudflare"),
+            ],
+            &[
+                "holds ranges of cloudflare",
+                "CLIENT_IP_HEADER=cf-connecting-ip",
+            ],
+        ),
+        (
+            "Fail: any header with Fastly's ranges, which has no header of its own",
+            &[
+                ("CLIENT_IP_HEADER", "x-client-ip"),
+                ("TRUSTED_PROXY_CIDRS", "fastly"),
+            ],
+            &["holds ranges of fastly", "TRUSTED_PROXY_CIDRS=fastly"],
+        ),
+        (
+            "Fail: a leading zero in an octet",
+            &[("TRUSTED_PROXY_CIDRS", "010.0.0.0/8")],
+            &[r#"item 1 ("010.0.0.0/8")"#, "leading zero"],
+        ),
+        (
+            "Fail: the public IPv4 space split so nothing merges to /0",
+            &[(
+                "TRUSTED_PROXY_CIDRS",
+                "1.0.0.0/8, 2.0.0.0/7, 4.0.0.0/6, 8.0.0.0/7, 11.0.0.0/8, 12.0.0.0/6, 16.0.0.0/4, 32.0.0.0/3, 64.0.0.0/3, 96.0.0.0/4, 112.0.0.0/5, 120.0.0.0/6, 124.0.0.0/7, 126.0.0.0/8, 128.0.0.0/3, 160.0.0.0/5, 168.0.0.0/6, 172.0.0.0/12, 172.32.0.0/11, 172.64.0.0/10, 172.128.0.0/9, 173.0.0.0/8, 174.0.0.0/7, 176.0.0.0/4, 192.0.0.0/9, 192.128.0.0/11, 192.160.0.0/13, 192.169.0.0/16, 192.170.0.0/15, 192.172.0.0/14, 192.176.0.0/12, 192.192.0.0/10, 193.0.0.0/8, 194.0.0.0/7, 196.0.0.0/6, 200.0.0.0/5, 208.0.0.0/4",
+            )],
+            &["cover every public address of IPv4"],
+        ),
+        (
+            "Fail: all of global unicast IPv6",
+            &[("TRUSTED_PROXY_CIDRS", "2000::/4, 3000::/4")],
+            &["cover every public address of IPv6"],
+        ),
+        (
+            "Fail: VPC_LINK_CIDRS without forwarded",
+            &[("VPC_LINK_CIDRS", "10.0.1.0/24")],
+            &[r#"VPC_LINK_CIDRS="10.0.1.0/24" is read only with CLIENT_IP_HEADER=forwarded"#],
+        ),
+        (
+            "Fail: VPC_LINK_CIDRS that is no range",
+            &[
+                ("CLIENT_IP_HEADER", "forwarded"),
+                ("TRUSTED_PROXY_COUNT", "0"),
+                ("VPC_LINK_CIDRS", "vpc-link"),
+            ],
+            &[r#"VPC_LINK_CIDRS="vpc-link" is not accepted"#],
         ),
     ];
     for (name, vars, needles) in cases {
@@ -246,12 +348,12 @@ fn refusals_begin_with_the_settings_they_refuse() {
             r#"CLIENT_IP_HEADER="cf-connecting-ip" is written by cloudflare"#,
         ),
         (
-            "Fail: cf-connecting-ipv6 is bound to Cloudflare too",
+            "Fail: cf-connecting-ipv6 is read for Pseudo IPv4 only",
             &[
                 ("CLIENT_IP_HEADER", "CF-Connecting-IPv6"),
-                ("TRUSTED_PROXY_CIDRS", "fastly"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
             ],
-            r#"CLIENT_IP_HEADER="CF-Connecting-IPv6" is written by cloudflare"#,
+            r#"CLIENT_IP_HEADER="CF-Connecting-IPv6" is not accepted: every source reads it"#,
         ),
         (
             "Fail: fastly-client-ip is unprotected",
@@ -280,7 +382,7 @@ fn refusals_begin_with_the_settings_they_refuse() {
         assert!(got.starts_with(prefix), "{name}: {got}");
     }
     let unbound = message(&[
-        ("CLIENT_IP_HEADER", "CF-Connecting-IPv6"),
+        ("CLIENT_IP_HEADER", "CF-Connecting-IP"),
         ("TRUSTED_PROXY_CIDRS", "fastly"),
     ]);
     assert!(
@@ -335,7 +437,7 @@ fn from_lookup_builds_what_the_constructors_build() {
                 ("CLIENT_IP_HEADER", "Forwarded"),
                 ("TRUSTED_PROXY_COUNT", "0"),
             ],
-            Source::forwarded(count(0)),
+            Source::forwarded(count(0), VpcLink::AnyPrivateAddress).unwrap(),
         ),
         (
             "forwarded with ranges",
@@ -343,7 +445,7 @@ fn from_lookup_builds_what_the_constructors_build() {
                 ("CLIENT_IP_HEADER", "forwarded"),
                 ("TRUSTED_PROXY_CIDRS", "cloudflare"),
             ],
-            Source::forwarded(ranges("cloudflare")),
+            Source::forwarded(ranges("cloudflare"), VpcLink::AnyPrivateAddress).unwrap(),
         ),
         (
             "cf-connecting-ip with cloudflare",
@@ -511,7 +613,7 @@ fn cloudflare_pseudo_ipv4_is_undone() {
                 ("x-forwarded-for", &through),
                 ("cf-connecting-ipv6", "192.0.2.1"),
             ],
-            fail("pseudo_ipv4_without_ipv6"),
+            fail("cf_connecting_ipv6_invalid"),
         ),
         (
             "Fail: CF-Connecting-IPv6 twice does not undo a Pseudo IPv4",
@@ -521,7 +623,34 @@ fn cloudflare_pseudo_ipv4_is_undone() {
                 ("cf-connecting-ipv6", "2001:db8::7"),
                 ("cf-connecting-ipv6", "2001:db8::8"),
             ],
-            fail("pseudo_ipv4_without_ipv6"),
+            fail("cf_connecting_ipv6_repeated"),
+        ),
+        (
+            "Fail: CF-Connecting-IPv6 naming a trusted proxy",
+            Source::x_forwarded_for(ranges("cloudflare, 2001:db8::/32")),
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2001:db8::7"),
+            ],
+            fail("client_header_trusted"),
+        ),
+        (
+            "Fail: CF-Connecting-IPv6 naming a Cloudflare address",
+            cloudflare.clone(),
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2400:cb00::1"),
+            ],
+            fail("client_header_trusted"),
+        ),
+        (
+            "Fail: CF-Connecting-IPv6 holding a list",
+            cloudflare.clone(),
+            vec![
+                ("x-forwarded-for", &through),
+                ("cf-connecting-ipv6", "2001:db8::7, 2001:db8::8"),
+            ],
+            fail("cf_connecting_ipv6_repeated"),
         ),
         (
             "Fail: a class E entry not delivered by Cloudflare is invalid",
@@ -591,54 +720,82 @@ fn cloudflare_pseudo_ipv4_is_undone() {
     ]);
 }
 
+/// X-Forwarded-For as the ALB writes it behind an API Gateway VPC link: the link's address.
+const LINK: (&str, &str) = ("x-forwarded-for", "10.0.1.17");
+
 #[test]
 fn forwarded_by_ranges() {
-    let cloudflare = Source::forwarded(ranges("cloudflare"));
+    let cloudflare = Source::forwarded(ranges("cloudflare"), VpcLink::AnyPrivateAddress).unwrap();
     let element = format!("for={VISITOR}, for={CLOUDFLARE_EDGE}");
     run(vec![
         (
             "a CDN in front of API Gateway: past the edge's element to the visitor",
             cloudflare.clone(),
-            vec![("forwarded", &element)],
+            vec![LINK, ("forwarded", &element)],
             ok(VISITOR, 1),
         ),
         (
             "a caller around the CDN: its own element",
             cloudflare.clone(),
-            vec![("forwarded", &format!("for=6.6.6.6, for={ATTACKER}"))],
+            vec![LINK, ("forwarded", &format!("for=6.6.6.6, for={ATTACKER}"))],
             ok(ATTACKER, 0),
         ),
         (
             "elements on two lines are one list",
             cloudflare.clone(),
             vec![
+                LINK,
                 ("forwarded", &format!("for={VISITOR}")),
                 ("forwarded", &format!("for={CLOUDFLARE_EDGE};proto=https")),
             ],
             ok(VISITOR, 1),
         ),
         (
-            "X-Forwarded-For is not read in Forwarded mode",
+            "X-Forwarded-For left of the VPC link is not read",
             cloudflare.clone(),
-            vec![("forwarded", &element), ("x-forwarded-for", "6.6.6.6")],
+            vec![
+                ("forwarded", &element),
+                ("x-forwarded-for", "6.6.6.6, 10.0.1.17"),
+            ],
+            ok(VISITOR, 1),
+        ),
+        (
+            "a caller that reached the ALB around the VPC link: the walk of X-Forwarded-For",
+            cloudflare.clone(),
+            vec![
+                ("forwarded", "for=6.6.6.6"),
+                ("x-forwarded-for", &format!("6.6.6.6, {ATTACKER}")),
+            ],
+            ok(ATTACKER, 0),
+        ),
+        (
+            "a caller that came through Cloudflare straight to the ALB: past the edge, not Forwarded",
+            cloudflare.clone(),
+            vec![
+                ("forwarded", "for=6.6.6.6"),
+                ("x-forwarded-for", &format!("{VISITOR},{CLOUDFLARE_EDGE}")),
+            ],
             ok(VISITOR, 1),
         ),
         (
             "Fail: every element trusted",
             cloudflare.clone(),
-            vec![("forwarded", &format!("for={CLOUDFLARE_EDGE}"))],
+            vec![LINK, ("forwarded", &format!("for={CLOUDFLARE_EDGE}"))],
             fail("all_trusted"),
         ),
         (
             "Fail: the walk reads an element that is not an address",
             cloudflare.clone(),
-            vec![("forwarded", &format!("for=unknown, for={CLOUDFLARE_EDGE}"))],
+            vec![
+                LINK,
+                ("forwarded", &format!("for=unknown, for={CLOUDFLARE_EDGE}")),
+            ],
             fail("invalid_entry"),
         ),
         (
             "Fail: no Forwarded header",
             cloudflare,
-            vec![("x-forwarded-for", VISITOR)],
+            vec![LINK],
             fail("client_header_missing"),
         ),
     ]);
@@ -646,7 +803,7 @@ fn forwarded_by_ranges() {
 
 #[test]
 fn ipv6_forms_of_forwarded_and_cloudfront_viewer_address() {
-    let forwarded = Source::forwarded(count(0));
+    let forwarded = Source::forwarded(count(0), VpcLink::AnyPrivateAddress).unwrap();
     let viewer = Source::header("cloudfront-viewer-address", ranges("cloudfront")).unwrap();
     let via_cloudfront = format!("6.6.6.6, {CLOUDFRONT_EDGE}");
     let port = |source: &Source, pairs: &[(&str, &str)]| {
@@ -660,31 +817,31 @@ fn ipv6_forms_of_forwarded_and_cloudfront_viewer_address() {
         (
             "Forwarded: quoted brackets",
             &forwarded,
-            vec![("forwarded", r#"for="[2001:db8::7]""#)],
+            vec![LINK, ("forwarded", r#"for="[2001:db8::7]""#)],
             v6(None),
         ),
         (
             "Forwarded: quoted brackets with a port",
             &forwarded,
-            vec![("forwarded", r#"for="[2001:db8::7]:4711""#)],
+            vec![LINK, ("forwarded", r#"for="[2001:db8::7]:4711""#)],
             v6(Some(4711)),
         ),
         (
             "Forwarded: bare, unquoted",
             &forwarded,
-            vec![("forwarded", "for=2001:db8::7")],
+            vec![LINK, ("forwarded", "for=2001:db8::7")],
             v6(None),
         ),
         (
             "Forwarded: bare, quoted",
             &forwarded,
-            vec![("forwarded", r#"for="2001:db8::7""#)],
+            vec![LINK, ("forwarded", r#"for="2001:db8::7""#)],
             v6(None),
         ),
         (
             "Fail: Forwarded: bare with a port",
             &forwarded,
-            vec![("forwarded", r#"for="2001:db8:0:0:0:0:0:7:4711""#)],
+            vec![LINK, ("forwarded", r#"for="2001:db8:0:0:0:0:0:7:4711""#)],
             Err("invalid_entry"),
         ),
         (
@@ -850,16 +1007,23 @@ fn the_peer_is_position_zero() {
             fail("no_client_address"),
         ),
         (
-            "Forwarded: the socket is position 0, the elements follow",
-            Source::forwarded(count(1)),
-            vec![("forwarded", "for=203.0.113.9")],
+            "Forwarded: the socket is the VPC link that wrote the elements",
+            Source::forwarded(count(1), VpcLink::AnyPrivateAddress).unwrap(),
+            vec![("forwarded", "for=203.0.113.9, for=192.0.2.1")],
             socket("10.0.0.7"),
             ok("203.0.113.9", 1),
         ),
         (
+            "Forwarded: a public socket peer is never the VPC link: its own address",
+            Source::forwarded(count(1), VpcLink::AnyPrivateAddress).unwrap(),
+            vec![("forwarded", "for=203.0.113.9, for=192.0.2.1")],
+            socket("198.51.100.66"),
+            ok("198.51.100.66", 0),
+        ),
+        (
             "Forwarded: a reported peer is never an element",
-            Source::forwarded(count(0)),
-            vec![("forwarded", "for=203.0.113.9")],
+            Source::forwarded(count(0), VpcLink::AnyPrivateAddress).unwrap(),
+            vec![LINK, ("forwarded", "for=203.0.113.9")],
             reported("10.0.0.7"),
             ok("203.0.113.9", 0),
         ),
@@ -872,4 +1036,109 @@ fn the_peer_is_position_zero() {
         }
     }
     assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_typed_constructors_refuse_what_the_text_refuses() {
+    let headers = [
+        "x-real-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
+        "CF_CONNECTING_IP",
+        "cf-connecting-ipv6",
+        "cloudfront-viewer-address",
+        "fastly-client-ip",
+        "x_forwarded_for",
+        "x real ip",
+    ];
+    let cidrs = [
+        "10.0.0.0/8",
+        "cloudfront",
+        "cloudflare",
+        "fastly",
+        "10.0.0.0/8, cloudflare",
+    ];
+    // (`x-forwarded-for` itself is the chain mode in the text, refused as a header name.)
+    assert!(Source::header("x-forwarded-for", ranges("10.0.0.0/8")).is_err());
+    for name in headers {
+        for list in cidrs {
+            let text = lookup(&[("CLIENT_IP_HEADER", name), ("TRUSTED_PROXY_CIDRS", list)]);
+            let typed = Source::header(name, ranges(list));
+            assert_eq!(
+                text.is_ok(),
+                typed.is_ok(),
+                "{name} with {list}: {text:?} {typed:?}"
+            );
+        }
+        // No ranges: refused both ways.
+        assert!(
+            Source::header(name, TrustedRanges::default()).is_err(),
+            "{name}"
+        );
+        assert!(lookup(&[("CLIENT_IP_HEADER", name)]).is_err(), "{name}");
+    }
+    let empty = VpcLink::Subnets(TrustedRanges::default());
+    assert!(Source::forwarded(count(0), empty).is_err());
+    assert!(TrustedRanges::try_from(lambda_client_ip::Preset::GlobalAccelerator).is_err());
+    assert!("globalaccelerator".parse::<TrustedRanges>().is_err());
+}
+
+#[test]
+fn the_vpc_link_subnets_bind_forwarded_tightly() {
+    let source = lookup(&[
+        ("CLIENT_IP_HEADER", "forwarded"),
+        ("TRUSTED_PROXY_COUNT", "0"),
+        ("VPC_LINK_CIDRS", "10.0.1.0/24"),
+    ])
+    .unwrap();
+    let forged = ("forwarded", "for=6.6.6.6");
+    let cases: Vec<(&str, Pairs, Answer)> = vec![
+        (
+            "the VPC link delivered it: the element API Gateway appended",
+            vec![("forwarded", "for=203.0.113.9"), LINK],
+            ok("203.0.113.9", 0),
+        ),
+        (
+            "another machine of the VPC: its own address",
+            vec![forged, ("x-forwarded-for", "10.0.2.5")],
+            ok("10.0.2.5", 0),
+        ),
+        (
+            "a public caller: its own address",
+            vec![forged, ("x-forwarded-for", "198.51.100.66")],
+            ok("198.51.100.66", 0),
+        ),
+        (
+            "a public IPv6 caller: its own address",
+            vec![forged, ("x-forwarded-for", "2001:db8::66")],
+            ok("2001:db8::66", 0),
+        ),
+        (
+            "Fail: no X-Forwarded-For at all",
+            vec![forged],
+            fail("no_client_address"),
+        ),
+    ];
+    for (name, pairs, want) in cases {
+        assert_eq!(answer(&source, &pairs, Peer::Appended), want, "{name}");
+    }
+    // Without VPC_LINK_CIDRS any private peer is the writer, and a public one never is.
+    let loose = lookup(&[
+        ("CLIENT_IP_HEADER", "forwarded"),
+        ("TRUSTED_PROXY_COUNT", "1"),
+    ])
+    .unwrap();
+    let pairs = vec![
+        ("forwarded", "for=203.0.113.9, for=192.0.2.1"),
+        ("x-forwarded-for", "10.0.2.5"),
+    ];
+    assert_eq!(answer(&loose, &pairs, Peer::Appended), ok("203.0.113.9", 1));
+    let pairs = vec![
+        ("forwarded", "for=203.0.113.9, for=192.0.2.1"),
+        ("x-forwarded-for", "7.7.7.7, 198.51.100.66"),
+    ];
+    assert_eq!(
+        answer(&loose, &pairs, Peer::Appended),
+        ok("198.51.100.66", 0)
+    );
 }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use arbitrary::Arbitrary;
 use ipnet::IpNet;
-use lambda_client_ip::{Preset, ProxyCount, Source, TrustPolicy, TrustedRanges};
+use lambda_client_ip::{Preset, ProxyCount, Source, TrustPolicy, TrustedRanges, VpcLink};
 
 use crate::entry::{V6Form, write_v4, write_v6};
 
@@ -107,7 +107,8 @@ impl SourceInput {
     pub fn source(&self) -> Source {
         let policy = self.policy.policy();
         match (self.reads, &policy) {
-            (Reads::Forwarded, _) => Source::forwarded(policy),
+            (Reads::Forwarded, _) => Source::forwarded(policy.clone(), VpcLink::AnyPrivateAddress)
+                .unwrap_or_else(|_| Source::x_forwarded_for(policy)),
             (Reads::Header(i), TrustPolicy::Ranges(ranges)) => {
                 let name = HEADERS[usize::from(i) % HEADERS.len()];
                 Source::header(name, ranges.clone())
