@@ -181,25 +181,30 @@ pub fn advice(e: &Explanation) -> String {
     }
 }
 
-/// Warns, once per execution environment (on its first request with a chain), when the ALB's
-/// peer shows that no unique client address exists: a Global Accelerator edge (client IP
-/// preservation off) or VPC Lattice.
+/// Warns when the ALB's peer shows that no unique client address exists, once per execution
+/// environment for each such front door: a Global Accelerator edge (client IP preservation off)
+/// or VPC Lattice.
 fn warn_topology(config: &Config, request: &Result<Request, Refused>) {
-    static CHECKED: AtomicBool = AtomicBool::new(false);
+    static GLOBAL_ACCELERATOR: AtomicBool = AtomicBool::new(false);
+    static LATTICE: AtomicBool = AtomicBool::new(false);
     let Ok(request) = request else { return };
-    if !request.headers.contains_key("x-forwarded-for") || CHECKED.swap(true, Ordering::Relaxed) {
-        return;
-    }
-    let topology = match config.source.explain(&request.headers, request.peer).peer {
-        FrontDoorPeer::GlobalAccelerator => {
-            "Global Accelerator without client IP preservation: no client address exists; turn preservation on"
-        }
-        FrontDoorPeer::Lattice => {
-            "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network"
-        }
+    let (warned, topology) = match config
+        .source
+        .front_door_peer(&request.headers, request.peer)
+    {
+        FrontDoorPeer::GlobalAccelerator => (
+            &GLOBAL_ACCELERATOR,
+            "Global Accelerator without client IP preservation: no client address exists; turn preservation on",
+        ),
+        FrontDoorPeer::Lattice => (
+            &LATTICE,
+            "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network",
+        ),
         _ => return,
     };
-    tracing::warn!(topology, "the ALB's peer is not a client");
+    if !warned.swap(true, Ordering::Relaxed) {
+        tracing::warn!(topology, "the ALB's peer is not a client");
+    }
 }
 
 /// The Lambda handler: never an error.

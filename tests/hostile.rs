@@ -905,13 +905,22 @@ fn single_address_headers_and_forwarded_in_events() {
         (
             "Forwarded from the event",
             forwarded(),
-            headers(json!({"forwarded": "for=6.6.6.6, for=\"[2001:db8::7]:4711\""})),
+            headers(
+                json!({"forwarded": "for=6.6.6.6, for=\"[2001:db8::7]:4711\"",
+                           "x-forwarded-for": "10.0.1.17"}),
+            ),
             ok("2001:db8::7"),
+        ),
+        (
+            "Forwarded from a caller that went around the VPC link: its own address",
+            forwarded(),
+            headers(json!({"forwarded": "for=6.6.6.6", "x-forwarded-for": "198.51.100.66"})),
+            ok("198.51.100.66"),
         ),
         (
             "Fail: Forwarded with CR LF in the element the count reads",
             forwarded(),
-            headers(json!({"forwarded": "for=203.0.113.9\r\n"})),
+            headers(json!({"forwarded": "for=203.0.113.9\r\n", "x-forwarded-for": "10.0.1.17"})),
             fail("invalid_entry"),
         ),
         (
@@ -923,7 +932,7 @@ fn single_address_headers_and_forwarded_in_events() {
         (
             "Fail: no Forwarded header",
             forwarded(),
-            headers(json!({"x-forwarded-for": "203.0.113.9"})),
+            headers(json!({"x-forwarded-for": "10.0.1.17"})),
             fail("client_header_missing"),
         ),
         (
@@ -938,7 +947,7 @@ fn single_address_headers_and_forwarded_in_events() {
             cloudflare(),
             headers(json!({"x-forwarded-for": "240.0.0.9, 104.16.0.1",
                            "cf-connecting-ipv6": "2001:db8::9\r\n"})),
-            fail("pseudo_ipv4_without_ipv6"),
+            fail("cf_connecting_ipv6_invalid"),
         ),
     ]);
 }

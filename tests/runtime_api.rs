@@ -291,7 +291,49 @@ fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
         (&[("TRUSTED_PROXY_CIDRS", "10.0.0.0/8,nope")], "\"nope\""),
         (
             &[("TRUSTED_PROXY_CIDRS", "cloudfrnt")],
-            "nor a preset (cloudfront, cloudflare, fastly)",
+            "did you mean \"cloudfront\"?",
+        ),
+        // A near miss of a CDN's header would read a header anyone can send.
+        (
+            &[
+                ("CLIENT_IP_HEADER", "cf_connecting_ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
+            "did you mean \"cf-connecting-ip\"?",
+        ),
+        // Every customer of a shared CDN can send a header it does not write itself.
+        (
+            &[
+                ("CLIENT_IP_HEADER", "x-real-ip"),
+                ("TRUSTED_PROXY_CIDRS", "cloudfront"),
+            ],
+            "CLIENT_IP_HEADER=cloudfront-viewer-address",
+        ),
+        (
+            &[
+                ("CLIENT_IP_HEADER", "true-client-ip"),
+                ("TRUSTED_PROXY_CIDRS", "10.0.0.0/8, fastly"),
+            ],
+            "holds ranges of fastly",
+        ),
+        (
+            &[
+                ("CLIENT_IP_HEADER", "cf-connecting-ipv6"),
+                ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+            ],
+            "CLIENT_IP_HEADER=\"cf-connecting-ipv6\"",
+        ),
+        (&[("TRUSTED_PROXY_CIDRS", "010.0.0.0/8")], "leading zero"),
+        (
+            &[(
+                "TRUSTED_PROXY_CIDRS",
+                "0.0.0.0/2, 64.0.0.0/3, 96.0.0.0/4, 112.0.0.0/5, 120.0.0.0/6, 124.0.0.0/7, 126.0.0.0/8, 128.0.0.0/2, 192.0.0.0/3",
+            )],
+            "every public address of IPv4",
+        ),
+        (
+            &[("VPC_LINK_CIDRS", "10.0.1.0/24")],
+            "VPC_LINK_CIDRS=\"10.0.1.0/24\" is read only with CLIENT_IP_HEADER=forwarded",
         ),
         (&[("CLIENT_IP_EXPLAIN", "yes")], "CLIENT_IP_EXPLAIN=\"yes\""),
         (
@@ -343,4 +385,32 @@ fn outside_lambda_it_says_how_to_run_locally_and_exits_2() {
     assert!(stderr.contains("AWS_LAMBDA_RUNTIME_API"), "{stderr}");
     assert!(stderr.contains("local-alb"), "{stderr}");
     assert!(!stderr.contains("panicked"));
+}
+
+/// Each front door that hides the client is named once per execution environment: a Global
+/// Accelerator edge does not silence VPC Lattice, and a repeat of either logs nothing more.
+#[test]
+fn each_front_door_that_hides_the_client_is_warned_about_once() {
+    let mut api = RuntimeApi::start();
+    let child = spawn_function(&api, &[("AWS_LAMBDA_LOG_FORMAT", "JSON")]);
+    let accelerator = br#"{"headers": {"x-forwarded-for": "3.2.48.17"}}"#;
+    let lattice = br#"{"headers": {"x-forwarded-for": "10.1.2.3, 169.254.171.33"}}"#;
+    for payload in [&accelerator[..], lattice, accelerator, lattice] {
+        api.invoke_ok(payload);
+    }
+    let (stdout, _) = finish(child);
+    let warned: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "the ALB's peer is not a client")
+        .map(|l| {
+            l["fields"]["topology"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(warned.len(), 2, "{stdout}");
+    assert!(warned[0].starts_with("Global Accelerator"), "{warned:?}");
+    assert!(warned[1].starts_with("VPC Lattice"), "{warned:?}");
 }
