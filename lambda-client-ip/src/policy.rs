@@ -133,10 +133,10 @@ impl TrustedRanges {
     pub fn new(nets: impl IntoIterator<Item = IpNet>) -> Result<Self, PolicyError> {
         let mut checked = Vec::new();
         for (i, net) in nets.into_iter().enumerate() {
-            let fail = |reason| PolicyError::Range {
+            let fail = |reason: &str| PolicyError::Range {
                 item: net.to_string(),
                 index: i + 1,
-                reason,
+                reason: reason.to_owned(),
             };
             checked.push(check(net).map_err(fail)?);
         }
@@ -146,12 +146,9 @@ impl TrustedRanges {
         // Items pass one by one, yet together may cover every public address of a family,
         // however they are split: with the addresses no public client has added, such a set
         // merges into a single /0 (mapped ranges are stored as IPv4).
+        let special = NOT_PUBLIC.split_whitespace().map(str::parse::<IpNet>);
         let mut with_special = ranges.nets.clone();
-        with_special.extend(
-            NOT_PUBLIC
-                .iter()
-                .filter_map(|net| net.parse::<IpNet>().ok()),
-        );
+        with_special.extend(special.filter_map(Result::ok));
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
         match everything.map(|n| n.addr().is_ipv4()) {
@@ -244,28 +241,11 @@ impl TrustedRanges {
 }
 
 /// The ranges no public client connects from: private, shared, loopback, link-local,
-/// documentation, benchmarking and reserved space, and IPv6 outside global unicast (2000::/3).
-const NOT_PUBLIC: [&str; 19] = [
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.0.0.0/24",
-    "192.0.2.0/24",
-    "192.88.99.0/24",
-    "192.168.0.0/16",
-    "198.18.0.0/15",
-    "198.51.100.0/24",
-    "203.0.113.0/24",
-    "224.0.0.0/3",
-    "::/3",
-    "4000::/2",
-    "8000::/1",
-    "2001::/23",
-    "2001:db8::/32",
-];
+/// documentation, benchmarking, multicast and reserved space, and IPv6 outside global unicast
+/// (2000::/3) or in its special-purpose blocks.
+const NOT_PUBLIC: &str = "0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 \
+    172.16.0.0/12 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 192.168.0.0/16 198.18.0.0/15 \
+    198.51.100.0/24 203.0.113.0/24 224.0.0.0/3 ::/3 4000::/2 8000::/1 2001::/23 2001:db8::/32";
 
 /// The range a network stands for, or why it is refused.
 fn check(net: IpNet) -> Result<IpNet, &'static str> {
@@ -316,10 +296,10 @@ impl FromStr for TrustedRanges {
         let mut nets = Vec::new();
         for (i, raw) in list.split(',').enumerate() {
             let item = raw.trim();
-            let fail = |reason| PolicyError::Range {
+            let fail = |reason: &str| PolicyError::Range {
                 item: item.to_owned(),
                 index: i + 1,
-                reason,
+                reason: reason.to_owned(),
             };
             if item.is_empty() {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
@@ -344,11 +324,9 @@ impl FromStr for TrustedRanges {
             } else {
                 let near = |p: &Preset| edit_distance(p.name(), &item.to_ascii_lowercase()) <= 2;
                 if let Some(meant) = Preset::ALL.iter().find(|p| near(p)) {
-                    return Err(PolicyError::NearMiss {
-                        item: item.to_owned(),
-                        index: i + 1,
-                        meant: meant.name(),
-                    });
+                    let meant = meant.name();
+                    let why = format!("is not a range nor a preset; did you mean {meant:?}?");
+                    return Err(fail(&why));
                 }
                 item.parse::<IpAddr>()
                     .map(IpNet::from)
@@ -460,15 +438,6 @@ pub enum PolicyError {
         /// `IPv4` or `IPv6`.
         family: &'static str,
     },
-    /// An item that is not a range but one or two letters off a preset's name.
-    NearMiss {
-        /// The offending item, trimmed.
-        item: String,
-        /// Its position in the list, starting at 1.
-        index: usize,
-        /// The preset it is probably meant to name.
-        meant: &'static str,
-    },
     /// A range that is not acceptable.
     Range {
         /// The offending item, trimmed.
@@ -476,7 +445,7 @@ pub enum PolicyError {
         /// Its position in the list, starting at 1.
         index: usize,
         /// What is wrong with it, as the end of a sentence.
-        reason: &'static str,
+        reason: String,
     },
 }
 
@@ -494,10 +463,6 @@ impl fmt::Display for PolicyError {
                 index,
                 reason,
             } => write!(f, "item {index} ({item:?}) {reason}"),
-            Self::NearMiss { item, index, meant } => write!(
-                f,
-                "item {index} ({item:?}) is not a range nor a preset; did you mean {meant:?}?"
-            ),
             Self::Everything { family } => write!(
                 f,
                 "the ranges together cover every public address of {family}, so no client could ever be found"

@@ -24,7 +24,7 @@ use std::net::IpAddr;
 use http::{HeaderMap, HeaderName};
 
 use crate::entry::{
-    can_be_client, is_class_e, is_private, parse_any, parse_entry, parse_viewer_address, shorten,
+    can_be_client, is_class_e, is_private, parse_any, parse_viewer_address, shorten,
 };
 use crate::error::{ResolveError, SourceError};
 use crate::explain::Binding;
@@ -604,15 +604,11 @@ impl Source {
     /// The trusted ranges the source holds, if any.
     pub fn trusted_ranges(&self) -> Option<&TrustedRanges> {
         match &self.evidence {
-            Evidence::XForwardedFor(TrustPolicy::Ranges(ranges))
-            | Evidence::Forwarded {
-                policy: TrustPolicy::Ranges(ranges),
-                ..
-            }
-            | Evidence::Header {
-                trusted: ranges, ..
-            } => Some(ranges),
-            _ => None,
+            Evidence::XForwardedFor(policy) | Evidence::Forwarded { policy, .. } => match policy {
+                TrustPolicy::Ranges(ranges) => Some(ranges),
+                TrustPolicy::Count(_) => None,
+            },
+            Evidence::Header { trusted, .. } => Some(trusted),
         }
     }
 
@@ -746,73 +742,61 @@ impl Source {
         &self,
         headers: &HeaderMap,
         h: &Header,
-        position: usize,
+        at: usize,
         by: IpAddr,
-        rule: Rule<'_>,
+        rule: Rule,
     ) -> Resolved {
-        let header = || h.name.as_str().to_owned();
-        let value = one_value(headers, &h.name)
-            .map_err(|()| ResolveError::HeaderRepeated { header: header() })?
-            .ok_or_else(|| ResolveError::HeaderMissing { header: header() })?;
-        let parsed = match h.format {
-            Format::Address => parse_any(value),
-            Format::ViewerAddress => parse_viewer_address(value),
+        let header = h.name.as_str().to_owned();
+        let (ip, port) = match one_address(headers, &h.name, h.format) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Err(ResolveError::HeaderMissing { header }),
+            Err(None) => return Err(ResolveError::HeaderRepeated { header }),
+            Err(Some(value)) => return Err(ResolveError::HeaderInvalid { header, value }),
         };
-        let invalid = || ResolveError::HeaderInvalid {
-            header: header(),
-            value: shorten(value),
-        };
-        let (ip, port) = parsed.ok_or_else(invalid)?;
-        if !can_be_client(ip) {
-            if is_class_e(ip) && self.cloudflare.contains(by) {
-                return self.pseudo_ipv4(headers, position, ip, rule);
-            }
-            return Err(invalid());
+        let value = ip.to_string();
+        if is_class_e(ip) && self.cloudflare.contains(by) {
+            self.pseudo_ipv4(headers, at, ip, rule)
+        } else if !can_be_client(ip) {
+            Err(ResolveError::HeaderInvalid { header, value })
+        } else if rule.trusts(ip) {
+            Err(ResolveError::HeaderTrusted { header, value })
+        } else {
+            Ok(ClientIp {
+                ip,
+                port,
+                position: at,
+            })
         }
-        if rule.trusts(ip) {
-            let value = ip.to_string();
-            return Err(ResolveError::HeaderTrusted {
-                header: header(),
-                value,
-            });
-        }
-        Ok(ClientIp { ip, port, position })
     }
 
     /// The IPv6 visitor behind a Pseudo IPv4 that Cloudflare wrote: `CF-Connecting-IPv6`, held to
     /// the rules of every answer.
-    fn pseudo_ipv4(
-        &self,
-        headers: &HeaderMap,
-        position: usize,
-        address: IpAddr,
-        rule: Rule<'_>,
-    ) -> Resolved {
+    fn pseudo_ipv4(&self, headers: &HeaderMap, at: usize, pseudo: IpAddr, rule: Rule) -> Resolved {
         let name = HeaderName::from_static(CF_CONNECTING_IPV6);
-        let value = match one_value(headers, &name) {
-            Err(()) => return Err(ResolveError::Ipv6HeaderRepeated),
-            Ok(None) => {
-                let address = address.to_string();
-                return Err(ResolveError::PseudoIpv4 { address });
+        match one_address(headers, &name, Format::Address) {
+            Ok(None) => Err(ResolveError::PseudoIpv4 {
+                address: pseudo.to_string(),
+            }),
+            Err(None) => Err(ResolveError::Ipv6HeaderRepeated),
+            Err(Some(value)) => Err(ResolveError::Ipv6HeaderInvalid { value }),
+            Ok(Some((ip, _))) if !ip.is_ipv6() || !can_be_client(ip) => {
+                Err(ResolveError::Ipv6HeaderInvalid {
+                    value: ip.to_string(),
+                })
             }
-            Ok(Some(value)) => value,
-        };
-        let ip = match parse_entry(value) {
-            Some((ip @ IpAddr::V6(_), _)) => ip,
-            _ => {
-                let value = shorten(value);
-                return Err(ResolveError::Ipv6HeaderInvalid { value });
+            Ok(Some((ip, _))) if rule.trusts(ip) || self.cloudflare.contains(ip) => {
+                let header = CF_CONNECTING_IPV6.to_owned();
+                Err(ResolveError::HeaderTrusted {
+                    header,
+                    value: ip.to_string(),
+                })
             }
-        };
-        if rule.trusts(ip) || self.cloudflare.contains(ip) {
-            let (header, value) = (CF_CONNECTING_IPV6.to_owned(), ip.to_string());
-            return Err(ResolveError::HeaderTrusted { header, value });
+            Ok(Some((ip, _))) => Ok(ClientIp {
+                ip,
+                port: None,
+                position: at,
+            }),
         }
-        Ok(ClientIp {
-            ip,
-            port: None,
-            position,
-        })
     }
 }
 
@@ -836,14 +820,24 @@ impl Rule<'_> {
     }
 }
 
-/// The one value of a single-address header: `None` when absent; `Err` when repeated or a list.
-fn one_value<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h [u8]>, ()> {
+/// The address in the one value of a single-address header: `None` when absent; refused with
+/// `None` when repeated or a list, with the value when it holds no address in `format`.
+fn one_address(
+    headers: &HeaderMap,
+    name: &HeaderName,
+    format: Format,
+) -> Result<Option<(IpAddr, Option<u16>)>, Option<String>> {
     let mut values = headers.get_all(name).into_iter();
-    match (values.next(), values.next()) {
-        (None, _) => Ok(None),
-        (Some(value), None) if !value.as_bytes().contains(&b',') => Ok(Some(value.as_bytes())),
-        _ => Err(()),
-    }
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Ok(None),
+        (Some(value), None) if !value.as_bytes().contains(&b',') => value.as_bytes(),
+        _ => return Err(None),
+    };
+    let parsed = match format {
+        Format::Address => parse_any(value),
+        Format::ViewerAddress => parse_viewer_address(value),
+    };
+    parsed.map(Some).ok_or_else(|| Some(shorten(value)))
 }
 
 /// The single-address headers a CDN writes on every request, overwriting a client's.
@@ -888,23 +882,18 @@ fn shared_cdn(trusted: &TrustedRanges) -> Option<Preset> {
 /// A known header that `lower` (a lower-case name) misspells: underscores for dashes, a CGI or
 /// nginx `http_` prefix, or one or two letters off.
 fn near_miss(lower: &str) -> Option<&'static str> {
-    const KNOWN: [&str; 7] = [
-        "x-forwarded-for",
-        "forwarded",
-        "cloudfront-viewer-address",
-        "cf-connecting-ip",
-        "fastly-client-ip",
-        "true-client-ip",
-        "x-real-ip",
-    ];
-    if KNOWN.contains(&lower) {
-        return None;
-    }
+    let refused = REFUSED_HEADERS.iter().map(|(name, _)| *name);
+    let cdn = CDN_HEADERS.iter().map(|(name, ..)| *name);
+    let known: Vec<&str> = refused
+        .chain(cdn)
+        .chain(["true-client-ip", "x-real-ip"])
+        .collect();
     let dashed = lower.replace('_', "-");
     let bare = dashed.strip_prefix("http-").unwrap_or(&dashed);
-    KNOWN
-        .into_iter()
-        .find(|&known| known == bare || edit_distance(known, lower) <= 2)
+    let near = |known: &&str| *known == bare || edit_distance(known, lower) <= 2;
+    (!known.contains(&lower))
+        .then(|| known.into_iter().find(near))
+        .flatten()
 }
 
 /// Levenshtein distance (insertions, deletions and substitutions of bytes).
@@ -930,16 +919,7 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.evidence {
             Evidence::XForwardedFor(policy) => write!(f, "X-Forwarded-For, {policy}"),
-            Evidence::Forwarded { policy, writer } => {
-                let writer = match writer {
-                    VpcLink::Subnets(subnets) => match subnets.len() {
-                        1 => "1 subnet".to_owned(),
-                        n => format!("{n} subnets"),
-                    },
-                    VpcLink::AnyPrivateAddress => "any private address".to_owned(),
-                };
-                write!(f, "Forwarded from a VPC link in {writer}, {policy}")
-            }
+            Evidence::Forwarded { policy, .. } => write!(f, "Forwarded from a VPC link, {policy}"),
             Evidence::Header { header, trusted } => {
                 let trusted = TrustPolicy::Ranges(trusted.clone());
                 write!(
