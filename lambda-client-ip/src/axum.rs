@@ -40,8 +40,8 @@
 
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
+use http::header;
 use http::request::Parts;
-use http::{HeaderValue, header};
 
 use crate::{ClientIp, ClientIpRejection};
 
@@ -56,7 +56,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 impl IntoResponse for ClientIpRejection {
     /// [`ClientIpRejection::status`], `{"error":"<code>","message":"<sentence>"}`.
     fn into_response(self) -> Response {
-        let json = HeaderValue::from_static("application/json");
-        (self.status(), [(header::CONTENT_TYPE, json)], self.json()).into_response()
+        let json = [(header::CONTENT_TYPE, "application/json")];
+        (self.status(), json, self.json()).into_response()
     }
 }

@@ -74,8 +74,9 @@ use tower_service::Service;
 use crate::{Peer, ResolveError, Source};
 
 /// Resolves the client address of every request into its extensions (see the [module
-/// docs](crate::layer)).
-#[derive(Debug, Clone)]
+/// docs](crate::layer)). `Default` resolves with `Source::default()`: the front door's peer, no
+/// proxy in front of it (Lambda behind a front door, or a socket server with no proxy).
+#[derive(Debug, Clone, Default)]
 pub struct ClientIpLayer {
     source: Arc<Source>,
 }
