@@ -1,9 +1,11 @@
 //! An axum app on `lambda_http` that answers the caller's address.
 //!
-//! `ClientIpLayer::lambda` resolves every request once, reading the front door's peer from the
-//! request context (ALB, API Gateway REST or HTTP API, Function URL); the handler takes the
-//! `ClientIp` extractor and answers `{"client_ip": "..."}`, or a 400
-//! `{"error": code, "message": ...}` when the address cannot be vouched for.
+//! `ClientIpLayer` resolves every request once, reading the front door's peer from the request
+//! context (ALB, API Gateway REST or HTTP API, Function URL); the handler takes the `ClientIp`
+//! extractor and answers `{"client_ip": "..."}`, or a 400 `{"error": code, "message": ...}` when
+//! the address cannot be vouched for. The same Router served on a socket (`serve_locally`, with
+//! `ConnectInfo`) answers the socket's peer: copied into either server, it believes no forged
+//! X-Forwarded-For.
 //!
 //! Configuration: the source is read from the environment by `Source::from_lookup`
 //! (`TRUSTED_PROXY_COUNT`, `TRUSTED_PROXY_CIDRS`, `CLIENT_IP_HEADER`); a refused setting stops the
@@ -13,22 +15,25 @@
 //! --example axum_lambda --features lambda_http,axum`, then package the binary as `bootstrap`);
 //! its tests run with `cargo test -p lambda-client-ip --all-features`.
 
+use std::net::SocketAddr;
+
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use lambda_client_ip::{ClientIp, ClientIpLayer, ResolveError, Source};
+use lambda_client_ip::{ClientIp, ClientIpLayer, ClientIpRejection, Source};
 use serde_json::json;
+use tokio::net::TcpListener;
 
 /// The app: every path answers the client address.
 fn app(source: Source) -> Router {
     Router::new()
         .fallback(client_ip)
-        .layer(ClientIpLayer::lambda(source))
+        .layer(ClientIpLayer::new(source))
 }
 
-/// The extractor's refusal is already a 400 JSON answer; taking the `Result` lets the handler add
-/// its own headers to both outcomes.
-async fn client_ip(client: Result<ClientIp, ResolveError>) -> Response {
+/// The extractor's rejection is already a JSON answer (400 refused, 500 wired wrong); taking the
+/// `Result` lets the handler add its own headers to both outcomes.
+async fn client_ip(client: Result<ClientIp, ClientIpRejection>) -> Response {
     // The answer depends on who asks: no cache may keep it.
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     match client {
@@ -40,7 +45,17 @@ async fn client_ip(client: Result<ClientIp, ResolveError>) -> Response {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let source = Source::from_lookup(|name| std::env::var(name).ok())?;
-    lambda_http::run(app(source)).await
+    match std::env::var("LISTEN") {
+        // Local development (`LISTEN=127.0.0.1:3000`): the same Router on a socket.
+        Ok(addr) => serve_locally(app(source), TcpListener::bind(addr).await?).await,
+        Err(_) => lambda_http::run(app(source)).await,
+    }
+}
+
+/// Serves `app` on `listener`, each request's peer recorded as `ConnectInfo`.
+async fn serve_locally(app: Router, listener: TcpListener) -> Result<(), lambda_http::Error> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    Ok(axum::serve(listener, app).await?)
 }
 
 #[cfg(test)]
@@ -215,6 +230,26 @@ mod tests {
         assert_eq!(
             (status, &body["error"]),
             (StatusCode::BAD_REQUEST, &json!("chain_too_short"))
+        );
+    }
+
+    #[tokio::test]
+    async fn on_a_socket_the_same_app_answers_the_peer_not_a_forged_chain() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve_locally(app(count("0")), listener));
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request =
+            "GET / HTTP/1.1\r\nhost: x\r\nx-forwarded-for: 6.6.6.6\r\nconnection: close\r\n\r\n";
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(
+            response.ends_with(r#"{"client_ip":"127.0.0.1"}"#),
+            "{response}"
         );
     }
 

@@ -6,7 +6,7 @@ use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 
 use crate::entry::parse_entry;
-use crate::{ClientIp, Peer, ResolveError, Source};
+use crate::{ClientIp, ClientIpRejection, Peer, Source};
 
 /// The client address of a `lambda_http` request, resolved by a [`Source`] with the [`Peer`] its
 /// front door implies.
@@ -22,7 +22,8 @@ use crate::{ClientIp, Peer, ResolveError, Source};
 /// | Application Load Balancer | `Alb` | [`Peer::Appended`] |
 /// | API Gateway REST API | `ApiGatewayV1`, `identity.sourceIp` | [`Peer::AppendedAndReported`] |
 /// | API Gateway HTTP API, Function URL | `ApiGatewayV2`, `http.sourceIp` (`ip:port` accepted) | [`Peer::AppendedAndReported`] |
-/// | anything else, or no context | none | [`Peer::Appended`] |
+/// | any other context | | [`Peer::Appended`] |
+/// | no context: not a Lambda request | none | a wiring error (500) |
 ///
 /// An edge-optimized REST API puts AWS's own CloudFront in front: X-Forwarded-For then ends
 /// `<client>, <CloudFront edge>`, so trust `cloudfront` (or a count of 1) there.
@@ -45,25 +46,49 @@ use crate::{ClientIp, Peer, ResolveError, Source};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait RequestClientIp {
-    /// Resolves the client address with `source`.
-    fn client_ip(&self, source: &Source) -> Result<ClientIp, ResolveError>;
+    /// Resolves the client address with `source`: a refusal is the request's doing; a request
+    /// without a Lambda request context is a wiring error ([`ClientIpRejection::NoPeer`]).
+    fn client_ip(&self, source: &Source) -> Result<ClientIp, ClientIpRejection>;
+
+    /// The [`Peer`] the front door's request context implies, the one
+    /// [`client_ip`](Self::client_ip) and [`ClientIpLayer`](crate::ClientIpLayer) use: for
+    /// [`Source::explain`] with the same peer.
+    ///
+    /// ```
+    /// use lambda_client_ip::{Peer, RequestClientIp, Source};
+    ///
+    /// let event = include_str!("../tests/events/alb-single-value.json");
+    /// let request = lambda_http::request::from_str(event)?;
+    /// assert_eq!(request.peer()?, Peer::Appended);
+    /// let explained = Source::default().explain(request.headers(), request.peer()?);
+    /// assert_eq!(explained.hops.len(), 2);
+    ///
+    /// // Not a Lambda request: a wiring error, never a guess.
+    /// assert!(http::Request::new(()).peer().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn peer(&self) -> Result<Peer, ClientIpRejection>;
 }
 
 impl<B> RequestClientIp for Request<B> {
-    fn client_ip(&self, source: &Source) -> Result<ClientIp, ResolveError> {
-        source.resolve(self.headers(), front_door_peer(self.extensions()))
+    fn client_ip(&self, source: &Source) -> Result<ClientIp, ClientIpRejection> {
+        let resolved = source.resolve(self.headers(), self.peer()?);
+        resolved.map_err(ClientIpRejection::Refused)
+    }
+
+    fn peer(&self) -> Result<Peer, ClientIpRejection> {
+        context_peer(self.extensions()).ok_or_else(|| ClientIpRejection::NoPeer.logged())
     }
 }
 
-/// The peer the request context in `extensions` implies (see [`RequestClientIp`]).
-pub(crate) fn front_door_peer(extensions: &http::Extensions) -> Peer {
-    let reported = match extensions.request_context_ref() {
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.as_deref(),
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref(),
+/// The peer the request context in `extensions` implies (see [`RequestClientIp`]); `None` without
+/// one.
+pub(crate) fn context_peer(extensions: &http::Extensions) -> Option<Peer> {
+    let reported = match extensions.request_context_ref()? {
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
         _ => None,
     };
-    match reported.and_then(|ip| parse_entry(ip.as_bytes())) {
-        Some((ip, _port)) => Peer::AppendedAndReported(ip),
-        None => Peer::Appended,
-    }
+    let reported = reported.and_then(|ip| parse_entry(ip.as_bytes()));
+    Some(reported.map_or(Peer::Appended, |(ip, _port)| Peer::AppendedAndReported(ip)))
 }

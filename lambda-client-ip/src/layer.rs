@@ -1,22 +1,49 @@
 //! Resolve once per request, as `tower` middleware (feature `tower`).
 //!
 //! [`ClientIpLayer`] wraps a service. For each `http::Request` it resolves the client address once
-//! with a [`Source`] and inserts the outcome, a `Result<ClientIp, ResolveError>`, into the
+//! with a [`Source`] and inserts the outcome, a `Result<ClientIp, ClientIpRejection>`, into the
 //! request's extensions, where handlers, the axum extractor and the `tower_governor` key read it.
-//! Each constructor names where the peer comes from; no cargo feature changes what a constructor
-//! does.
+//!
+//! # One constructor, the peer from the server
+//! The peer is never chosen by the code that builds the layer: it is what the server recorded on
+//! the request, which a client cannot write.
+//!
+//! | the request carries | served by | peer |
+//! |---|---|---|
+//! | a Lambda request context | `lambda_http::run` (feature `lambda_http`) | what the front door implies, see [`RequestClientIp`](crate::RequestClientIp) |
+//! | axum's `ConnectInfo<SocketAddr>` | `into_make_service_with_connect_info::<SocketAddr>()` (feature `axum`) | [`Peer::Socket`] |
+//! | neither, or both | a server the layer cannot read | a wiring error: 500, [`ClientIpRejection::NoPeer`] |
+//!
+//! So the same Router answers the true client on Lambda behind every front door and on a socket
+//! (locally, or on ECS or EC2 behind an ALB, whose subnets or a count of 1 the source then
+//! trusts). A layer told "the front door appended" would believe a forged X-Forwarded-For on a
+//! socket server, and one told "socket" has no socket on Lambda: there is nothing to choose, so
+//! nothing to choose wrong. Any other server calls [`Source::resolve`] with the peer it holds.
+//!
+//! **Features only add**: a feature can turn a wiring error into the true answer (`lambda_http`
+//! lets the layer read a Lambda request context, `axum` a `ConnectInfo`), never one answer into
+//! another, so no feature another crate enables can make the layer believe a forged address.
+//! Without them the layer reads no peer and answers every request with a 500 that names the
+//! feature to enable. (The one answer a feature can withdraw: a request carrying both kinds of
+//! peer, which no server of either kind produces, becomes a wiring error once both are readable.)
+//!
+//! # Layer order
+//! The layer must run before whatever reads the address: the extractor, `ClientIpKey`, your own
+//! middleware. In axum the layer added last runs first, and `.layer()` wraps only the routes
+//! added before it: add `ClientIpLayer` last. Read without it, the address is a wiring error, a
+//! 500 [`ClientIpRejection::LayerMissing`] naming this fix, never a 400 that blames the client.
 //!
 //! ```
 //! use std::convert::Infallible;
 //!
 //! use http::{Request, Response};
-//! use lambda_client_ip::{ClientIp, ClientIpLayer, ResolveError, Source};
+//! use lambda_client_ip::{ClientIp, ClientIpLayer, ClientIpRejection, Source};
 //! use tower::{ServiceBuilder, ServiceExt};
 //!
 //! async fn handler(request: Request<()>) -> Result<Response<String>, Infallible> {
-//!     let answer = match request.extensions().get::<Result<ClientIp, ResolveError>>() {
+//!     let answer = match request.extensions().get::<Result<ClientIp, ClientIpRejection>>() {
 //!         Some(Ok(client)) => client.to_string(),
-//!         Some(Err(err)) => format!("refused: {}", err.code()),
+//!         Some(Err(err)) => format!("{} {}", err.status().as_u16(), err.code()),
 //!         None => "the layer is missing".to_owned(),
 //!     };
 //!     Ok(Response::new(answer))
@@ -25,78 +52,72 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let service = ServiceBuilder::new()
-//!     .layer(ClientIpLayer::appended(Source::default()))
+//!     .layer(ClientIpLayer::new(Source::default()))
 //!     .service_fn(handler);
 //!
-//! // The front door appended 198.51.100.7; the entry left of it was written by the client.
-//! let request = Request::builder()
-//!     .header("x-forwarded-for", "192.0.2.200, 198.51.100.7")
-//!     .body(())?;
-//! let response = service.clone().oneshot(request).await?;
-//! assert_eq!(response.body(), "198.51.100.7");
-//!
-//! // No X-Forwarded-For: refused, never guessed.
-//! let response = service.oneshot(Request::new(())).await?;
-//! assert_eq!(response.body(), "refused: no_client_address");
+//! // A request no server recorded a peer on: the server's mistake, never the client's.
+//! let request = Request::builder().header("x-forwarded-for", "6.6.6.6").body(())?;
+//! let response = service.oneshot(request).await?;
+//! assert_eq!(response.body(), "500 client_ip_no_peer");
 //! # Ok(()) }
 //! ```
 
+use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
-use http::Request;
+use http::{Extensions, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::{Peer, ResolveError, Source};
 
-/// Where the layer takes each request's peer from: its extensions.
-type PeerFrom = fn(&http::Extensions) -> Option<Peer>;
-
 /// Resolves the client address of every request into its extensions (see the [module
-/// docs](crate::layer)).
-#[derive(Debug, Clone)]
+/// docs](crate::layer)). `Default` resolves with `Source::default()`: the front door's peer, no
+/// proxy in front of it (Lambda behind a front door, or a socket server with no proxy).
+#[derive(Debug, Clone, Default)]
 pub struct ClientIpLayer {
     source: Arc<Source>,
-    peer: PeerFrom,
 }
 
 impl ClientIpLayer {
-    /// Behind a front door that appends its TCP peer to X-Forwarded-For ([`Peer::Appended`]): an
-    /// ALB in front of Lambda. Never use it where the server holds the socket: there the last
-    /// entry is whatever the caller wrote.
-    pub fn appended(source: Source) -> Self {
-        Self::with(source, |_| Some(Peer::Appended))
-    }
-
-    /// On `lambda_http`: the peer its request context implies, door by door (see
-    /// [`RequestClientIp`](crate::RequestClientIp)). Feature `lambda_http`.
-    #[cfg(feature = "lambda_http")]
-    pub fn lambda(source: Source) -> Self {
-        Self::with(source, |extensions| {
-            Some(crate::lambda::front_door_peer(extensions))
-        })
-    }
-
-    /// A server that holds the socket ([`Peer::Socket`]), read from axum's
-    /// `ConnectInfo<SocketAddr>` (serve with `into_make_service_with_connect_info`); without it
-    /// every request is refused as `no_client_address`. Behind an ALB on ECS or EC2 the socket's
-    /// peer is the ALB: trust its subnets or a count of 1. Feature `axum`.
-    #[cfg(feature = "axum")]
-    pub fn connect_info(source: Source) -> Self {
-        use axum::extract::ConnectInfo;
-        Self::with(source, |ext| {
-            ext.get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|i| Peer::Socket(i.0.ip()))
-        })
-    }
-
-    fn with(source: Source, peer: PeerFrom) -> Self {
+    /// Resolves with `source`, the peer being what the server recorded on each request: a Lambda
+    /// request context (feature `lambda_http`) or axum's `ConnectInfo<SocketAddr>` (feature
+    /// `axum`). Neither, or both, is a wiring error ([`ClientIpRejection::NoPeer`]).
+    pub fn new(source: Source) -> Self {
         Self {
             source: Arc::new(source),
-            peer,
         }
     }
+}
+
+/// The peer the server recorded in `extensions`: exactly one of a Lambda request context and
+/// axum's `ConnectInfo`.
+#[cfg_attr(not(any(feature = "lambda_http", feature = "axum")), allow(unused))]
+fn recorded_peer(extensions: &Extensions) -> Result<Peer, ClientIpRejection> {
+    #[cfg(feature = "lambda_http")]
+    let lambda = crate::lambda::context_peer(extensions);
+    #[cfg(not(feature = "lambda_http"))]
+    let lambda = None;
+    #[cfg(feature = "axum")]
+    let socket = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| Peer::Socket(info.0.ip()));
+    #[cfg(not(feature = "axum"))]
+    let socket = None;
+    match (lambda, socket) {
+        (Some(peer), None) | (None, Some(peer)) => Ok(peer),
+        _ => Err(ClientIpRejection::NoPeer.logged()),
+    }
+}
+
+/// What the layer left in `extensions`; without the layer, [`ClientIpRejection::LayerMissing`].
+#[cfg(any(feature = "axum", feature = "tower_governor"))]
+pub(crate) fn resolved(extensions: &Extensions) -> Result<crate::ClientIp, ClientIpRejection> {
+    let resolved = extensions.get::<Result<crate::ClientIp, ClientIpRejection>>();
+    let missing = || Err(ClientIpRejection::LayerMissing.logged());
+    resolved.cloned().unwrap_or_else(missing)
 }
 
 impl<S> Layer<S> for ClientIpLayer {
@@ -130,9 +151,104 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let peer = (self.layer.peer)(request.extensions()).ok_or(ResolveError::NoAddress);
-        let resolved = peer.and_then(|peer| self.layer.source.resolve(request.headers(), peer));
+        let resolved = recorded_peer(request.extensions()).and_then(|peer| {
+            let resolved = self.layer.source.resolve(request.headers(), peer);
+            resolved.map_err(ClientIpRejection::Refused)
+        });
         request.extensions_mut().insert(resolved);
         self.inner.call(request)
     }
 }
+
+/// Why an integration has no client address: the axum extractor's rejection, and what
+/// [`RequestClientIp`](crate::RequestClientIp) and [`ClientIpKey`](crate::ClientIpKey) answer.
+///
+/// A refusal ([`Refused`](Self::Refused)) is the request's doing: a 400. Every other variant is a
+/// **wiring error**, the server's: a 500 whose message names the fix (which layer, in which
+/// order), logged once per kind per process as a `tracing` event at level ERROR (the
+/// application's subscriber decides where it goes), never once per request. The axum answer is
+/// `{"error":"<code>","message":"<sentence>"}` with the status of [`status`](Self::status).
+///
+/// ```
+/// use http::StatusCode;
+/// use lambda_client_ip::{ClientIpRejection, ResolveError};
+///
+/// let refused = ClientIpRejection::Refused(ResolveError::NoAddress);
+/// assert_eq!((refused.status(), refused.code()), (StatusCode::BAD_REQUEST, "no_client_address"));
+/// let miswired = ClientIpRejection::LayerMissing;
+/// assert_eq!(miswired.status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// assert_eq!(miswired.code(), "client_ip_layer_missing");
+/// assert!(miswired.to_string().contains("ClientIpLayer"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientIpRejection {
+    /// The request: no address in it can be vouched for (400).
+    Refused(ResolveError),
+    /// Wiring: the extractor or the rate-limit key read a request no `ClientIpLayer` resolved;
+    /// the layer is missing, or runs after (inside) what reads it (500).
+    LayerMissing,
+    /// Wiring: the request carries no single peer the server recorded: neither a Lambda request
+    /// context (feature `lambda_http`) nor axum's `ConnectInfo<SocketAddr>` (feature `axum`), or
+    /// both (500).
+    NoPeer,
+}
+
+impl ClientIpRejection {
+    /// 400 Bad Request for a refusal, 500 Internal Server Error for a wiring error.
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::Refused(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable code: the refusal's [`ResolveError::code`], or `client_ip_layer_missing` or
+    /// `client_ip_no_peer`.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Refused(e) => e.code(),
+            Self::LayerMissing => "client_ip_layer_missing",
+            Self::NoPeer => "client_ip_no_peer",
+        }
+    }
+
+    /// Logs the first wiring error of each kind in this process, and returns it.
+    pub(crate) fn logged(self) -> Self {
+        static LOGGED: AtomicU8 = AtomicU8::new(0);
+        let kind = match self {
+            Self::Refused(_) => return self,
+            Self::LayerMissing => 1,
+            Self::NoPeer => 2,
+        };
+        if LOGGED.fetch_or(kind, Ordering::Relaxed) & kind == 0 {
+            tracing::error!(code = self.code(), "{self}");
+        }
+        self
+    }
+
+    /// `{"error":"<code>","message":"<sentence>"}`, the integrations' answer body.
+    #[cfg(any(feature = "axum", feature = "tower_governor"))]
+    pub(crate) fn json(&self) -> String {
+        match self {
+            Self::Refused(e) => crate::error::json_body(e),
+            // The wiring messages are constant and hold no quote or backslash.
+            _ => format!(r#"{{"error":"{}","message":"{self}"}}"#, self.code()),
+        }
+    }
+}
+
+const LAYER_MISSING: &str = "No ClientIpLayer resolved this request before its client address was read: add .layer(ClientIpLayer::new(source)) to the Router after every route and after every layer that reads the address (GovernorLayer), since in axum the layer added last runs first.";
+const NO_PEER: &str = "ClientIpLayer found no peer recorded by the server, or found both a Lambda request context and axum's ConnectInfo: on Lambda serve the Router with lambda_http::run and enable the lambda_http feature of lambda-client-ip; on a socket serve it with into_make_service_with_connect_info::<SocketAddr>() and enable its axum feature.";
+
+impl fmt::Display for ClientIpRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Refused(e) => return e.fmt(f),
+            Self::LayerMissing => LAYER_MISSING,
+            Self::NoPeer => NO_PEER,
+        })
+    }
+}
+
+impl std::error::Error for ClientIpRejection {}

@@ -9,11 +9,11 @@ mod preset;
 mod source;
 
 #[cfg(feature = "axum")]
-mod axum;
+pub mod axum;
 #[cfg(feature = "tower_governor")]
-mod governor;
+pub mod governor;
 #[cfg(feature = "lambda_http")]
-mod lambda;
+pub mod lambda;
 #[cfg(feature = "tower")]
 pub mod layer;
 
@@ -31,4 +31,4 @@ pub use governor::ClientIpKey;
 #[cfg(feature = "lambda_http")]
 pub use lambda::RequestClientIp;
 #[cfg(feature = "tower")]
-pub use layer::{ClientIpLayer, ClientIpService};
+pub use layer::{ClientIpLayer, ClientIpRejection, ClientIpService};

@@ -10,7 +10,9 @@
 // A test crate: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use lambda_client_ip::{ProxyCount, RequestClientIp, Source, TrustedRanges};
+use lambda_client_ip::{
+    ClientIpRejection, Peer, ProxyCount, RequestClientIp, Source, TrustedRanges,
+};
 
 const CLIENT: &str = "198.51.100.7";
 
@@ -370,4 +372,36 @@ fn the_worked_example_reads_the_chain_not_source_ip() {
             ),
         ],
     );
+}
+
+#[test]
+fn explain_takes_the_peer_a_lambda_request_implies() {
+    // 0.2.0 kept this peer private: a library app could not explain with the layer's peer.
+    let alb = lambda_http::request::from_str(include_str!("events/alb-single-value.json")).unwrap();
+    assert_eq!(alb.peer(), Ok(Peer::Appended));
+    let http_api = without_forwarded_for(include_str!("events/apigw-http-v2.json"));
+    let http_api = lambda_http::request::from_str(&http_api).unwrap();
+    let reported = Peer::AppendedAndReported(CLIENT.parse().unwrap());
+    assert_eq!(http_api.peer(), Ok(reported));
+    // The explanation reads the same peer the resolver does: sourceIp is position 0.
+    let explained = Source::default().explain(http_api.headers(), http_api.peer().unwrap());
+    assert_eq!(explained.hops.len(), 1, "{explained:?}");
+    assert_eq!(
+        explained.hops[0].address,
+        CLIENT.parse().ok(),
+        "{explained:?}"
+    );
+}
+
+#[test]
+fn a_request_without_a_lambda_context_is_a_wiring_error_not_an_appended_peer() {
+    // 0.2.0 read such a request as appended by a front door, believing its last entry.
+    let request = http::Request::builder()
+        .header("x-forwarded-for", "6.6.6.6")
+        .body(())
+        .unwrap();
+    assert_eq!(request.peer(), Err(ClientIpRejection::NoPeer));
+    let rejection = request.client_ip(&Source::default()).unwrap_err();
+    assert_eq!(rejection, ClientIpRejection::NoPeer);
+    assert_eq!(rejection.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
 }

@@ -1,6 +1,6 @@
-//! The integrations: `ClientIp` as an axum extractor (its refusal a 400 JSON answer),
-//! `ClientIpLayer::connect_info` (the socket's peer as position 0), and `ClientIpKey`, the
-//! `tower_governor` key.
+//! The integrations on a socket server: `ClientIpLayer` (the peer the server recorded), `ClientIp`
+//! as an axum extractor (a refusal a 400 JSON answer, a wiring error a 500), and `ClientIpKey`, the
+//! `tower_governor` key. The Lambda side is in doors.rs and the examples.
 
 // A test crate: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -13,7 +13,7 @@ use axum::extract::ConnectInfo;
 use axum::routing::get;
 use http::{Request, StatusCode, header};
 use lambda_client_ip::{
-    ClientIp, ClientIpKey, ClientIpLayer, Peer, ProxyCount, ResolveError, Source,
+    ClientIp, ClientIpKey, ClientIpLayer, ClientIpRejection, Peer, ProxyCount, ResolveError, Source,
 };
 use serde_json::Value;
 use tower::ServiceExt;
@@ -42,12 +42,27 @@ async fn send(app: Router, request: Request<Body>) -> (StatusCode, Option<String
     )
 }
 
+/// A request with `xff` as its X-Forwarded-For and no peer recorded.
 fn request(xff: Option<&str>) -> Request<Body> {
     let mut builder = Request::builder();
     if let Some(xff) = xff {
         builder = builder.header("x-forwarded-for", xff);
     }
     builder.body(Body::empty()).unwrap()
+}
+
+/// A request as a socket server hands it over: its peer recorded as `ConnectInfo`.
+fn with_socket(xff: Option<&str>, peer: &str) -> Request<Body> {
+    let mut request = request(xff);
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+fn app(source: Source) -> Router {
+    Router::new()
+        .route("/", get(answer))
+        .layer(ClientIpLayer::new(source))
 }
 
 /// A refusal's body: JSON with the code and the message, and nothing raw in it.
@@ -67,36 +82,81 @@ fn refusal(body: &str, code: &str) -> Value {
     json
 }
 
-#[tokio::test]
-async fn the_extractor_without_the_layer_refuses_with_400_json() {
-    let app = Router::new().route("/", get(answer));
-    let (status, content_type, body) = send(app, request(Some("203.0.113.9"))).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+/// A wiring error's answer: a 500 JSON body with `code` and a message naming the fix.
+fn miswired(response: (StatusCode, Option<String>, String), code: &str, fix: &str) {
+    let (status, content_type, body) = response;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
     assert_eq!(content_type.as_deref(), Some("application/json"));
-    let json = refusal(&body, "no_client_address");
-    assert_eq!(json["message"], ResolveError::NoAddress.to_string());
+    let json = refusal(&body, code);
+    assert!(json["message"].as_str().unwrap().contains(fix), "{body}");
+}
+
+#[tokio::test]
+async fn the_layer_on_a_socket_server_answers_the_socket_peer_not_a_forged_chain() {
+    // 0.2.0's first example, `ClientIpLayer::appended`, answered 6.6.6.6 here.
+    let forged = with_socket(Some("6.6.6.6"), "192.0.2.1:5000");
+    let (status, _, body) = send(app(Source::default()), forged).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+}
+
+#[tokio::test]
+async fn the_layer_without_a_recorded_peer_answers_500_never_the_chain() {
+    // 0.2.0's `ClientIpLayer::lambda` treated a request without a Lambda context as appended by a
+    // front door, and answered 6.6.6.6.
+    let response = send(app(Source::default()), request(Some("6.6.6.6"))).await;
+    miswired(
+        response,
+        "client_ip_no_peer",
+        "into_make_service_with_connect_info",
+    );
+}
+
+#[tokio::test]
+async fn a_missing_layer_is_a_500_naming_the_fix_not_a_400() {
+    // 0.2.0 answered 400 no_client_address, blaming the client.
+    let app = Router::new().route("/", get(answer));
+    let response = send(app, with_socket(Some("203.0.113.9"), "192.0.2.1:5000")).await;
+    miswired(
+        response,
+        "client_ip_layer_missing",
+        ".layer(ClientIpLayer::new(source))",
+    );
+}
+
+#[tokio::test]
+async fn a_route_added_after_the_layer_is_a_500_naming_the_order() {
+    // `.layer()` wraps only the routes added before it.
+    let app = Router::new()
+        .route("/", get(answer))
+        .layer(ClientIpLayer::new(Source::default()))
+        .route("/late", get(answer));
+    let mut late = with_socket(None, "192.0.2.1:5000");
+    *late.uri_mut() = "/late".parse().unwrap();
+    let response = send(app.clone(), late).await;
+    miswired(
+        response,
+        "client_ip_layer_missing",
+        "layer added last runs first",
+    );
+    let (status, _, body) = send(app, with_socket(None, "192.0.2.1:5000")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
 }
 
 #[tokio::test]
 async fn the_extractor_answers_what_the_layer_resolved() {
-    let app = Router::new()
-        .route("/", get(answer))
-        .layer(ClientIpLayer::appended(Source::x_forwarded_for(
-            ProxyCount::new(1).unwrap(),
-        )));
-    let (status, _, body) =
-        send(app.clone(), request(Some("6.6.6.6, 203.0.113.9, 10.0.0.1"))).await;
+    let app = app(Source::x_forwarded_for(ProxyCount::new(1).unwrap()));
+    let alb = |xff| with_socket(Some(xff), "10.0.0.1:5000");
+    let (status, _, body) = send(app.clone(), alb("6.6.6.6, 203.0.113.9")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "203.0.113.9 1"));
-    let (status, _, body) = send(app, request(Some("10.0.0.1"))).await;
+    let (status, _, body) = send(app, with_socket(None, "10.0.0.1:5000")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     refusal(&body, "chain_too_short");
 }
 
 #[tokio::test]
 async fn a_refusal_quoting_request_text_is_valid_json_with_nothing_raw() {
-    let app = Router::new()
-        .route("/", get(answer))
-        .layer(ClientIpLayer::appended(Source::default()));
+    // One proxy in front of the socket: the entry it appended is read.
+    let app = app(Source::x_forwarded_for(ProxyCount::new(1).unwrap()));
     for entry in [
         "\u{85}\u{9b}\u{2028}\u{2029}",
         r#"" , "error": "forged"#,
@@ -104,14 +164,15 @@ async fn a_refusal_quoting_request_text_is_valid_json_with_nothing_raw() {
         "\u{202e}1.2.3.4",
         "\t tab\tand\ttabs\t",
     ] {
-        let (status, content_type, body) = send(app.clone(), request(Some(entry))).await;
+        let request = with_socket(Some(entry), "10.0.0.1:5000");
+        let (status, content_type, body) = send(app.clone(), request).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{entry:?}");
         assert_eq!(content_type.as_deref(), Some("application/json"));
         let json = refusal(&body, "invalid_entry");
         let mut headers = http::HeaderMap::new();
         headers.insert("x-forwarded-for", entry.parse().unwrap());
-        let err = Source::default()
-            .resolve(&headers, Peer::Appended)
+        let err = Source::x_forwarded_for(ProxyCount::new(1).unwrap())
+            .resolve(&headers, Peer::Socket("10.0.0.1".parse().unwrap()))
             .unwrap_err();
         assert_eq!(json["message"], err.to_string(), "{entry:?}");
         assert!(
@@ -123,35 +184,18 @@ async fn a_refusal_quoting_request_text_is_valid_json_with_nothing_raw() {
 
 #[tokio::test]
 async fn connect_info_is_the_socket_peer_at_position_zero() {
-    let app = |source| {
-        Router::new()
-            .route("/", get(answer))
-            .layer(ClientIpLayer::connect_info(source))
-    };
-    let with_socket = |xff: Option<&str>, peer: &str| {
-        let mut request = request(xff);
-        let peer: SocketAddr = peer.parse().unwrap();
-        request.extensions_mut().insert(ConnectInfo(peer));
-        request
-    };
     let cases = [
-        (
-            "the socket's peer, the forged chain ignored",
-            Source::default(),
-            with_socket(Some("6.6.6.6"), "192.0.2.1:5000"),
-            Ok("192.0.2.1 0"),
-        ),
         (
             "IPv4-mapped socket peers are IPv4",
             Source::default(),
             with_socket(None, "[::ffff:192.0.2.1]:5000"),
-            Ok("192.0.2.1 0"),
+            "192.0.2.1 0",
         ),
         (
             "behind an ALB on ECS: count 1 reads the entry the ALB appended",
             Source::x_forwarded_for(ProxyCount::new(1).unwrap()),
             with_socket(Some("6.6.6.6, 203.0.113.9"), "10.0.0.7:5000"),
-            Ok("203.0.113.9 1"),
+            "203.0.113.9 1",
         ),
         (
             "behind an ALB on ECS: its subnets walked past",
@@ -161,41 +205,58 @@ async fn connect_info_is_the_socket_peer_at_position_zero() {
                     .unwrap(),
             ),
             with_socket(Some("6.6.6.6, 203.0.113.9"), "10.0.0.7:5000"),
-            Ok("203.0.113.9 1"),
-        ),
-        (
-            "Fail: without ConnectInfo",
-            Source::default(),
-            request(Some("203.0.113.9")),
-            Err("no_client_address"),
+            "203.0.113.9 1",
         ),
     ];
     for (name, source, request, want) in cases {
         let (status, _, body) = send(app(source), request).await;
-        match want {
-            Ok(want) => assert_eq!((status, body.as_str()), (StatusCode::OK, want), "{name}"),
-            Err(code) => {
-                assert_eq!(status, StatusCode::BAD_REQUEST, "{name}");
-                refusal(&body, code);
-            }
-        }
+        assert_eq!((status, body.as_str()), (StatusCode::OK, want), "{name}");
+    }
+}
+
+/// The key `ClientIpKey` gives a request `ClientIpLayer` resolved from a socket peer `peer`.
+async fn key(key: ClientIpKey, peer: &str) -> Result<IpAddr, GovernorError> {
+    let service = tower::ServiceBuilder::new()
+        .layer(ClientIpLayer::new(Source::default()))
+        .service_fn(move |request: Request<Body>| async move {
+            Ok::<_, std::convert::Infallible>(key.extract(&request))
+        });
+    service.oneshot(with_socket(None, peer)).await.unwrap()
+}
+
+#[tokio::test]
+async fn the_governor_key_charges_an_ipv6_client_by_its_64() {
+    // 0.2.0 keyed each IPv6 address apart: a host hopping addresses in its /64 had fresh budgets.
+    let per_64 = ClientIpKey::default();
+    let a = key(per_64, "[2001:db8:1:2::1]:5000").await.unwrap();
+    let b = key(per_64, "[2001:db8:1:2:abcd:ef01:2345:6789]:5000")
+        .await
+        .unwrap();
+    let other = key(per_64, "[2001:db8:1:3::1]:5000").await.unwrap();
+    assert_eq!((a, b), ("2001:db8:1:2::".parse().unwrap(), a));
+    assert_ne!(a, other);
+    let ipv4 = key(per_64, "198.51.100.7:5000").await.unwrap();
+    assert_eq!(ipv4, "198.51.100.7".parse::<IpAddr>().unwrap());
+}
+
+#[tokio::test]
+async fn the_governor_key_prefix_is_configurable() {
+    let host = "[2001:db8:1:2:3:4:5:6]:5000";
+    for (len, want) in [
+        (48, "2001:db8:1::"),
+        (56, "2001:db8:1::"),
+        (0, "::"),
+        (128, "2001:db8:1:2:3:4:5:6"),
+        (200, "2001:db8:1:2:3:4:5:6"),
+    ] {
+        let got = key(ClientIpKey::ipv6_prefix(len), host).await.unwrap();
+        assert_eq!(got, want.parse::<IpAddr>().unwrap(), "/{len}");
     }
 }
 
 #[test]
-fn the_governor_key_is_the_resolved_address() {
-    let mut request = Request::new(());
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-forwarded-for", "203.0.113.9:443".parse().unwrap());
-    let client = Source::default().resolve(&headers, Peer::Appended);
-    request.extensions_mut().insert(client);
-    let key = ClientIpKey.extract(&request).unwrap();
-    assert_eq!(key, "203.0.113.9".parse::<IpAddr>().unwrap());
-}
-
-#[test]
-fn the_governor_key_refuses_with_a_400_json_answer() {
-    let refused = |request: &Request<()>| match ClientIpKey.extract(request) {
+fn the_governor_key_refuses_with_a_400_and_a_missing_layer_with_a_500() {
+    let refused = |request: &Request<()>| match ClientIpKey::default().extract(request) {
         Err(GovernorError::Other { code, msg, headers }) => {
             let content_type = headers.and_then(|h| h.get(header::CONTENT_TYPE).cloned());
             (code, msg.unwrap_or_default(), content_type)
@@ -204,7 +265,10 @@ fn the_governor_key_refuses_with_a_400_json_answer() {
     };
     // A refusal resolved by the layer.
     let mut request = Request::new(());
-    let err: Result<ClientIp, ResolveError> = Err(ResolveError::AllTrusted { entries: 2 });
+    let err: Result<ClientIp, ClientIpRejection> =
+        Err(ClientIpRejection::Refused(ResolveError::AllTrusted {
+            entries: 2,
+        }));
     request.extensions_mut().insert(err);
     let (code, body, content_type) = refused(&request);
     assert_eq!(code, StatusCode::BAD_REQUEST);
@@ -214,8 +278,38 @@ fn the_governor_key_refuses_with_a_400_json_answer() {
         json["message"],
         ResolveError::AllTrusted { entries: 2 }.to_string()
     );
-    // No layer: refused, never keyed under a shared fallback.
+    // No layer: a 500 naming the order, never keyed under a shared fallback.
     let (code, body, _) = refused(&Request::new(()));
-    assert_eq!(code, StatusCode::BAD_REQUEST);
-    refusal(&body, "no_client_address");
+    assert_eq!(code, StatusCode::INTERNAL_SERVER_ERROR);
+    refusal(&body, "client_ip_layer_missing");
+}
+
+#[tokio::test]
+async fn a_governor_that_runs_before_the_layer_is_a_500_naming_the_order() {
+    use std::sync::Arc;
+    use tower_governor::GovernorLayer;
+    use tower_governor::governor::GovernorConfigBuilder;
+
+    let config = || {
+        let config = GovernorConfigBuilder::default()
+            .per_second(1)
+            .burst_size(5)
+            .key_extractor(ClientIpKey::default())
+            .finish();
+        Arc::new(config.unwrap())
+    };
+    // Wrong: the governor, added last, runs first and finds nothing resolved.
+    let wrong = Router::new()
+        .route("/", get(answer))
+        .layer(ClientIpLayer::new(Source::default()))
+        .layer(GovernorLayer::new(config()));
+    let response = send(wrong, with_socket(None, "192.0.2.1:5000")).await;
+    miswired(response, "client_ip_layer_missing", "GovernorLayer");
+    // Right: `ClientIpLayer` added last.
+    let right = Router::new()
+        .route("/", get(answer))
+        .layer(GovernorLayer::new(config()))
+        .layer(ClientIpLayer::new(Source::default()));
+    let (status, _, body) = send(right, with_socket(None, "192.0.2.1:5000")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
 }
