@@ -26,7 +26,10 @@ use crate::{ClientIp, ClientIpRejection, Peer, Source};
 /// | no context: not a Lambda request | none | a wiring error (500) |
 ///
 /// An edge-optimized REST API puts AWS's own CloudFront in front: X-Forwarded-For then ends
-/// `<client>, <CloudFront edge>`, so trust `cloudfront` (or a count of 1) there.
+/// `<client>, <CloudFront edge>`, so use a count of 1 there. Not the `cloudfront` preset: that
+/// edge connects from CloudFront's viewer-facing ranges, not the origin-facing ones the preset
+/// holds (AWS's own sample event: `54.240.196.186, 54.182.214.83`). The count is safe because
+/// nothing reaches an edge-optimized API around its edge.
 ///
 /// ```
 /// use lambda_client_ip::{RequestClientIp, Source};

@@ -262,9 +262,14 @@ impl Chain {
         }
     }
 
-    /// A `HeaderName` from a static name, so a lookup parses no name on every request.
-    fn header(self) -> HeaderName {
-        HeaderName::from_static(self.name())
+    /// The header's name, built once, so a lookup parses no name on every request.
+    fn header(self) -> &'static HeaderName {
+        static XFF: HeaderName = HeaderName::from_static("x-forwarded-for");
+        static FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+        match self {
+            Self::XForwardedFor => &XFF,
+            Self::Forwarded => &FORWARDED,
+        }
     }
 }
 
@@ -280,27 +285,17 @@ pub(crate) struct Hop<'a> {
 /// when the front door did not append it there; it is never an element of `Forwarded`, whose
 /// writer it is.
 pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> impl Iterator<Item = Hop<'_>> {
-    let forwarded = chain == Chain::Forwarded;
     let lines = map.get_all(chain.header()).into_iter().rev();
-    // X-Forwarded-For is split lazily, so a count reads only the entries it needs whatever the
-    // header's length; `Forwarded` pairs quotes from the right over its whole line first.
-    let pieces = lines.flat_map(move |line| {
-        let quoted = forwarded.then(|| split_from_right(line.as_bytes(), b','));
-        let plain = (!forwarded).then(|| line.as_bytes().rsplit(|&b| b == b','));
-        quoted
-            .into_iter()
-            .flatten()
-            .chain(plain.into_iter().flatten())
+    let pieces = lines.flat_map(move |line| match chain {
+        Chain::XForwardedFor => Pieces::Plain(line.as_bytes().rsplit(is_comma)),
+        Chain::Forwarded => Pieces::Quoted(split_from_right(line.as_bytes(), b',').into_iter()),
     });
-    let parse = move |raw: &[u8]| {
-        if forwarded {
-            parse_element(raw)
-        } else {
-            parse_any(raw)
-        }
+    let parse = move |raw: &[u8]| match chain {
+        Chain::XForwardedFor => parse_any(raw),
+        Chain::Forwarded => parse_element(raw),
     };
     let first = match peer {
-        _ if forwarded => None,
+        _ if chain == Chain::Forwarded => None,
         Peer::Socket(ip) => Some(ip),
         Peer::AppendedAndReported(ip) if !map.contains_key(chain.header()) => Some(ip),
         _ => None,
@@ -316,6 +311,29 @@ pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> impl Iterator<I
         text,
         parsed,
     })
+}
+
+/// One line's pieces, rightmost first: X-Forwarded-For split lazily, so a count reads only the
+/// entries it needs whatever the header's length; `Forwarded` with its quotes paired from the
+/// right over the whole line first.
+enum Pieces<'a> {
+    Plain(std::slice::RSplit<'a, u8, fn(&u8) -> bool>),
+    Quoted(std::vec::IntoIter<&'a [u8]>),
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match self {
+            Self::Plain(pieces) => pieces.next(),
+            Self::Quoted(pieces) => pieces.next(),
+        }
+    }
+}
+
+fn is_comma(byte: &u8) -> bool {
+    *byte == b','
 }
 
 /// An answer, or why there is none.
