@@ -71,8 +71,8 @@ OTHER_FACTS = [
 
 # (the pattern in CONTRIBUTING.md, the file under target/measured/, its unit in the docs)
 MEASURED = [
-    (r"run with no network: \*\*(\d+) s\*\*", "quick"),
-    (r"the full suite from a fresh clone: \*\*(\d+) s\*\*", "full"),
+    (r"run with no network: \*\*(\d[\d,]*) s\*\*", "quick"),
+    (r"`bash scripts/test`, the full suite: \*\*(\d[\d,]*) s\*\*", "full"),
     (r"`fuzz/target/`\): \*\*(\d+(?:\.\d+)?) GB\*\*", "disk"),
 ]
 
@@ -100,7 +100,7 @@ def check() -> list[str]:
                     continue
                 with open(path, encoding="utf-8") as f:
                     last = float(f.read().strip())
-                written = float(match.group(1))
+                written = float(match.group(1).replace(",", ""))
                 if not last / 2 <= written <= last * 2:
                     line = text.count("\n", 0, match.start()) + 1
                     problems.append(f"{name}:{line}: {match.group(0)!r}: the last measurement was {last:g} "
