@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
 """Checks that every relative link in the tracked Markdown resolves: inline links, reference
 definitions and HTML href/src must name an existing file or folder, and a #fragment one of the
-target's headings (slugged as GitHub does) or an explicit name/id. Links with a scheme are not
-checked (no network); code is skipped. Usage: check_links.py [FILE.md ...]. Exits 1 listing
-every broken link as FILE:LINE: TARGET: why.
+target's headings (slugged as GitHub does) or an explicit name/id, in the same file or another.
+Links with a scheme are not checked (no network); code is skipped.
+
+Then the references that are not links: the repository paths that the documentation's text and
+code, the scripts, the Rust sources (messages and comments) and the template name
+(`docs/deploy.md#refreshing-the-bundled-ranges`, `scripts/e2e/nginx.sh`), and every
+`the README's "NAME" section`, must name a file, folder, heading or anchor that exists. Paths
+made at run time (`target/`, `fuzz/corpus/`, `fuzz/artifacts/`) and the dated records
+(CHANGELOG.md, BENCHMARKS.md) are left out.
+
+Usage: check_links.py [FILE ...]. Exits 1 listing every broken one as FILE:LINE: TARGET: why.
 """
 
 import os
@@ -103,6 +111,67 @@ def targets(line: str):
     yield from HTML_LINK.findall(line)
 
 
+# Where the repository's own paths start; a path in a package (local-alb/, lambda-client-ip/) may
+# also be written relative to it.
+TOP = r"(?:docs|scripts|tools|events|data|local-alb|lambda-client-ip|testkit|fuzz|tests|benches|examples|src)"
+REPO_PATH = re.compile(rf"(?<![\w/.<>$*{{-])({TOP}/[\w./-]*[\w/])(?![\w*<>{{])")
+MD_REFERENCE = re.compile(r"(?<![\w/.<>$-])((?:[\w.-]+/)*[\w-]+\.md)(?:#([\w-]+))?(?![\w.])")
+SECTION = re.compile(r"((?:[\w.-]+/)*[\w-]+\.md|README)'s \"([^\"]+)\" section")
+MADE_AT_RUN_TIME = ("target/", "fuzz/corpus", "fuzz/artifacts", "fuzz/target", ".venv")
+DATED_RECORDS = ("CHANGELOG.md", "BENCHMARKS.md")
+SOURCES = ["*.rs", "*.sh", "*.py", "*.yaml", "*.toml", "*.md", "scripts/test"]
+
+
+def tracked(patterns: list[str]) -> list[str]:
+    out = subprocess.run(["git", "-C", ROOT, "ls-files", "-z", "--", *patterns],
+                         check=True, capture_output=True, text=True).stdout
+    return [p for p in out.split("\0") if p and os.path.exists(os.path.join(ROOT, p))]
+
+
+def locate(name: str, path: str) -> str | None:
+    """The file or folder `path` names when written in `name`: from the root, or from the
+    folder of `name` or any folder above it."""
+    folder = os.path.dirname(os.path.join(ROOT, name))
+    candidates = [os.path.join(ROOT, path)]
+    while folder.startswith(ROOT):
+        candidates.append(os.path.join(folder, path))
+        folder = os.path.dirname(folder)
+    return next((c for c in candidates if os.path.exists(c)), None)
+
+
+def check_references(files: list[str]) -> list[str]:
+    """The paths, `FILE.md#anchor`s and `the README's "NAME" section`s that text names."""
+    problems, cache = [], {}
+    everything = tracked(["*"])
+    for name in files:
+        # The dated records, and this checker, whose docstring shows the forms it checks.
+        if os.path.basename(name) in DATED_RECORDS or name == "scripts/check_links.py":
+            continue
+        with open(os.path.join(ROOT, name), encoding="utf-8") as f:
+            text = f.read()
+        for number, line in enumerate(text.splitlines(), 1):
+            for path in REPO_PATH.findall(line):
+                placeholder = re.search(r"\b[A-Z]{3,}\b", path)  # events/NAME.json
+                if path.startswith(MADE_AT_RUN_TIME) or path.endswith(".md") or placeholder:
+                    continue
+                if locate(name, path) is None:
+                    problems.append(f"{name}:{number}: {path}: no such file or folder")
+            for path, anchor in MD_REFERENCE.findall(line):
+                found = locate(name, path)
+                if found is None and "/" not in path:  # a bare name, as in "its SOURCES.md"
+                    found = next((os.path.join(ROOT, f) for f in everything
+                                  if os.path.basename(f) == path), None)
+                if found is None:
+                    problems.append(f"{name}:{number}: {path}: no such file")
+                elif anchor and anchor.lower() not in anchors(found, cache):
+                    problems.append(f"{name}:{number}: {path}#{anchor}: no heading with that anchor")
+            for path, heading in SECTION.findall(line):
+                found = locate(name, "README.md" if path == "README" else path)
+                if found is None or slug(heading) not in anchors(found, cache):
+                    problems.append(f"{name}:{number}: {path}'s \"{heading}\" section: no such heading")
+    return problems
+
+
 def check(files: list[str]) -> list[str]:
     problems, cache = [], {}
     for name in files:
@@ -136,12 +205,14 @@ def check(files: list[str]) -> list[str]:
 
 
 def main() -> int:
-    files = [os.path.relpath(os.path.abspath(f), ROOT) for f in sys.argv[1:]] or tracked_markdown()
-    problems = check(files)
+    given = [os.path.relpath(os.path.abspath(f), ROOT) for f in sys.argv[1:]]
+    markdown = [f for f in given if f.endswith(".md")] if given else tracked_markdown()
+    sources = given or tracked(SOURCES)
+    problems = check(markdown) + check_references(sources)
     for problem in problems:
         print(problem, file=sys.stderr)
-    print(f"check_links: {len(files)} files, "
-          + (f"{len(problems)} broken links" if problems else "every relative link resolves"),
+    print(f"check_links: {len(markdown)} Markdown files, {len(sources)} files' references, "
+          + (f"{len(problems)} broken" if problems else "every link and reference resolves"),
           file=sys.stderr if problems else sys.stdout)
     return 1 if problems else 0
 

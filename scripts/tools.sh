@@ -1,6 +1,6 @@
 # The external tools the test command needs, each pinned here and nowhere else, and the functions
 # that install one when it is missing. Sourced by the test steps: `source scripts/tools.sh`, then
-# `need_python_tools`, `need_apt nginx`, `need_cargo_fuzz`, `need_rust_target TARGET`.
+# `need_python_tools [NAME...]`, `need_apt nginx`, `need_cargo_fuzz`, `need_rust_target TARGET`.
 #
 # - Python tools go into a virtual environment of the project's own, .venv/ (never the system's
 #   Python, whose other packages they would upgrade); it is put first on PATH.
@@ -22,17 +22,25 @@ PYTHON_TOOLS=(
 )
 CARGO_FUZZ_VERSION=0.13.2
 
-# Puts .venv/bin first on PATH, creating the environment and installing PYTHON_TOOLS when the
-# pinned set is not exactly what it holds.
+# Puts .venv/bin first on PATH, creating the environment and installing the named PYTHON_TOOLS
+# (all of them without a name) when .venv does not hold exactly those pinned versions:
+# `need_python_tools pytest cargo-lambda`.
 need_python_tools() {
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  local want have
-  want=$(printf '%s\n' "${PYTHON_TOOLS[@]%%#*}" | tr -d ' ' | tr 'A-Z_' 'a-z-' | sort)
+  local tools=() tool name want have
+  for tool in "${PYTHON_TOOLS[@]%%#*}"; do
+    tool=${tool%% *}
+    if (($# == 0)); then
+      tools+=("$tool")
+    else
+      for name in "$@"; do [ "${tool%%==*}" = "$name" ] && tools+=("$tool"); done
+    fi
+  done
+  want=$(printf '%s\n' "${tools[@]}" | tr 'A-Z_' 'a-z-' | sort)
   have=$("$VENV/bin/python" -m pip freeze --disable-pip-version-check 2>/dev/null | tr 'A-Z_' 'a-z-' | sort)
   if [ -n "$(comm -23 <(echo "$want") <(echo "$have"))" ]; then
-    echo "    installing into .venv: ${PYTHON_TOOLS[*]%%#*}"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-      $(printf '%s\n' "${PYTHON_TOOLS[@]%%#*}")
+    echo "    installing into .venv: ${tools[*]}"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "${tools[@]}"
   fi
   export PATH="$VENV/bin:$PATH" VIRTUAL_ENV="$VENV"
   hash -r

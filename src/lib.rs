@@ -13,6 +13,10 @@ pub mod config;
 pub mod event;
 pub mod handler;
 
+/// What the function logs at cold start, and `local-alb` at start, for each preset of
+/// `TRUSTED_PROXY_CIDRS` that [`is_stale`](lambda_client_ip::Preset::is_stale).
+pub const STALE_PRESET: &str = "bundled ranges are stale: a range the provider added since is not trusted, and requests from it are answered with the provider's address; refresh them (docs/deploy.md#refreshing-the-bundled-ranges)";
+
 /// Request text made safe for a log line or a message: control characters, line separators and
 /// other unprintable characters escaped (`char::escape_debug`), cut to `max_chars` characters.
 /// The one escaper of this crate and of `local-alb`'s logs.

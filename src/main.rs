@@ -3,13 +3,9 @@
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use alb_client_ip::{config::Config, handler};
+use alb_client_ip::{STALE_PRESET, config::Config, handler};
 use lambda_client_ip::Preset;
 use lambda_runtime::service_fn;
-
-/// A bundled range snapshot older than this is reported at every cold start: the CDN may connect
-/// from ranges it does not hold, and requests from those would be answered with the CDN's address.
-const STALE_AFTER_DAYS: u64 = 90;
 
 /// What running the binary by hand gets, instead of `lambda_runtime`'s panic.
 const NOT_LAMBDA: &str = "not running under a Lambda runtime (AWS_LAMBDA_RUNTIME_API unset); run it locally with `cargo run --release -p local-alb` or `cargo lambda watch`.";
@@ -38,8 +34,8 @@ async fn main() -> ExitCode {
         .filter_map(|item| item.parse::<Preset>().ok())
     {
         let (published, age_days) = (preset.published(), preset.age_days(SystemTime::now()));
-        if age_days > STALE_AFTER_DAYS {
-            tracing::warn!(%preset, published, age_days, "bundled ranges are more than {STALE_AFTER_DAYS} days old: build with a refreshed snapshot");
+        if preset.is_stale(SystemTime::now()) {
+            tracing::warn!(%preset, published, age_days, "{STALE_PRESET}");
         } else {
             tracing::info!(%preset, published, age_days, "bundled ranges");
         }

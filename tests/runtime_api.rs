@@ -15,6 +15,8 @@ use std::io::Read;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use alb_client_ip::STALE_PRESET;
+use lambda_client_ip::Preset;
 use serde_json::{Value, json};
 use support::{fixtures, function_binary};
 use testkit::runtime_api::{Posted, RuntimeApi};
@@ -250,8 +252,8 @@ fn logs_never_carry_raw_control_characters_from_the_request() {
     }
 }
 
-/// A bundled preset is named at cold start with its snapshot's date, as a warning once it is older
-/// than 90 days, and answers from the CDN's origin-facing addresses only.
+/// A bundled preset is named at cold start with its snapshot's date, as a warning once it is
+/// stale, and answers from the CDN's origin-facing addresses only.
 #[test]
 fn a_preset_logs_its_snapshot_date_at_cold_start() {
     let mut api = RuntimeApi::start();
@@ -269,14 +271,14 @@ fn a_preset_logs_its_snapshot_date_at_cold_start() {
         api.invoke_ok(br#"{"headers": {"x-forwarded-for": "203.0.113.50, 198.51.100.66"}}"#);
     assert_eq!(body_of(&around_it), json!({"client_ip": "198.51.100.66"}));
     let (stdout, _) = finish(child);
-    let preset = lambda_client_ip::Preset::CloudFront;
+    let preset = Preset::CloudFront;
     let line: Value = stdout
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .find(|l: &Value| l["fields"]["preset"] == "cloudfront")
         .unwrap_or_else(|| panic!("no preset line in {stdout}"));
     assert_eq!(line["fields"]["published"], preset.published());
-    let stale = preset.age_days(std::time::SystemTime::now()) > 90;
+    let stale = preset.is_stale(std::time::SystemTime::now());
     assert_eq!(line["level"], if stale { "WARN" } else { "INFO" }, "{line}");
 }
 
@@ -413,4 +415,26 @@ fn each_front_door_that_hides_the_client_is_warned_about_once() {
     assert_eq!(warned.len(), 2, "{stdout}");
     assert!(warned[0].starts_with("Global Accelerator"), "{warned:?}");
     assert!(warned[1].starts_with("VPC Lattice"), "{warned:?}");
+}
+
+#[test]
+fn the_cold_start_logs_the_date_and_staleness_of_each_trusted_preset() {
+    let mut api = RuntimeApi::start();
+    let env = [("TRUSTED_PROXY_CIDRS", "cloudfront, 10.0.0.0/8, fastly")];
+    let child = spawn_function(&api, &env);
+    api.invoke_ok(WORKED_EXAMPLE);
+    let (stdout, stderr) = finish(child);
+    let logs = format!("{stdout}{stderr}");
+    let now = std::time::SystemTime::now();
+    for preset in [Preset::CloudFront, Preset::Fastly] {
+        let line = logs
+            .lines()
+            .find(|l| l.contains(&format!("preset={preset} ")))
+            .unwrap_or_else(|| panic!("no line for {preset}: {logs}"));
+        assert!(line.contains(preset.published()), "{line}");
+        let stale = preset.is_stale(now);
+        assert_eq!(line.contains(STALE_PRESET), stale, "{line}");
+        assert_eq!(line.contains("WARN"), stale, "{line}");
+    }
+    assert!(!logs.contains("preset=cloudflare"), "{logs}");
 }

@@ -167,6 +167,28 @@ impl Preset {
             .filter(|line| !line.starts_with('#'))
             .filter_map(|line| line.parse().ok())
     }
+
+    /// A snapshot more than this many days old is stale: the provider may have added ranges
+    /// since, and requests it sends from those are answered with its own address.
+    pub const STALE_AFTER_DAYS: u64 = 90;
+
+    /// Whether the snapshot is more than [`STALE_AFTER_DAYS`](Preset::STALE_AFTER_DAYS) days
+    /// old at `now`: the one check every warning about a stale snapshot uses.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use lambda_client_ip::Preset;
+    ///
+    /// let now = SystemTime::now();
+    /// let days = |n: u64| Duration::from_secs(n * 86_400);
+    /// // The day it was published, at this time of day: stale from its 91st day on.
+    /// let published = now - days(Preset::Fastly.age_days(now));
+    /// assert!(!Preset::Fastly.is_stale(published + days(90)));
+    /// assert!(Preset::Fastly.is_stale(published + days(91)));
+    /// ```
+    pub fn is_stale(self, now: SystemTime) -> bool {
+        self.age_days(now) > Self::STALE_AFTER_DAYS
+    }
 }
 
 impl fmt::Display for Preset {

@@ -4,7 +4,7 @@
 //! root it generated, and gets back the event JSON or the refusal the ALB itself would answer.
 //! It never panics and never allocates more than a small multiple of its input.
 //!
-//! What it reproduces (the facts are in the README's "Local ALB" section):
+//! What it reproduces (the facts are in local-alb/README.md#what-it-reproduces):
 //! - the ALB's limits, checked in this order: request line over 16 KiB, one header line over
 //!   16 KiB or all header lines over 64 KiB → 400; more than 30 addresses in the incoming
 //!   X-Forwarded-For → 463; a body over 1 MiB → 413;

@@ -2,8 +2,11 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::SystemTime;
 
+use alb_client_ip::STALE_PRESET;
 use alb_client_ip::config::Config;
+use lambda_client_ip::Preset;
 use local_alb::invoke::Invoker;
 use local_alb::options::{self, Target};
 use local_alb::server;
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
                     lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
                 }
                 eprintln!("local-alb: alb-client-ip in-process, {}", config.source);
+                report_presets();
                 Invoker::InProcess(Arc::new(config))
             }
             Err(e) => {
@@ -62,5 +66,24 @@ fn main() -> ExitCode {
             eprintln!("local-alb: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The date of every bundled preset `TRUSTED_PROXY_CIDRS` names, and whether it is stale, as the
+/// function logs them at cold start: a user testing locally learns it before deploying.
+fn report_presets() {
+    let cidrs = std::env::var("TRUSTED_PROXY_CIDRS").unwrap_or_default();
+    let now = SystemTime::now();
+    for preset in cidrs
+        .split(',')
+        .filter_map(|item| item.parse::<Preset>().ok())
+    {
+        let (published, age_days) = (preset.published(), preset.age_days(now));
+        let said = if preset.is_stale(now) {
+            STALE_PRESET
+        } else {
+            "bundled ranges"
+        };
+        eprintln!("local-alb: preset={preset} published={published} age_days={age_days}: {said}");
     }
 }

@@ -316,6 +316,19 @@ mod tests {
     }
 
     #[test]
+    fn the_readmes_name_the_default_listeners() {
+        // Where the doors and the ALB listen, as the READMEs tell a user to connect.
+        for (name, readme) in [
+            ("README.md", include_str!("../../README.md")),
+            ("local-alb/README.md", include_str!("../README.md")),
+        ] {
+            for default in [DEFAULT_LISTEN, DEFAULT_VIA_LISTEN] {
+                assert!(readme.contains(default), "{name} does not say {default}");
+            }
+        }
+    }
+
+    #[test]
     fn help_is_not_an_error_exit() {
         let err = parse(["--listen", "1.2.3.4:5", "-h"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp);

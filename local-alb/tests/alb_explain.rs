@@ -43,6 +43,11 @@ fn an_event_file_is_explained_as_a_table() {
         table.contains("answer: {\"client_ip\":\"130.176.0.12\"}"),
         "{table}"
     );
+    // The peer in the words a user configures, never a Rust name such as Cdn(CloudFront).
+    assert!(
+        table.contains("the ALB's peer: a cloudfront address (the bundled preset cloudfront)\n"),
+        "{table}"
+    );
     assert!(
         table.contains("TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50"),
         "{table}"
@@ -66,7 +71,10 @@ fn a_header_line_under_a_setting() {
     assert!(row.contains("unknown") && row.contains("invalid"), "{row}");
     assert!(row.contains("refused: invalid_entry"), "{row}");
     assert!(table.contains("\"error\":\"invalid_entry\""), "{table}");
-    assert!(table.contains("the ALB's peer: Private"), "{table}");
+    assert!(
+        table.contains("the ALB's peer: a private address\n"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -119,4 +127,18 @@ fn refusals_name_what_is_wrong() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn a_global_accelerator_peer_is_named_as_the_front_door_is() {
+    let out = alb_explain(&["--event", &event("global-accelerator.json")]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{table}");
+    assert!(
+        table.contains(
+            "the ALB's peer: a global-accelerator edge (the bundled list globalaccelerator)"
+        ),
+        "{table}"
+    );
+    assert!(!table.contains("GlobalAccelerator"), "{table}");
 }

@@ -12,5 +12,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quie
 # fuzz/ is its own crate (outside the workspace), so it is checked on its own.
 cargo fmt --manifest-path fuzz/Cargo.toml --check
 cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
-# Every relative link of the documentation resolves.
+# Every link, anchor, path and section the docs, scripts and messages name exists.
 python3 scripts/check_links.py
+# Every number with a unit in the docs restates a constant of the code or a recorded measurement.
+python3 scripts/check_doc_numbers.py

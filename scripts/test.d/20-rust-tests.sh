@@ -8,7 +8,5 @@ export ALB_CLIENT_IP_BIN="$PWD/target/release/alb-client-ip"
 cargo test --workspace --all-features
 # The library's core alone (std and ipnet): its doctests and tests without any integration.
 cargo test -p lambda-client-ip --no-default-features
-# The library is publishable as it stands: metadata, packaged files, a build from the package.
-cargo publish -p lambda-client-ip --dry-run --allow-dirty --quiet
 # The bundled range presets are exactly what the generator makes of the saved published files.
 python3 tools/presets.py --check

@@ -9,7 +9,7 @@
 set -euo pipefail
 source scripts/tools.sh
 need_apt nginx curl
-need_python_tools
+need_python_tools pytest cargo-lambda
 cargo build --release -p local-alb
 export LOCAL_ALB_BIN=$PWD/target/release/local-alb
 status=0

@@ -1,7 +1,7 @@
 # Every fuzz target for a short, bounded time (FUZZ_SECONDS, default 30 s each), so a regression
 # that makes any input panic or break an oracle fails the run. Needs the nightly toolchain and
 # cargo-fuzz: both are installed when missing. Crashing inputs are left in fuzz/artifacts/.
-# Longer runs: see the README's "Hardening" section.
+# Longer runs: docs/hardening.md#fuzzing.
 #
 # Built without a sanitizer by default (FUZZ_SANITIZER=address to change): the project has no
 # unsafe code, panics and oracle failures are caught either way, and the build takes half the

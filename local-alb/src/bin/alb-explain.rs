@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use alb_client_ip::config::Config;
 use alb_client_ip::handler;
 use clap::Parser;
-use lambda_client_ip::{CountAnswer, Explanation};
+use lambda_client_ip::{CountAnswer, Explanation, FrontDoorPeer};
 use serde_json::json;
 use serde_json::value::RawValue;
 
@@ -105,6 +105,26 @@ fn unreachable_usage() -> ! {
     std::process::exit(2)
 }
 
+/// What the ALB's peer is, in the words a user configures: preset names as in
+/// `TRUSTED_PROXY_CIDRS`, front doors as `local-alb --via` names them.
+fn peer(peer: FrontDoorPeer) -> String {
+    match peer {
+        FrontDoorPeer::Cdn(preset) => format!("a {preset} address (the bundled preset {preset})"),
+        FrontDoorPeer::GlobalAccelerator => {
+            "a global-accelerator edge (the bundled list globalaccelerator): client IP preservation is off".to_owned()
+        }
+        FrontDoorPeer::Lattice => "a VPC Lattice address (link-local, 169.254.0.0/16)".to_owned(),
+        FrontDoorPeer::Private => "a private address".to_owned(),
+        FrontDoorPeer::Public => "a public address outside every bundled preset".to_owned(),
+        FrontDoorPeer::Missing => "none: position 0 holds no address".to_owned(),
+        // A kind added to the library later: its JSON name, never a Rust one.
+        other => serde_json::to_value(other)
+            .ok()
+            .and_then(|v| v.get("kind")?.as_str().map(|kind| kind.replace('_', " ")))
+            .unwrap_or_else(|| "not described".to_owned()),
+    }
+}
+
 /// The explanation as a table, then the answer and the suggestion.
 fn table(config: &Config, e: &Explanation, answer: &str) -> String {
     let mut rows = vec![
@@ -157,7 +177,7 @@ fn table(config: &Config, e: &Explanation, answer: &str) -> String {
     if !e.header_values.is_empty() {
         out.push_str(&format!(" ({})", e.header_values.join(" | ")));
     }
-    out.push_str(&format!("\nthe ALB's peer: {:?}\n\n", e.peer));
+    out.push_str(&format!("\nthe ALB's peer: {}\n\n", peer(e.peer)));
     for row in &rows {
         let cells: Vec<String> = row
             .iter()

@@ -1,8 +1,10 @@
 """local-alb's command line: what it documents, and how it refuses a bad flag or configuration."""
 
+import datetime
+import re
 import subprocess
 
-from support import clean_env
+from support import ROOT, clean_env
 
 
 def run(local_alb_bin, *args, **settings):
@@ -27,3 +29,19 @@ def test_a_bad_function_configuration_is_refused_by_name(local_alb_bin):
     done = run(local_alb_bin, "--listen", "127.0.0.1:1", TRUSTED_PROXY_COUNT="99")
     assert done.returncode != 0
     assert "TRUSTED_PROXY_COUNT" in done.stderr, done.stderr
+
+
+def test_each_trusted_preset_is_printed_with_its_date_and_staleness_as_the_function_logs_it(start_alb):
+    alb = start_alb("presets", TRUSTED_PROXY_CIDRS="cloudfront, 10.0.0.0/8, fastly")
+    stale_after = int(re.search(r"STALE_AFTER_DAYS: u64 = (\d+)", (ROOT / "lambda-client-ip/src/preset.rs").read_text())[1])
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    lines = alb.log_text().splitlines()
+    for preset in ("cloudfront", "fastly"):
+        snapshot = (ROOT / f"lambda-client-ip/src/presets/{preset}.txt").read_text()
+        published = re.search(r"^# published: (\S+)", snapshot, re.M)[1]
+        age = (today - datetime.date.fromisoformat(published)).days
+        [line] = [l for l in lines if f"preset={preset} " in l]
+        assert f"published={published} age_days={age}:" in line, line
+        stale = "bundled ranges are stale" in line and "docs/deploy.md#refreshing-the-bundled-ranges" in line
+        assert stale == (age > stale_after), line
+    assert not [l for l in lines if "preset=cloudflare" in l]
