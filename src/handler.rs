@@ -13,7 +13,8 @@
 //! The codes are stable: `malformed_event` and `conflicting_headers` (the event), and the
 //! library's `no_client_address`, `chain_too_short`, `invalid_entry`, `all_trusted`,
 //! `client_header_missing`, `client_header_repeated`, `client_header_invalid`,
-//! `client_header_trusted` and `pseudo_ipv4_without_ipv6`. Every response carries
+//! `client_header_trusted`, `pseudo_ipv4_without_ipv6`, `cf_connecting_ipv6_repeated` and
+//! `cf_connecting_ipv6_invalid`. Every response carries
 //! `Content-Type: application/json` and `Cache-Control: no-store` (a cached answer is exactly the
 //! "same IP for everyone" bug), sets `statusDescription`, fills both `headers` and
 //! `multiValueHeaders` (so it works in either target-group mode) and holds no JSON null. With

@@ -375,7 +375,7 @@ enum Found<'a> {
 }
 
 impl Source {
-    /// X-Forwarded-For, read under `policy` (a [`ProxyCount`] or [`TrustedRanges`] converts).
+    /// X-Forwarded-For, read under `policy` (a [`ProxyCount`](crate::ProxyCount) or [`TrustedRanges`] converts).
     ///
     /// ```
     /// use http::HeaderMap;

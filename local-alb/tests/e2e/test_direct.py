@@ -94,10 +94,14 @@ def test_remove_mode_leaves_no_client_address_to_vouch_for(start_alb):
 
 
 def test_forwarded_by_count_reads_past_an_unterminated_quote_on_the_clients_side(start_alb):
-    # API Gateway HTTP API through a VPC link: RFC 7239 Forwarded, by count.
-    alb = start_alb("forwarded", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0")
+    # API Gateway HTTP API through a VPC link: RFC 7239 Forwarded, by count. The client at
+    # 127.0.0.9 stands in for the VPC link, named by VPC_LINK_CIDRS.
+    alb = start_alb("forwarded", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0",
+                    VPC_LINK_CIDRS="127.0.0.9/32")
     forwarded = 'Forwarded: for="6.6.6.6, for=203.0.113.195;proto=https'
     assert body_of(alb.url(), "-H", forwarded, source="127.0.0.9") == '{"client_ip":"203.0.113.195"}'
+    # Any other caller writes its own Forwarded in vain: it gets its own address.
+    assert body_of(alb.url(), "-H", forwarded, source="127.0.0.10") == '{"client_ip":"127.0.0.10"}'
 
 
 def test_a_bounded_keep_alive_load_burst_gives_every_client_its_own_address(start_alb):
