@@ -223,7 +223,7 @@ impl Source {
 }
 
 /// The bundled presets' ranges, built once: they are compiled in and never change.
-fn published() -> &'static [(Preset, TrustedRanges)] {
+pub(crate) fn published() -> &'static [(Preset, TrustedRanges)] {
     static PUBLISHED: OnceLock<Vec<(Preset, TrustedRanges)>> = OnceLock::new();
     PUBLISHED.get_or_init(|| {
         let all = Preset::ALL.into_iter();

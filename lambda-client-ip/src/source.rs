@@ -167,8 +167,6 @@ pub enum Peer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
     evidence: Evidence,
-    /// Cloudflare's published ranges: the hop that can hand out a Pseudo IPv4.
-    cloudflare: TrustedRanges,
 }
 
 /// The kinds of evidence, each with the rule that binds it to its writer.
@@ -512,10 +510,7 @@ impl Source {
     }
 
     fn with(evidence: Evidence) -> Self {
-        Self {
-            evidence,
-            cloudflare: TrustedRanges::published(Preset::Cloudflare),
-        }
+        Self { evidence }
     }
 
     /// The source the environment describes, read through `lookup` (`|name|
@@ -728,8 +723,8 @@ impl Source {
                 Rule::Ranges(trusted) => !trusted.contains(ip),
             };
             if !can_be_client(ip) {
-                let from_cloudflare = previous.is_some_and(|p| self.cloudflare.contains(p));
-                if is_answer && is_class_e(ip) && from_cloudflare {
+                let cloudflare_wrote = previous.is_some_and(from_cloudflare);
+                if is_answer && is_class_e(ip) && cloudflare_wrote {
                     return self
                         .pseudo_ipv4(headers, position, ip, plan.rule)
                         .map(Found::Client);
@@ -772,7 +767,7 @@ impl Source {
             Err(Some(value)) => return Err(ResolveError::HeaderInvalid { header, value }),
         };
         let value = ip.to_string();
-        if is_class_e(ip) && self.cloudflare.contains(by) {
+        if is_class_e(ip) && from_cloudflare(by) {
             self.pseudo_ipv4(headers, at, ip, rule)
         } else if !can_be_client(ip) {
             Err(ResolveError::HeaderInvalid { header, value })
@@ -802,7 +797,7 @@ impl Source {
                     value: ip.to_string(),
                 })
             }
-            Ok(Some((ip, _))) if rule.trusts(ip) || self.cloudflare.contains(ip) => {
+            Ok(Some((ip, _))) if rule.trusts(ip) || from_cloudflare(ip) => {
                 let header = CF_CONNECTING_IPV6.to_owned();
                 Err(ResolveError::HeaderTrusted {
                     header,
@@ -836,6 +831,13 @@ impl Rule<'_> {
     fn trusts(self, ip: IpAddr) -> bool {
         matches!(self, Rule::Ranges(trusted) if trusted.contains(ip))
     }
+}
+
+/// Whether `ip` is one of Cloudflare's published addresses: the hop that can hand out a Pseudo
+/// IPv4 (the bundled ranges, built once).
+fn from_cloudflare(ip: IpAddr) -> bool {
+    let mut published = crate::explain::published().iter();
+    published.any(|(preset, ranges)| *preset == Preset::Cloudflare && ranges.contains(ip))
 }
 
 /// The address in the one value of a single-address header: `None` when absent; refused with
