@@ -3,6 +3,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::networks::can_be_client;
+
 /// At most this many characters of an offending value are kept in an error or an explanation.
 const ECHO_LIMIT: usize = 64;
 
@@ -13,27 +15,6 @@ pub(crate) fn shorten(bytes: &[u8]) -> String {
         .chars()
         .take(ECHO_LIMIT)
         .collect()
-}
-
-/// Whether a TCP client can have this address. The unspecified addresses, broadcast, multicast
-/// and IPv4 class E (240.0.0.0/4, reserved; Cloudflare's Pseudo IPv4 hands them out) never open a
-/// connection, so an entry holding one is invalid wherever it stands.
-pub(crate) fn can_be_client(ip: IpAddr) -> bool {
-    !(ip.is_unspecified() || ip.is_multicast() || is_class_e(ip))
-}
-
-/// 240.0.0.0/4, broadcast included.
-pub(crate) fn is_class_e(ip: IpAddr) -> bool {
-    matches!(ip, IpAddr::V4(v4) if v4.octets()[0] >= 240)
-}
-
-/// A private address, as a VPC's machines have: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, the
-/// shared 100.64.0.0/10, or an IPv6 unique local address (fc00::/7).
-pub(crate) fn is_private(ip: IpAddr) -> bool {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => v4.is_private() || matches!(v4.octets(), [100, b, ..] if b & 0xc0 == 64),
-        IpAddr::V6(v6) => v6.is_unique_local(),
-    }
 }
 
 /// Parses one X-Forwarded-For entry into a canonical address and the port it carries, or `None`

@@ -1,7 +1,13 @@
 //! The two errors: [`ResolveError`] (a request no address can be vouched for in) and
-//! [`SourceError`] (a configuration refused when it is built).
+//! [`SourceError`] (a source refused when it is built). Each is an enum of refusal kinds whose
+//! variants hold the offending values as types, so a caller can match on what went wrong.
 
 use std::fmt;
+use std::net::IpAddr;
+
+use http::HeaderName;
+
+use crate::preset::Preset;
 
 /// Why no client address can be vouched for. Every variant is caused by the request, so it
 /// belongs in a 4xx answer, never an invocation error.
@@ -12,11 +18,12 @@ use std::fmt;
 ///
 /// ```
 /// use http::HeaderMap;
-/// use lambda_client_ip::{Peer, Source};
+/// use lambda_client_ip::{Peer, ResolveError, Source};
 ///
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-forwarded-for", "192.0.2.1, unknown".parse()?);
 /// let err = Source::default().resolve(&headers, Peer::Appended).unwrap_err();
+/// assert!(matches!(&err, ResolveError::InvalidEntry { position: 0, .. }));
 /// assert_eq!(err.code(), "invalid_entry");
 /// assert_eq!(
 ///     err.to_string(),
@@ -39,7 +46,7 @@ pub enum ResolveError {
     /// An entry the source had to read holds no address a client can have.
     InvalidEntry {
         /// The chain it stands in: `x-forwarded-for` or `forwarded`.
-        header: &'static str,
+        header: HeaderName,
         /// Its position from the right, starting at 0.
         position: usize,
         /// The entry as received, trimmed and cut to 64 characters.
@@ -54,17 +61,17 @@ pub enum ResolveError {
     /// missing (for `forwarded`: the request has no `Forwarded` header).
     HeaderMissing {
         /// The header's name.
-        header: String,
+        header: HeaderName,
     },
     /// The single-address header appears more than once, or holds a list.
     HeaderRepeated {
         /// The header's name.
-        header: String,
+        header: HeaderName,
     },
     /// The single-address header is empty or does not hold an address in its format.
     HeaderInvalid {
         /// The header's name.
-        header: String,
+        header: HeaderName,
         /// The value as received, cut to 64 characters.
         value: String,
     },
@@ -72,9 +79,9 @@ pub enum ResolveError {
     /// client (behind two CDNs, the first one's edge).
     HeaderTrusted {
         /// The header's name.
-        header: String,
+        header: HeaderName,
         /// The address it holds.
-        value: String,
+        address: IpAddr,
     },
     /// `CF-Connecting-IPv6`, read for a Pseudo IPv4, appears more than once or holds a list.
     Ipv6HeaderRepeated,
@@ -88,7 +95,7 @@ pub enum ResolveError {
     /// visitor's, and no `CF-Connecting-IPv6` header holding the real one.
     PseudoIpv4 {
         /// The made-up address.
-        address: String,
+        address: IpAddr,
     },
 }
 
@@ -161,12 +168,10 @@ impl fmt::Display for ResolveError {
                 f,
                 "The {header} header ({value:?}) does not hold a client's address in the form its proxy writes."
             ),
-            Self::HeaderTrusted { header, value } => {
-                write!(
-                    f,
-                    "The {header} header names {value:?}, a trusted proxy, not the client."
-                )
-            }
+            Self::HeaderTrusted { header, address } => write!(
+                f,
+                "The {header} header names {address}, a trusted proxy, not the client."
+            ),
             Self::Ipv6HeaderRepeated => f.write_str(
                 "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, and the CF-Connecting-IPv6 header must hold that visitor's one address, but it appears more than once or holds a list.",
             ),
@@ -176,7 +181,7 @@ impl fmt::Display for ResolveError {
             ),
             Self::PseudoIpv4 { address } => write!(
                 f,
-                "Cloudflare wrote the Pseudo IPv4 address {address:?} for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
+                "Cloudflare wrote the Pseudo IPv4 address {address} for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
             ),
         }
     }
@@ -184,44 +189,167 @@ impl fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-/// Why a [`Source`](crate::Source) is refused. Each message names the settings and their values:
-/// `TRUSTED_PROXY_COUNT`, `TRUSTED_PROXY_CIDRS`, `CLIENT_IP_HEADER` (see
-/// [`Source::from_lookup`](crate::Source::from_lookup)).
+/// Why a [`Source`](crate::Source) is refused: one kind of refusal per variant, holding the
+/// values refused. Its message speaks of the constructor's arguments and names the fix;
+/// [`Source::from_lookup`](crate::Source::from_lookup) words the same refusal in its variables
+/// ([`SettingError`](crate::SettingError)).
 ///
 /// ```
-/// use lambda_client_ip::Source;
-/// let env = |k: &str| (k == "CLIENT_IP_HEADER").then(|| "cf-connecting-ip".to_owned());
-/// let err = Source::from_lookup(env).unwrap_err();
-/// assert!(err.to_string().starts_with(r#"CLIENT_IP_HEADER="cf-connecting-ip" needs TRUSTED_PROXY_CIDRS"#));
+/// use lambda_client_ip::{Preset, Source, SourceError};
+/// let err = Source::header("cf-connecting-ip", "cloudfront".parse()?).unwrap_err();
+/// assert!(matches!(&err, SourceError::WriterNotTrusted { cdn: Preset::Cloudflare, .. }));
+/// assert!(err.to_string().starts_with(r#"The header "cf-connecting-ip" is written by cloudflare"#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceError {
-    /// The settings, as `VAR="value"`.
-    pub(crate) settings: String,
-    /// The rest of the sentence: why, and what to set instead.
-    pub(crate) reason: String,
+#[non_exhaustive]
+pub enum SourceError {
+    /// The name is not an HTTP header name.
+    NotAHeaderName {
+        /// The name as given, cut to 64 characters.
+        name: String,
+    },
+    /// The name misspells a header a proxy writes (`cf_connecting_ip`, `HTTP_X_REAL_IP`,
+    /// `cf-conecting-ip`).
+    Misspelled {
+        /// The name as given, cut to 64 characters.
+        name: String,
+        /// The header meant.
+        meant: HeaderName,
+    },
+    /// `x-forwarded-for` or `forwarded`: a chain, not a single-address header.
+    Chain {
+        /// The chain's name.
+        header: HeaderName,
+    },
+    /// `Fastly-Client-IP`: Fastly keeps a value the client sent, so anyone can choose it.
+    ClientWritable {
+        /// The header's name.
+        header: HeaderName,
+    },
+    /// `CF-Connecting-IPv6`: every source reads it for Cloudflare's Pseudo IPv4 addresses.
+    PseudoIpv4Header,
+    /// A single-address header with no trusted range: anyone who reaches the front door could
+    /// write it.
+    NoTrustedRange {
+        /// The header's name.
+        header: HeaderName,
+    },
+    /// A CDN's header, with none of that CDN's ranges among the trusted ones.
+    WriterNotTrusted {
+        /// The header's name.
+        header: HeaderName,
+        /// The CDN that writes it.
+        cdn: Preset,
+    },
+    /// A header of your own proxy, with ranges of a CDN shared by all its customers, any of whom
+    /// could send the header through it.
+    SharedCdn {
+        /// The header's name.
+        header: HeaderName,
+        /// The shared CDN.
+        cdn: Preset,
+    },
+    /// [`VpcLink::Subnets`](crate::VpcLink::Subnets) with no range.
+    NoVpcLinkSubnet,
 }
 
+/// How a refusal names what was set: a typed constructor's arguments, or environment variables.
+pub(crate) struct Words<'a> {
+    /// The header as set: `The header "x-real-ip"`, or `CLIENT_IP_HEADER="X-Real-IP"`.
+    pub(crate) header: &'a str,
+    /// The trusted ranges: `the set of trusted ranges`, or `TRUSTED_PROXY_CIDRS="fastly"`.
+    pub(crate) ranges: &'a str,
+    /// What a header with no trusted range needs: `trusted ranges`, or `TRUSTED_PROXY_CIDRS to
+    /// be set`.
+    pub(crate) need_ranges: &'a str,
+    /// How to read X-Forwarded-For instead.
+    pub(crate) read_xff: &'a str,
+    /// What comes before a header's name to read it instead.
+    pub(crate) read_header: &'a str,
+    /// What comes before a preset's name to trust it.
+    pub(crate) trust: &'a str,
+}
+
+const TYPED: Words<'static> = Words {
+    header: "",
+    ranges: "the set of trusted ranges",
+    need_ranges: "trusted ranges",
+    read_xff: "X-Forwarded-For (Source::x_forwarded_for)",
+    read_header: "the header ",
+    trust: "the preset ",
+};
+
 impl SourceError {
-    pub(crate) fn new(settings: String, reason: impl Into<String>) -> Self {
-        let reason = reason.into();
-        Self { settings, reason }
+    /// The refusal in `words`, one sentence.
+    pub(crate) fn write(&self, f: &mut fmt::Formatter<'_>, w: &Words<'_>) -> fmt::Result {
+        let Words {
+            header: set,
+            ranges,
+            need_ranges,
+            read_xff: xff,
+            read_header,
+            trust,
+        } = w;
+        match self {
+            Self::NotAHeaderName { .. } => write!(f, "{set} is not accepted: it is not a header name."),
+            Self::Misspelled { meant, .. } => write!(
+                f,
+                "{set} is not accepted: it is not a header any proxy writes (did you mean {:?}?).",
+                meant.as_str()
+            ),
+            Self::Chain { .. } => write!(
+                f,
+                "{set} is not accepted: it is a chain, not a single-address header; read it with Source::x_forwarded_for or Source::forwarded."
+            ),
+            Self::ClientWritable { .. } => write!(
+                f,
+                "{set} is not accepted: Fastly keeps a value the client sent, so anyone can choose it; read {xff} with {trust}fastly instead."
+            ),
+            Self::PseudoIpv4Header => write!(
+                f,
+                "{set} is not accepted: every source reads it for Cloudflare's Pseudo IPv4 addresses (did you mean \"cf-connecting-ip\"?)."
+            ),
+            Self::NoTrustedRange { .. } => write!(
+                f,
+                "{set} needs {need_ranges}: the header is believed only from a peer inside the proxy's ranges, or anyone who reaches the front door could write it."
+            ),
+            Self::WriterNotTrusted { cdn, .. } => write!(
+                f,
+                "{set} is written by {cdn} and is evidence only when {cdn} delivered the request, but {ranges} holds none of {cdn}'s ranges: add the preset {cdn}, or behind several CDNs read {xff} with every CDN's preset."
+            ),
+            Self::SharedCdn { header, cdn } => {
+                write!(
+                    f,
+                    "{set} is not accepted: {ranges} holds ranges of {cdn}, a CDN every customer of which can send {header} through it; read "
+                )?;
+                if let Some(own) = cdn.header() {
+                    write!(f, "{read_header}{own}, the header {cdn} writes, or ")?;
+                }
+                write!(f, "{xff} with {trust}{cdn}.")
+            }
+            Self::NoVpcLinkSubnet => f.write_str(
+                "VpcLink::Subnets with no range is not accepted: name at least one subnet of the VPC link.",
+            ),
+        }
     }
 }
 
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.settings, self.reason)
+        let header = match self {
+            Self::NotAHeaderName { name } | Self::Misspelled { name, .. } => name.as_str(),
+            Self::Chain { header }
+            | Self::ClientWritable { header }
+            | Self::NoTrustedRange { header }
+            | Self::WriterNotTrusted { header, .. }
+            | Self::SharedCdn { header, .. } => header.as_str(),
+            Self::PseudoIpv4Header => "cf-connecting-ipv6",
+            Self::NoVpcLinkSubnet => "",
+        };
+        let header = format!("The header {header:?}");
+        self.write(f, &Words { header: &header, ..TYPED })
     }
 }
 
 impl std::error::Error for SourceError {}
-
-/// `{"error":"<code>","message":"<sentence>"}`, the message JSON-escaped (the integrations'
-/// 400 body).
-#[cfg(any(feature = "axum", feature = "tower_governor"))]
-pub(crate) fn json_body(e: &ResolveError) -> String {
-    // Request text in a message is already escaped (`Debug`): only quotes and backslashes remain.
-    let message = e.to_string().replace('\\', "\\\\").replace('"', "\\\"");
-    format!(r#"{{"error":"{}","message":"{message}"}}"#, e.code())
-}

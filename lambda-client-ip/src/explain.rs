@@ -1,17 +1,19 @@
-//! Explain: what a request says about the path it took, read by the same walk as the answer. A
-//! setup aid: it shows infrastructure addresses, so it is meant for the person deploying, not
+//! Explain (feature `explain`): what a request says about the path it took, read by the same
+//! walk as the answer, which carries nothing for it: every fact explain adds, it works out here.
+//! A setup aid: it shows infrastructure addresses, so it is meant for the person deploying, not
 //! for every caller.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
-use crate::entry::is_private;
-use crate::entry::{can_be_client, shorten};
-use crate::policy::{MAX_PROXY_COUNT, TrustedRanges};
+use crate::entry::shorten;
+use crate::error::ResolveError;
+use crate::networks::{can_be_client, is_private};
 use crate::preset::Preset;
-use crate::source::{Chain, Peer, Plan, Rule, Source, hops};
+use crate::ranges::{MAX_PROXY_COUNT, preset_ranges};
+use crate::source::{Evidence, Source};
+use crate::walk::{Chain, Found, Peer, Plan, Rule, hops};
 
 /// An explanation lists at most this many positions, the rightmost; [`Explanation::more`] counts
 /// the rest. An ALB refuses a request whose incoming X-Forwarded-For holds more than 30 entries,
@@ -40,7 +42,7 @@ pub struct ExplainedHop {
 }
 
 /// What a count answers (the count is its index in [`Explanation::counts`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize),
@@ -50,8 +52,19 @@ pub struct ExplainedHop {
 pub enum CountAnswer {
     /// The address it answers.
     ClientIp(IpAddr),
-    /// The code of its refusal.
-    Error(&'static str),
+    /// Its refusal; serialized as `{"error": "<code>"}`.
+    #[cfg_attr(feature = "serde", serde(rename = "error", serialize_with = "code"))]
+    Refused(ResolveError),
+}
+
+#[cfg(feature = "serde")]
+fn code<S: serde::Serializer>(error: &ResolveError, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(error.code())
+}
+
+#[cfg(feature = "serde")]
+fn name<S: serde::Serializer>(header: &HeaderName, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(header.as_str())
 }
 
 /// What the front door's peer (position 0 of X-Forwarded-For) says about the topology.
@@ -99,14 +112,17 @@ pub enum Binding {
     Failed(usize),
 }
 
-/// A setting read off the chain: which items to trust and which count reads the same entry.
+/// A setting read off the chain: which proxies and presets to trust, and which count reads the
+/// same entry. Both lists are empty when nothing in front of the front door needs trusting, or
+/// when no setting can find a client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Suggestion {
-    /// Items for a [`TrustedRanges`] list (preset names and addresses); empty when nothing in
-    /// front of the front door needs trusting, or when no setting can find a client.
-    pub trust: Vec<String>,
+    /// Your own proxies to trust, by address.
+    pub proxies: Vec<IpAddr>,
+    /// The bundled presets to trust.
+    pub presets: Vec<Preset>,
     /// The count that reads the same entry.
     pub count: usize,
     /// The entry the suggestion answers, if the chain holds one.
@@ -121,7 +137,8 @@ pub struct Suggestion {
 pub struct Explanation {
     /// The header the answer is read from: `x-forwarded-for`, `forwarded`, or the single-address
     /// header's name.
-    pub reads: String,
+    #[cfg_attr(feature = "serde", serde(serialize_with = "name"))]
+    pub reads: HeaderName,
     /// The single-address header's values as received (cut and escaped like entries).
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub header_values: Vec<String>,
@@ -161,22 +178,19 @@ impl Source {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn explain(&self, headers: &HeaderMap, peer: Peer) -> Explanation {
-        let presets = published();
         let trusted = self.trusted_ranges();
         let explained = |chain| {
             let listed = hops(headers, peer, chain).take(EXPLAINED_POSITIONS);
             let hops = listed.map(|hop| {
                 let address = hop.parsed.filter(|(ip, _)| can_be_client(*ip));
                 let ip = address.map(|(ip, _)| ip);
-                let within = presets
-                    .iter()
-                    .filter(|(_, r)| ip.is_some_and(|ip| r.contains(ip)));
+                let within = |p: &Preset| ip.is_some_and(|ip| preset_ranges(*p).contains(ip));
                 ExplainedHop {
                     position: hop.position,
-                    entry: shorten(&hop.text).escape_debug().to_string(),
+                    entry: hop.text().escape_debug().to_string(),
                     address: ip,
                     port: address.and_then(|(_, port)| port),
-                    presets: within.map(|(p, _)| *p).collect(),
+                    presets: Preset::ALL.into_iter().filter(within).collect(),
                     trusted: ip.zip(trusted).is_some_and(|(ip, r)| r.contains(ip)),
                 }
             });
@@ -200,11 +214,11 @@ impl Source {
             };
             match self.read(headers, peer, count) {
                 Ok(client) => CountAnswer::ClientIp(client.ip()),
-                Err(e) => CountAnswer::Error(e.code()),
+                Err(e) => CountAnswer::Refused(e),
             }
         });
         Explanation {
-            reads: header.map_or(plan.chain.name(), |h| h.as_str()).to_owned(),
+            reads: header.unwrap_or(plan.chain.header()).clone(),
             header_values: values
                 .into_iter()
                 .flatten()
@@ -220,15 +234,27 @@ impl Source {
             hops: listed,
         }
     }
-}
 
-/// The bundled presets' ranges, built once: they are compiled in and never change.
-pub(crate) fn published() -> &'static [(Preset, TrustedRanges)] {
-    static PUBLISHED: OnceLock<Vec<(Preset, TrustedRanges)>> = OnceLock::new();
-    PUBLISHED.get_or_init(|| {
-        let all = Preset::ALL.into_iter();
-        all.map(|p| (p, TrustedRanges::published(p))).collect()
-    })
+    /// Whether the evidence's writer delivered the request, worked out from the plan (the
+    /// chain `Forwarded` is read from only when its VPC link delivered it) and, for a
+    /// single-address header, from the walk itself.
+    fn binding(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Binding {
+        if let Evidence::Forwarded { .. } = self.evidence {
+            return match plan.chain {
+                Chain::Forwarded => Binding::Held(0),
+                Chain::XForwardedFor => Binding::Failed(0),
+            };
+        }
+        if plan.header.is_none() {
+            return Binding::Walk;
+        }
+        match self.walk(headers, peer, plan) {
+            Ok(Found::Writer(_, position, _)) => Binding::Held(position),
+            Ok(Found::Client(client)) => Binding::Failed(client.position()),
+            Err(ResolveError::InvalidEntry { position, .. }) => Binding::Failed(position),
+            Err(_) => Binding::Failed(0),
+        }
+    }
 }
 
 impl Source {
@@ -260,10 +286,10 @@ fn classify(front: Option<IpAddr>) -> FrontDoorPeer {
         IpAddr::V6(v6) => v6.is_unicast_link_local(),
     };
     let private = is_private(ip) || ip.is_loopback();
-    let within = published().iter().find(|(_, ranges)| ranges.contains(ip));
-    match within.map(|(preset, _)| preset) {
+    let within = Preset::ALL.into_iter().find(|p| preset_ranges(*p).contains(ip));
+    match within {
         Some(Preset::GlobalAccelerator) => FrontDoorPeer::GlobalAccelerator,
-        Some(&cdn) => FrontDoorPeer::Cdn(cdn),
+        Some(cdn) => FrontDoorPeer::Cdn(cdn),
         None if local => FrontDoorPeer::Lattice,
         None if private => FrontDoorPeer::Private,
         None => FrontDoorPeer::Public,
@@ -281,33 +307,27 @@ fn suggest(peer: FrontDoorPeer, xff: &[ExplainedHop]) -> Suggestion {
             .filter(|p| p.trustable())
     };
     // A private or Lattice peer is a proxy of yours, trusted by its address.
-    let mut at = usize::from(matches!(
-        peer,
-        FrontDoorPeer::Private | FrontDoorPeer::Lattice
-    ));
-    let mut trust: Vec<String> = (0..at)
-        .filter_map(address)
-        .map(|ip| ip.to_string())
-        .collect();
+    let yours = matches!(peer, FrontDoorPeer::Private | FrontDoorPeer::Lattice);
+    let proxies: Vec<IpAddr> = address(0).filter(|_| yours).into_iter().collect();
+    let mut suggestion = Suggestion {
+        count: usize::from(yours),
+        proxies,
+        presets: Vec::new(),
+        client: None,
+    };
     if matches!(
         peer,
         FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing
     ) {
-        return Suggestion {
-            trust,
-            count: 0,
-            client: None,
-        };
+        suggestion.count = 0;
+        return suggestion;
     }
-    while let Some(next) = cdn(at) {
-        if !trust.iter().any(|t| t == next.name()) {
-            trust.push(next.name().to_owned());
+    while let Some(next) = cdn(suggestion.count) {
+        if !suggestion.presets.contains(&next) {
+            suggestion.presets.push(next);
         }
-        at += 1;
+        suggestion.count += 1;
     }
-    Suggestion {
-        trust,
-        count: at,
-        client: address(at),
-    }
+    suggestion.client = address(suggestion.count);
+    suggestion
 }

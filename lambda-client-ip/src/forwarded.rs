@@ -20,33 +20,52 @@ use std::net::IpAddr;
 
 use crate::entry::{parse_any, trim};
 
-/// The pieces of `bytes` between separators outside quoted strings, rightmost first. Quotes are
-/// paired from the right; a quote after an odd run of backslashes is escaped.
-pub(crate) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
-    let mut pieces = Vec::new();
-    let mut end = bytes.len();
-    let mut quoted = false;
-    for (i, &b) in bytes.iter().enumerate().rev() {
-        if b == b'"' {
-            let before = bytes.get(..i).unwrap_or_default();
-            let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
-            if backslashes % 2 == 0 {
-                quoted = !quoted;
-            }
-        } else if b == separator && !quoted {
-            pieces.push(bytes.get(i + 1..end).unwrap_or_default());
-            end = i;
-        }
+/// The pieces of `bytes` between `separator`s, rightmost first, each found lazily from the right.
+/// With `quotes`, a separator inside a quoted string does not split: quotes pair from the right,
+/// and a quote after an odd run of backslashes is escaped.
+pub(crate) fn split_from_right(bytes: &[u8], separator: u8, quotes: bool) -> RSplit<'_> {
+    RSplit {
+        rest: Some(bytes),
+        separator,
+        quotes,
     }
-    pieces.push(bytes.get(..end).unwrap_or_default());
-    pieces
+}
+
+/// The iterator of [`split_from_right`]; it always yields at least one (maybe empty) piece.
+pub(crate) struct RSplit<'a> {
+    rest: Option<&'a [u8]>,
+    separator: u8,
+    quotes: bool,
+}
+
+impl<'a> Iterator for RSplit<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let rest = self.rest?;
+        // A piece ends at a separator outside quotes, so each search starts outside them.
+        let mut quoted = false;
+        for (i, &b) in rest.iter().enumerate().rev() {
+            if b == self.separator && !quoted {
+                self.rest = rest.get(..i);
+                return rest.get(i + 1..);
+            }
+            if b == b'"' && self.quotes {
+                let before = rest.get(..i).unwrap_or_default();
+                let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
+                quoted ^= backslashes % 2 == 0;
+            }
+        }
+        self.rest = None;
+        Some(rest)
+    }
 }
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one
 /// that is not an address.
 pub(crate) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
     let mut found = Vec::new();
-    for pair in split_from_right(element, b';') {
+    for pair in split_from_right(element, b';', true) {
         let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
             "" => continue,
             pair => pair.split_once('=')?,

@@ -230,11 +230,10 @@ impl ClientIpRejection {
     /// `{"error":"<code>","message":"<sentence>"}`, the integrations' answer body.
     #[cfg(any(feature = "axum", feature = "tower_governor"))]
     pub(crate) fn json(&self) -> String {
-        match self {
-            Self::Refused(e) => crate::error::json_body(e),
-            // The wiring messages are constant and hold no quote or backslash.
-            _ => format!(r#"{{"error":"{}","message":"{self}"}}"#, self.code()),
-        }
+        // Request text in a message is already escaped (`Debug`): only quotes and backslashes
+        // remain to escape.
+        let message = self.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+        format!(r#"{{"error":"{}","message":"{message}"}}"#, self.code())
     }
 }
 

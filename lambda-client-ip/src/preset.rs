@@ -96,6 +96,15 @@ impl Preset {
         !matches!(self, Self::GlobalAccelerator)
     }
 
+    /// The single-address header the CDN writes on every request, overwriting a client's.
+    pub(crate) const fn header(self) -> Option<&'static str> {
+        match self {
+            Self::CloudFront => Some("cloudfront-viewer-address"),
+            Self::Cloudflare => Some("cf-connecting-ip"),
+            _ => None,
+        }
+    }
+
     const fn snapshot(self) -> &'static str {
         match self {
             Self::CloudFront => include_str!("presets/cloudfront.txt"),

@@ -810,7 +810,7 @@ fn the_entry_quoted_is_the_value_read_lossily_and_cut_short() {
     assert_eq!(
         err,
         ResolveError::InvalidEntry {
-            header: "x-forwarded-for",
+            header: http::HeaderName::from_static("x-forwarded-for"),
             position: 1,
             entry: "192.0.2.1\u{fffd}".into()
         }
@@ -822,7 +822,7 @@ fn the_entry_quoted_is_the_value_read_lossily_and_cut_short() {
     assert_eq!(
         err,
         ResolveError::InvalidEntry {
-            header: "x-forwarded-for",
+            header: http::HeaderName::from_static("x-forwarded-for"),
             position: 0,
             entry: "\u{fffd}".repeat(64)
         }

@@ -356,7 +356,7 @@ fn refused(piece: &[u8], position: usize, answers: bool, right: Option<IpAddr>) 
     match naive_parse_any(piece) {
         Some((ip, _)) if answers && class_e(ip) && right.is_some_and(cloudflare) => {
             ResolveError::PseudoIpv4 {
-                address: ip.to_string(),
+                address: ip,
             }
         }
         _ => invalid_entry(position, naive_echo(piece)),
@@ -365,7 +365,7 @@ fn refused(piece: &[u8], position: usize, answers: bool, right: Option<IpAddr>) 
 
 fn invalid_entry(position: usize, entry: String) -> ResolveError {
     ResolveError::InvalidEntry {
-        header: "x-forwarded-for",
+        header: http::HeaderName::from_static("x-forwarded-for"),
         position,
         entry,
     }

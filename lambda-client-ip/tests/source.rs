@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{Peer, ProxyCount, Source, SourceError, TrustedRanges, VpcLink};
+use lambda_client_ip::{Peer, ProxyCount, SettingError, Source, TrustedRanges, VpcLink};
 
 /// A Cloudflare edge (104.16.0.0/13), a CloudFront origin-facing address (130.176.0.0/18), a
 /// Fastly edge (151.101.0.0/16).
@@ -28,7 +28,7 @@ type Pairs<'a> = Vec<(&'a str, &'a str)>;
 /// The address and its position, or the refusal's code.
 type Answer = Result<(String, usize), String>;
 
-fn lookup(vars: &[(&str, &str)]) -> Result<Source, SourceError> {
+fn lookup(vars: &[(&str, &str)]) -> Result<Source, SettingError> {
     let env: HashMap<String, String> = vars
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

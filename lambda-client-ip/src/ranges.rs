@@ -7,11 +7,13 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use ipnet::{IpNet, Ipv4Net};
 
+use crate::names::near_miss;
+use crate::networks::not_public;
 use crate::preset::Preset;
-use crate::source::edit_distance;
 
 /// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
 /// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
@@ -140,30 +142,23 @@ impl TrustedRanges {
             };
             checked.push(check(net).map_err(fail)?);
         }
-        let ranges = Self {
-            nets: IpNet::aggregate(&checked),
-        };
-        // Items pass one by one, yet together may cover every public address of a family,
-        // however they are split: with the addresses no public client has added, such a set
-        // merges into a single /0 (mapped ranges are stored as IPv4).
-        let special = NOT_PUBLIC.split_whitespace().map(str::parse::<IpNet>);
-        let mut with_special = ranges.nets.clone();
-        with_special.extend(special.filter_map(Result::ok));
+        Self::merged(checked)
+    }
+
+    /// The set of ranges that each passed `check`, refused when together they cover every
+    /// public address of a family, however they are split: with the addresses no public client
+    /// has added, such a set merges into a single /0 (mapped ranges are stored as IPv4).
+    fn merged(checked: Vec<IpNet>) -> Result<Self, PolicyError> {
+        let nets = IpNet::aggregate(&checked);
+        let mut with_special = nets.clone();
+        with_special.extend(not_public());
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
         match everything.map(|n| n.addr().is_ipv4()) {
             Some(v4) => Err(PolicyError::Everything {
                 family: if v4 { "IPv4" } else { "IPv6" },
             }),
-            None => Ok(ranges),
-        }
-    }
-
-    /// A bundled list's ranges, whether or not it may be trusted (for recognising a peer).
-    pub(crate) fn published(preset: Preset) -> Self {
-        let nets: Vec<IpNet> = preset.nets().collect();
-        Self {
-            nets: IpNet::aggregate(&nets),
+            None => Ok(Self { nets }),
         }
     }
 
@@ -240,13 +235,6 @@ impl TrustedRanges {
     }
 }
 
-/// The ranges no public client connects from: private, shared, loopback, link-local,
-/// documentation, benchmarking, multicast and reserved space, and IPv6 outside global unicast
-/// (2000::/3) or in its special-purpose blocks.
-const NOT_PUBLIC: &str = "0.0.0.0/8 10.0.0.0/8 100.64.0.0/10 127.0.0.0/8 169.254.0.0/16 \
-    172.16.0.0/12 192.0.0.0/24 192.0.2.0/24 192.88.99.0/24 192.168.0.0/16 198.18.0.0/15 \
-    198.51.100.0/24 203.0.113.0/24 224.0.0.0/3 ::/3 4000::/2 8000::/1 2001::/23 2001:db8::/32";
-
 /// The range a network stands for, or why it is refused.
 fn check(net: IpNet) -> Result<IpNet, &'static str> {
     const EVERYTHING: &str = "trusts every address, so no client could ever be found";
@@ -287,7 +275,7 @@ impl FromStr for TrustedRanges {
     /// let err = "10.0.0.0/8,".parse::<TrustedRanges>().unwrap_err();
     /// assert!(err.to_string().starts_with("item 2 (\"\") is empty"));
     /// let err = "cloudfrnt".parse::<TrustedRanges>().unwrap_err();
-    /// assert!(err.to_string().ends_with(r#"did you mean "cloudfront"?"#));
+    /// assert!(err.to_string().ends_with(r#"(did you mean "cloudfront"?)"#));
     /// assert!("010.0.0.0/8".parse::<TrustedRanges>().is_err()); // octal to some parsers
     /// assert!("0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/3".parse::<TrustedRanges>().is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -322,10 +310,9 @@ impl FromStr for TrustedRanges {
                 item.parse::<IpNet>()
                     .map_err(|_| fail("is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32"))?
             } else {
-                let near = |p: &Preset| edit_distance(p.name(), &item.to_ascii_lowercase()) <= 2;
-                if let Some(meant) = Preset::ALL.iter().find(|p| near(p)) {
-                    let meant = meant.name();
-                    let why = format!("is not a range nor a preset; did you mean {meant:?}?");
+                let names = Preset::ALL.map(Preset::name);
+                if let Some(meant) = near_miss(item, &names) {
+                    let why = format!("is not a range nor a preset (did you mean {meant:?}?)");
                     return Err(fail(&why));
                 }
                 item.parse::<IpAddr>()
@@ -334,7 +321,7 @@ impl FromStr for TrustedRanges {
             };
             nets.push(check(net).map_err(fail)?);
         }
-        Self::new(nets)
+        Self::merged(nets)
     }
 }
 
@@ -344,6 +331,19 @@ fn leading_zero(item: &str) -> bool {
     let address = item.split('/').next().unwrap_or_default();
     let dotted = address.rsplit(':').next().unwrap_or_default();
     dotted.contains('.') && dotted.split('.').any(|o| o.len() > 1 && o.starts_with('0'))
+}
+
+/// A bundled preset's ranges, whether or not it may be trusted (to recognise a peer), merged
+/// once per process: the snapshots are compiled in and never change.
+pub(crate) fn preset_ranges(preset: Preset) -> &'static TrustedRanges {
+    static LISTS: [OnceLock<TrustedRanges>; Preset::ALL.len()] = [const { OnceLock::new() }; 4];
+    static NONE: TrustedRanges = TrustedRanges { nets: Vec::new() };
+    let merged = || TrustedRanges {
+        nets: IpNet::aggregate(&preset.nets().collect()),
+    };
+    LISTS
+        .get(preset as usize)
+        .map_or(&NONE, |list| list.get_or_init(merged))
 }
 
 impl TryFrom<Preset> for TrustedRanges {
@@ -538,7 +538,7 @@ mod tests {
     #[test]
     fn presets_mix_with_ranges_and_are_named_in_the_refusal() {
         let mixed: TrustedRanges = "10.0.0.0/8, CLOUDFLARE, cloudflare".parse().unwrap();
-        let alone = TrustedRanges::published(Preset::Cloudflare);
+        let alone = preset_ranges(Preset::Cloudflare).clone();
         assert_eq!(mixed.len(), alone.len() + 1);
         assert!(mixed.contains("10.0.0.1".parse().unwrap()));
         assert!(mixed.contains("2400:cb00::1".parse().unwrap()));
@@ -551,7 +551,7 @@ mod tests {
         .unwrap();
         assert_eq!(mixed, once);
         assert!(mixed.overlaps(&alone));
-        assert!(!mixed.overlaps(&TrustedRanges::published(Preset::CloudFront)));
+        assert!(!mixed.overlaps(preset_ranges(Preset::CloudFront)));
         let msg = "cf_connecting_ip"
             .parse::<TrustedRanges>()
             .unwrap_err()
