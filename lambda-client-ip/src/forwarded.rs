@@ -20,26 +20,37 @@ use std::net::IpAddr;
 
 use crate::entry::{parse_any, trim};
 
-/// The pieces of `bytes` between separators outside quoted strings, rightmost first. Quotes are
-/// paired from the right; a quote after an odd run of backslashes is escaped.
-pub(crate) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
-    let mut pieces = Vec::new();
-    let mut end = bytes.len();
-    let mut quoted = false;
-    for (i, &b) in bytes.iter().enumerate().rev() {
-        if b == b'"' {
-            let before = bytes.get(..i).unwrap_or_default();
-            let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
-            if backslashes % 2 == 0 {
-                quoted = !quoted;
+/// The pieces of `bytes` between separators outside quoted strings, rightmost first, found as they
+/// are read: at least one (the leftmost, possibly empty). Quotes are paired from the right; a quote
+/// after an odd run of backslashes is escaped. Holds the bytes left to split (`None` once the
+/// leftmost piece is out) and the separator.
+pub(crate) struct QuotedRSplit<'a>(Option<&'a [u8]>, u8);
+
+pub(crate) fn split_from_right(bytes: &[u8], separator: u8) -> QuotedRSplit<'_> {
+    QuotedRSplit(Some(bytes), separator)
+}
+
+impl<'a> Iterator for QuotedRSplit<'a> {
+    type Item = &'a [u8];
+
+    // A separator ends a piece only outside quotes, so every piece starts outside them.
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let bytes = self.0.take()?;
+        let mut quoted = false;
+        for (i, &b) in bytes.iter().enumerate().rev() {
+            if b == b'"' {
+                let before = bytes.get(..i).unwrap_or_default();
+                let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
+                if backslashes % 2 == 0 {
+                    quoted = !quoted;
+                }
+            } else if b == self.1 && !quoted {
+                self.0 = bytes.get(..i);
+                return bytes.get(i + 1..);
             }
-        } else if b == separator && !quoted {
-            pieces.push(bytes.get(i + 1..end).unwrap_or_default());
-            end = i;
         }
+        Some(bytes)
     }
-    pieces.push(bytes.get(..end).unwrap_or_default());
-    pieces
 }
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one
@@ -95,6 +106,94 @@ mod tests {
     use super::*;
     use crate::{ClientIp, Peer, ProxyCount, ResolveError, Source, VpcLink};
     use http::{HeaderMap, HeaderValue};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// The split as it was before it stopped allocating: the oracle the lazy one must match.
+    mod oracle {
+        pub(super) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
+            let mut pieces = Vec::new();
+            let mut end = bytes.len();
+            let mut quoted = false;
+            for (i, &b) in bytes.iter().enumerate().rev() {
+                if b == b'"' {
+                    let before = bytes.get(..i).unwrap_or_default();
+                    let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
+                    if backslashes % 2 == 0 {
+                        quoted = !quoted;
+                    }
+                } else if b == separator && !quoted {
+                    pieces.push(bytes.get(i + 1..end).unwrap_or_default());
+                    end = i;
+                }
+            }
+            pieces.push(bytes.get(..end).unwrap_or_default());
+            pieces
+        }
+    }
+
+    /// Text built from the pieces `Forwarded` is made of, and the ones that break it: quotes and
+    /// backslashes (runs of them), separators, names in any case, addresses (the longest valid
+    /// ones among them), brackets, ports, obfuscated names short and long, blanks, and bytes that
+    /// are not UTF-8 or not ASCII.
+    fn forwarded_like() -> impl Strategy<Value = Vec<u8>> {
+        let marks: &[&[u8]] = &[b"\"", b"\\", b"\\\\", b",", b";", b"=", b":", b"_", b" "];
+        let words: &[&[u8]] = &[
+            b"for=",
+            b"FOR=",
+            b"For =",
+            b"by=",
+            b"[",
+            b"]",
+            b"\t",
+            b"_obf",
+            b":_p1",
+            b"::",
+            b"192.0.2.1",
+            b"10.0.0.1",
+            b"2001:db8::1",
+            b"0000:0000:0000:0000:0000:ffff:",
+            b"255.255.255.255",
+            b"2001:db8:0:0:0:0:0:1",
+            b"80",
+            b"65535",
+            b"65536",
+            b"0",
+            b"01",
+            b"%",
+            b"%25eth0",
+            b"unknown",
+            b"x",
+            b"-",
+            b".",
+            b"\xff",
+            b"\xc3\xa9",
+            &[b'a'; 80],
+        ];
+        let part = prop_oneof![select(marks), select(words)];
+        vec(part, 0..24).prop_map(|parts| parts.concat())
+    }
+
+    fn agree(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let pieces: Vec<&[u8]> = split_from_right(bytes, b',').collect();
+        prop_assert_eq!(pieces, oracle::split_from_right(bytes, b','));
+        let pairs: Vec<&[u8]> = split_from_right(bytes, b';').collect();
+        prop_assert_eq!(pairs, oracle::split_from_right(bytes, b';'));
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn split_matches_the_oracle_on_any_bytes(bytes in vec(any::<u8>(), 0..64)) {
+            agree(&bytes)?;
+        }
+
+        #[test]
+        fn split_matches_the_oracle_on_forwarded_like_text(bytes in forwarded_like()) {
+            agree(&bytes)?;
+        }
+    }
 
     /// `lines` as the `Forwarded` lines of a request, in order, delivered by a VPC link.
     fn headers(lines: &[&str]) -> HeaderMap {
@@ -312,7 +411,6 @@ mod tests {
     fn split_pairs_quotes_from_the_right_and_honours_escapes() {
         let split = |s: &str, sep| -> Vec<String> {
             split_from_right(s.as_bytes(), sep)
-                .into_iter()
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .collect()
         };

@@ -286,7 +286,7 @@ pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> impl Iterator<I
     let lines = map.get_all(chain.header()).into_iter().rev();
     let pieces = lines.flat_map(move |line| match chain {
         Chain::XForwardedFor => Pieces::Plain(line.as_bytes().rsplit(is_comma)),
-        Chain::Forwarded => Pieces::Quoted(split_from_right(line.as_bytes(), b',').into_iter()),
+        Chain::Forwarded => Pieces::Quoted(split_from_right(line.as_bytes(), b',')),
     });
     let parse = move |raw: &[u8]| match chain {
         Chain::XForwardedFor => parse_any(raw),
@@ -316,7 +316,7 @@ pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> impl Iterator<I
 /// right over the whole line first.
 enum Pieces<'a> {
     Plain(std::slice::RSplit<'a, u8, fn(&u8) -> bool>),
-    Quoted(std::vec::IntoIter<&'a [u8]>),
+    Quoted(crate::forwarded::QuotedRSplit<'a>),
 }
 
 impl<'a> Iterator for Pieces<'a> {
