@@ -56,49 +56,67 @@ impl<'a> Iterator for QuotedRSplit<'a> {
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one
 /// that is not an address.
 pub(crate) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let mut found = Vec::new();
+    let (mut node, mut repeated) = (None, false);
     for pair in split_from_right(element, b';') {
         let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
             "" => continue,
             pair => pair.split_once('=')?,
         };
         if name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
-            found.push(value.trim_matches([' ', '\t']));
+            repeated |= node.replace(value.trim_matches([' ', '\t'])).is_some();
         }
     }
-    match found.as_slice() {
-        [node] => parse_node(&unquote(node)?),
-        _ => None,
-    }
+    node.filter(|_| !repeated).and_then(parse_node)
 }
 
-/// A token as it is, or a quoted string with its quoted pairs (`\x`) undone.
-fn unquote(value: &str) -> Option<String> {
-    let Some(inner) = value.strip_prefix('"') else {
-        return (!value.contains(['"', '\\'])).then(|| value.to_owned());
+/// Hands each byte of a value to `push`: a token as it is, a quoted string with its quoted pairs
+/// (`\x`) undone; `None` when it is neither, or `push` refuses a byte. Read byte by byte, as the
+/// bytes after a character's first are never `\` or `"`, a quoted pair of any character is undone
+/// whole.
+fn unquote(value: &[u8], mut push: impl FnMut(u8) -> Option<()>) -> Option<()> {
+    let Some(inner) = value.strip_prefix(b"\"") else {
+        let token = |&b: &u8| (!matches!(b, b'"' | b'\\')).then(|| push(b))?;
+        return value.iter().try_for_each(token);
     };
-    let (mut out, mut chars) = (String::new(), inner.strip_suffix('"')?.chars());
-    while let Some(c) = chars.next() {
-        out.push(match c {
-            '\\' => chars.next()?,
-            '"' => return None,
-            c => c,
-        });
+    let mut bytes = inner.strip_suffix(b"\"")?.iter();
+    while let Some(&b) = bytes.next() {
+        push(match b {
+            b'\\' => *bytes.next()?,
+            b'"' => return None,
+            b => b,
+        })?;
     }
-    Some(out)
+    Some(())
 }
 
 /// `IPv4`, `IPv4:port`, `[IPv6]`, `[IPv6]:port`, bare IPv6; a port of digits, or obfuscated
 /// (`_name`, dropped). Zones and surrounding blanks are refused.
-fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let node = match node.rsplit_once(":_") {
-        Some((host, name)) if name.chars().all(valid) && !name.is_empty() => host,
-        Some(_) => return None,
-        None => node,
-    };
-    let plain = !node.contains(['%', ' ', '\t']);
-    plain.then(|| parse_any(node.as_bytes())).flatten()
+///
+/// No address holds `_` and no name holds `:`, so in a valid node the first `_` is the one after
+/// the last `:`, and starts the obfuscated port: the node is unquoted into a buffer up to it, and
+/// the name after it, of any length, is only checked. The longest address before it is 53 bytes,
+/// `[0000:0000:0000:0000:0000:ffff:255.255.255.255]:65535`: one that does not fit in 64 is none.
+fn parse_node(value: &str) -> Option<(IpAddr, Option<u16>)> {
+    let valid = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    // `name`: `None` before the obfuscated port, then whether it has a character.
+    let (mut host, mut len, mut name) = ([0; 64], 0_usize, None);
+    unquote(value.as_bytes(), |b| {
+        match name {
+            Some(_) => name = Some(valid(b).then_some(true)?),
+            None if b == b'_' => {
+                len = len.checked_sub(1).filter(|&l| host.get(l) == Some(&b':'))?;
+                name = Some(false);
+            }
+            None => {
+                *host.get_mut(len)? = b;
+                len += 1;
+            }
+        }
+        Some(())
+    })?;
+    let host = host.get(..len)?;
+    let plain = name != Some(false) && !host.iter().any(|b| matches!(b, b'%' | b' ' | b'\t'));
+    plain.then(|| parse_any(host)).flatten()
 }
 
 #[cfg(test)]
@@ -110,8 +128,13 @@ mod tests {
     use proptest::prelude::*;
     use proptest::sample::select;
 
-    /// The split as it was before it stopped allocating: the oracle the lazy one must match.
+    /// The split and the element parse as they were before they stopped allocating: the oracles
+    /// the lazy versions must match.
     mod oracle {
+        use std::net::IpAddr;
+
+        use crate::entry::{parse_any, trim};
+
         pub(super) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
             let mut pieces = Vec::new();
             let mut end = bytes.len();
@@ -130,6 +153,49 @@ mod tests {
             }
             pieces.push(bytes.get(..end).unwrap_or_default());
             pieces
+        }
+
+        pub(super) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+            let mut found = Vec::new();
+            for pair in split_from_right(element, b';') {
+                let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
+                    "" => continue,
+                    pair => pair.split_once('=')?,
+                };
+                if name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+                    found.push(value.trim_matches([' ', '\t']));
+                }
+            }
+            match found.as_slice() {
+                [node] => parse_node(&unquote(node)?),
+                _ => None,
+            }
+        }
+
+        fn unquote(value: &str) -> Option<String> {
+            let Some(inner) = value.strip_prefix('"') else {
+                return (!value.contains(['"', '\\'])).then(|| value.to_owned());
+            };
+            let (mut out, mut chars) = (String::new(), inner.strip_suffix('"')?.chars());
+            while let Some(c) = chars.next() {
+                out.push(match c {
+                    '\\' => chars.next()?,
+                    '"' => return None,
+                    c => c,
+                });
+            }
+            Some(out)
+        }
+
+        fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
+            let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+            let node = match node.rsplit_once(":_") {
+                Some((host, name)) if name.chars().all(valid) && !name.is_empty() => host,
+                Some(_) => return None,
+                None => node,
+            };
+            let plain = !node.contains(['%', ' ', '\t']);
+            plain.then(|| parse_any(node.as_bytes())).flatten()
         }
     }
 
@@ -175,23 +241,82 @@ mod tests {
         vec(part, 0..24).prop_map(|parts| parts.concat())
     }
 
+    /// A `for` pair close to a valid one: an address (some of the longest), a joint that is
+    /// mostly `:`, a port of digits or an obfuscated name of any length, quoted or not, some bytes
+    /// escaped.
+    fn for_value() -> impl Strategy<Value = Vec<u8>> {
+        let host = select(vec![
+            "192.0.2.1",
+            "[2001:db8::1]",
+            "[0000:0000:0000:0000:0000:ffff:255.255.255.255]",
+            "[0000:0000:0000:0000:0000:0000:0000:0001]",
+            "2001:db8::1",
+        ]);
+        let joint = select(vec![":", ":", ":", "", "0", "::", "]:", "%"]);
+        let port = prop_oneof!["[0-9]{1,6}", "[1-6][0-9]{4}", "_[a-zA-Z0-9._:-]{0,80}"];
+        let port = prop::option::of(port);
+        let escape = vec(any::<bool>(), 0..100);
+        let parts = (host, joint, port, any::<bool>(), escape);
+        parts.prop_map(|(host, joint, port, quote, escape)| {
+            let node = match port {
+                Some(port) => format!("{host}{joint}{port}"),
+                None => host.to_owned(),
+            };
+            if !quote {
+                return format!("for={node}").into_bytes();
+            }
+            let mut out = b"for=\"".to_vec();
+            for (i, b) in node.bytes().enumerate() {
+                if escape.get(i).copied().unwrap_or(false) {
+                    out.push(b'\\');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+            out
+        })
+    }
+
     fn agree(bytes: &[u8]) -> Result<(), TestCaseError> {
         let pieces: Vec<&[u8]> = split_from_right(bytes, b',').collect();
-        prop_assert_eq!(pieces, oracle::split_from_right(bytes, b','));
+        prop_assert_eq!(&pieces, &oracle::split_from_right(bytes, b','));
         let pairs: Vec<&[u8]> = split_from_right(bytes, b';').collect();
         prop_assert_eq!(pairs, oracle::split_from_right(bytes, b';'));
+        prop_assert_eq!(parse_element(bytes), oracle::parse_element(bytes));
+        for piece in pieces {
+            prop_assert_eq!(parse_element(piece), oracle::parse_element(piece));
+        }
         Ok(())
     }
 
     proptest! {
         #[test]
-        fn split_matches_the_oracle_on_any_bytes(bytes in vec(any::<u8>(), 0..64)) {
+        fn split_and_parse_match_the_oracles_on_any_bytes(bytes in vec(any::<u8>(), 0..64)) {
             agree(&bytes)?;
         }
 
         #[test]
-        fn split_matches_the_oracle_on_forwarded_like_text(bytes in forwarded_like()) {
+        fn split_and_parse_match_the_oracles_on_forwarded_like_text(bytes in forwarded_like()) {
             agree(&bytes)?;
+        }
+
+        #[test]
+        fn parse_matches_the_oracle_on_for_values(value in for_value(), extra in forwarded_like()) {
+            agree(&value)?;
+            agree(&[value.as_slice(), b";", &extra].concat())?;
+        }
+    }
+
+    #[test]
+    fn the_longest_nodes_parse() {
+        let longest = r#"for="[0000:0000:0000:0000:0000:ffff:255.255.255.255]:65535""#;
+        assert_eq!(longest.len(), 4 + 2 + 53);
+        let long_name = format!(r#"for="[2001:db8::1]:_{}""#, "a".repeat(1000));
+        let escaped = format!(r#"for="[2001:db8::1]\:\_{}""#, r"\b".repeat(1000));
+        for element in [longest, &long_name, &escaped] {
+            let got = parse_element(element.as_bytes());
+            assert!(got.is_some(), "{element}");
+            assert_eq!(got, oracle::parse_element(element.as_bytes()), "{element}");
         }
     }
 
