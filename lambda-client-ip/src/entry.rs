@@ -46,7 +46,11 @@ pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
 
 /// [`parse_entry`] without the rule on which addresses can be a client.
 pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let s = std::str::from_utf8(trim(entry)).ok()?;
+    let entry = trim(entry);
+    if let Some(parsed) = dotted_quad(entry) {
+        return Some(parsed);
+    }
+    let s = std::str::from_utf8(entry).ok()?;
     // A bare address is the common case (what the ALB appends without the client-port option).
     let (ip, port) = if let Ok(ip) = s.parse::<IpAddr>() {
         (ip, None)
@@ -84,24 +88,52 @@ fn parse_v6(s: &str) -> Option<Ipv6Addr> {
     host.parse().ok()
 }
 
+/// The fast path for the common entry, `IPv4` or `IPv4:port`, read from the bytes as they are;
+/// `None` for anything else, which the full parse then decides. The full parse gives every answer
+/// given here.
+fn dotted_quad(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+    let mut halves = entry.splitn(2, |&b| b == b':');
+    let mut octets = halves.next()?.split(|&b| b == b'.').map(octet);
+    let mut next = || octets.next().flatten();
+    let ip = Ipv4Addr::new(next()?, next()?, next()?, next()?);
+    let port = match halves.next() {
+        Some(digits) => Some(port_bytes(digits)?),
+        None => None,
+    };
+    octets.next().is_none().then_some((IpAddr::V4(ip), port))
+}
+
+/// One to three ASCII digits with a value up to 255 and no leading zero, as std's `Ipv4Addr` reads.
+fn octet(digits: &[u8]) -> Option<u8> {
+    let value = number(digits, 3).filter(|_| !matches!(digits, [b'0', _, ..]))?;
+    u8::try_from(value).ok()
+}
+
 /// One to five ASCII digits with a value from 1 to 65535.
 pub(crate) fn port(digits: &str) -> Option<u16> {
-    let valid = (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
-    valid
-        .then(|| digits.parse().ok())
-        .flatten()
-        .filter(|&p| p != 0)
+    port_bytes(digits.as_bytes())
+}
+
+fn port_bytes(digits: &[u8]) -> Option<u16> {
+    u16::try_from(number(digits, 5)?).ok().filter(|&p| p != 0)
+}
+
+/// One to `most` ASCII digits, as a number.
+fn number(digits: &[u8], most: usize) -> Option<u32> {
+    let digit = |n: u32, b: &u8| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'));
+    let valid = (1..=most).contains(&digits.len());
+    valid.then(|| digits.iter().try_fold(0, digit))?
 }
 
 /// `entry` without the spaces and tabs around it.
-pub(crate) fn trim(entry: &[u8]) -> &[u8] {
-    let blank = |b: &u8| matches!(b, b' ' | b'\t');
-    let start = entry.iter().position(|b| !blank(b)).unwrap_or(entry.len());
-    let end = entry
-        .iter()
-        .rposition(|b| !blank(b))
-        .map_or(start, |i| i + 1);
-    entry.get(start..end).unwrap_or_default()
+pub(crate) fn trim(mut entry: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = entry {
+        entry = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = entry {
+        entry = rest;
+    }
+    entry
 }
 
 /// `ip:port` with the port required, as CloudFront writes `CloudFront-Viewer-Address`:
@@ -121,6 +153,146 @@ pub(crate) fn parse_viewer_address(value: &[u8]) -> Option<(IpAddr, Option<u16>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// The parse as it was before the dotted-quad fast path: the oracle the fast path must match.
+    mod oracle {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+        pub(super) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+            let s = std::str::from_utf8(trim(entry)).ok()?;
+            let (ip, port) = if let Ok(ip) = s.parse::<IpAddr>() {
+                (ip, None)
+            } else if let Some(rest) = s.strip_prefix('[') {
+                let (inner, after) = rest.split_once(']')?;
+                let port = match after {
+                    "" => None,
+                    _ => Some(port(after.strip_prefix(':')?)?),
+                };
+                (IpAddr::V6(parse_v6(inner)?), port)
+            } else {
+                let (host, p) = s.split_once(':')?;
+                if p.contains(':') {
+                    (IpAddr::V6(parse_v6(s)?), None)
+                } else {
+                    (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port(p)?))
+                }
+            };
+            Some((ip.to_canonical(), port))
+        }
+
+        fn parse_v6(s: &str) -> Option<Ipv6Addr> {
+            let host = match s.split_once('%') {
+                Some((host, zone)) => {
+                    let unreserved =
+                        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+                    if zone.is_empty() || zone.len() > 64 || !zone.bytes().all(unreserved) {
+                        return None;
+                    }
+                    host
+                }
+                None => s,
+            };
+            host.parse().ok()
+        }
+
+        pub(super) fn port(digits: &str) -> Option<u16> {
+            let valid =
+                (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+            valid
+                .then(|| digits.parse().ok())
+                .flatten()
+                .filter(|&p| p != 0)
+        }
+
+        pub(super) fn trim(entry: &[u8]) -> &[u8] {
+            let blank = |b: &u8| matches!(b, b' ' | b'\t');
+            let start = entry.iter().position(|b| !blank(b)).unwrap_or(entry.len());
+            let end = entry
+                .iter()
+                .rposition(|b| !blank(b))
+                .map_or(start, |i| i + 1);
+            entry.get(start..end).unwrap_or_default()
+        }
+    }
+
+    /// Text close to `a.b.c.d[:port]`: two to five dots between groups of zero to four digits
+    /// (a leading zero now and then), an optional port of zero to six digits, blanks around.
+    fn near_ipv4() -> impl Strategy<Value = String> {
+        let group = prop_oneof![
+            4 => "[0-9]{0,4}",
+            1 => "0[0-9]{0,3}",
+            2 => (0u16..=300).prop_map(|n| n.to_string()),
+        ];
+        let port = prop::option::of(prop_oneof![
+            "[0-9]{0,6}",
+            (0u32..=70000).prop_map(|n| n.to_string())
+        ]);
+        ("[ \t]{0,2}", vec(group, 3..=6), port, "[ \t]{0,2}").prop_map(
+            |(before, groups, port, after)| {
+                let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                format!("{before}{}{port}{after}", groups.join("."))
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn parse_any_matches_the_oracle_on_any_bytes(bytes in vec(any::<u8>(), 0..48)) {
+            prop_assert_eq!(parse_any(&bytes), oracle::parse_any(&bytes));
+        }
+
+        #[test]
+        fn parse_any_matches_the_oracle_near_ipv4(text in near_ipv4()) {
+            let bytes = text.as_bytes();
+            prop_assert_eq!(parse_any(bytes), oracle::parse_any(bytes), "{:?}", text);
+        }
+
+        #[test]
+        fn trim_and_port_match_the_oracle(bytes in vec(select(b" \t0159:.a\xff".to_vec()), 0..12)) {
+            prop_assert_eq!(trim(&bytes), oracle::trim(&bytes));
+            if let Ok(digits) = std::str::from_utf8(&bytes) {
+                prop_assert_eq!(port(digits), oracle::port(digits));
+            }
+        }
+    }
+
+    #[test]
+    fn dotted_quad_edges_answer_as_before() {
+        type Case<'a> = (&'a str, Option<(&'a str, Option<u16>)>);
+        let cases: &[Case] = &[
+            ("0.0.0.0", Some(("0.0.0.0", None))),
+            ("255.255.255.255", Some(("255.255.255.255", None))),
+            ("256.0.0.1", None),
+            ("1.2.3", None),
+            ("1.2.3.4.5", None),
+            ("01.2.3.4", None),
+            ("1.2.3.04", None),
+            ("1.2.3.4:0", None),
+            ("1.2.3.4:65535", Some(("1.2.3.4", Some(65535)))),
+            ("1.2.3.4:65536", None),
+            ("1.2.3.4:", None),
+            (" 1.2.3.4 ", Some(("1.2.3.4", None))),
+            ("\t1.2.3.4:80\t", Some(("1.2.3.4", Some(80)))),
+            ("1.2.3.4:080", Some(("1.2.3.4", Some(80)))),
+            ("1.2.3.4:00080", Some(("1.2.3.4", Some(80)))),
+            ("1.2.3.4:000080", None),
+            ("1.2.3.4: 80", None),
+            ("1.2.3.4:+80", None),
+            ("1.2.3.4:80:80", None),
+            ("1..3.4", None),
+            ("1.2.3.4.", None),
+            ("1.2.3.1000", None),
+        ];
+        for (input, want) in cases {
+            let got = parse_any(input.as_bytes());
+            assert_eq!(got, oracle::parse_any(input.as_bytes()), "{input:?}");
+            let want = want.map(|(ip, port)| (ip.parse::<IpAddr>().unwrap(), port));
+            assert_eq!(got, want, "{input:?}");
+        }
+    }
 
     #[test]
     fn entry_table() {

@@ -20,9 +20,10 @@ use std::net::IpAddr;
 
 use crate::entry::{parse_any, trim};
 
-/// The pieces of `bytes` between `separator`s, rightmost first, each found lazily from the right.
-/// With `quotes`, a separator inside a quoted string does not split: quotes pair from the right,
-/// and a quote after an odd run of backslashes is escaped.
+/// The pieces of `bytes` between `separator`s, rightmost first, each found lazily from the right:
+/// at least one (the leftmost, possibly empty). With `quotes`, a separator inside a quoted string
+/// does not split: quotes pair from the right, and a quote after an odd run of backslashes is
+/// escaped.
 pub(crate) fn split_from_right(bytes: &[u8], separator: u8, quotes: bool) -> RSplit<'_> {
     RSplit {
         rest: Some(bytes),
@@ -31,7 +32,8 @@ pub(crate) fn split_from_right(bytes: &[u8], separator: u8, quotes: bool) -> RSp
     }
 }
 
-/// The iterator of [`split_from_right`]; it always yields at least one (maybe empty) piece.
+/// The iterator of [`split_from_right`]: the bytes left to split, `None` once the leftmost piece
+/// is out.
 pub(crate) struct RSplit<'a> {
     rest: Option<&'a [u8]>,
     separator: u8,
@@ -41,9 +43,9 @@ pub(crate) struct RSplit<'a> {
 impl<'a> Iterator for RSplit<'a> {
     type Item = &'a [u8];
 
+    // A separator ends a piece only outside quotes, so every piece starts outside them.
     fn next(&mut self) -> Option<&'a [u8]> {
-        let rest = self.rest?;
-        // A piece ends at a separator outside quotes, so each search starts outside them.
+        let rest = self.rest.take()?;
         let mut quoted = false;
         for (i, &b) in rest.iter().enumerate().rev() {
             if b == self.separator && !quoted {
@@ -56,7 +58,6 @@ impl<'a> Iterator for RSplit<'a> {
                 quoted ^= backslashes % 2 == 0;
             }
         }
-        self.rest = None;
         Some(rest)
     }
 }
@@ -64,49 +65,67 @@ impl<'a> Iterator for RSplit<'a> {
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one
 /// that is not an address.
 pub(crate) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let mut found = Vec::new();
+    let (mut node, mut repeated) = (None, false);
     for pair in split_from_right(element, b';', true) {
         let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
             "" => continue,
             pair => pair.split_once('=')?,
         };
         if name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
-            found.push(value.trim_matches([' ', '\t']));
+            repeated |= node.replace(value.trim_matches([' ', '\t'])).is_some();
         }
     }
-    match found.as_slice() {
-        [node] => parse_node(&unquote(node)?),
-        _ => None,
-    }
+    node.filter(|_| !repeated).and_then(parse_node)
 }
 
-/// A token as it is, or a quoted string with its quoted pairs (`\x`) undone.
-fn unquote(value: &str) -> Option<String> {
-    let Some(inner) = value.strip_prefix('"') else {
-        return (!value.contains(['"', '\\'])).then(|| value.to_owned());
+/// Hands each byte of a value to `push`: a token as it is, a quoted string with its quoted pairs
+/// (`\x`) undone; `None` when it is neither, or `push` refuses a byte. Read byte by byte, as the
+/// bytes after a character's first are never `\` or `"`, a quoted pair of any character is undone
+/// whole.
+fn unquote(value: &[u8], mut push: impl FnMut(u8) -> Option<()>) -> Option<()> {
+    let Some(inner) = value.strip_prefix(b"\"") else {
+        let token = |&b: &u8| (!matches!(b, b'"' | b'\\')).then(|| push(b))?;
+        return value.iter().try_for_each(token);
     };
-    let (mut out, mut chars) = (String::new(), inner.strip_suffix('"')?.chars());
-    while let Some(c) = chars.next() {
-        out.push(match c {
-            '\\' => chars.next()?,
-            '"' => return None,
-            c => c,
-        });
+    let mut bytes = inner.strip_suffix(b"\"")?.iter();
+    while let Some(&b) = bytes.next() {
+        push(match b {
+            b'\\' => *bytes.next()?,
+            b'"' => return None,
+            b => b,
+        })?;
     }
-    Some(out)
+    Some(())
 }
 
 /// `IPv4`, `IPv4:port`, `[IPv6]`, `[IPv6]:port`, bare IPv6; a port of digits, or obfuscated
 /// (`_name`, dropped). Zones and surrounding blanks are refused.
-fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let node = match node.rsplit_once(":_") {
-        Some((host, name)) if name.chars().all(valid) && !name.is_empty() => host,
-        Some(_) => return None,
-        None => node,
-    };
-    let plain = !node.contains(['%', ' ', '\t']);
-    plain.then(|| parse_any(node.as_bytes())).flatten()
+///
+/// No address holds `_` and no name holds `:`, so in a valid node the first `_` is the one after
+/// the last `:`, and starts the obfuscated port: the node is unquoted into a buffer up to it, and
+/// the name after it, of any length, is only checked. The longest address before it is 53 bytes,
+/// `[0000:0000:0000:0000:0000:ffff:255.255.255.255]:65535`: one that does not fit in 64 is none.
+fn parse_node(value: &str) -> Option<(IpAddr, Option<u16>)> {
+    let valid = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    // `name`: `None` before the obfuscated port, then whether it has a character.
+    let (mut host, mut len, mut name) = ([0; 64], 0_usize, None);
+    unquote(value.as_bytes(), |b| {
+        match name {
+            Some(_) => name = Some(valid(b).then_some(true)?),
+            None if b == b'_' => {
+                len = len.checked_sub(1).filter(|&l| host.get(l) == Some(&b':'))?;
+                name = Some(false);
+            }
+            None => {
+                *host.get_mut(len)? = b;
+                len += 1;
+            }
+        }
+        Some(())
+    })?;
+    let host = host.get(..len)?;
+    let plain = name != Some(false) && !host.iter().any(|b| matches!(b, b'%' | b' ' | b'\t'));
+    plain.then(|| parse_any(host)).flatten()
 }
 
 #[cfg(test)]
@@ -114,6 +133,204 @@ mod tests {
     use super::*;
     use crate::{ClientIp, Peer, ProxyCount, ResolveError, Source, VpcLink};
     use http::{HeaderMap, HeaderValue};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    /// The split and the element parse as they were before they stopped allocating: the oracles
+    /// the lazy versions must match.
+    mod oracle {
+        use std::net::IpAddr;
+
+        use crate::entry::{parse_any, trim};
+
+        pub(super) fn split_from_right(bytes: &[u8], separator: u8) -> Vec<&[u8]> {
+            let mut pieces = Vec::new();
+            let mut end = bytes.len();
+            let mut quoted = false;
+            for (i, &b) in bytes.iter().enumerate().rev() {
+                if b == b'"' {
+                    let before = bytes.get(..i).unwrap_or_default();
+                    let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
+                    if backslashes % 2 == 0 {
+                        quoted = !quoted;
+                    }
+                } else if b == separator && !quoted {
+                    pieces.push(bytes.get(i + 1..end).unwrap_or_default());
+                    end = i;
+                }
+            }
+            pieces.push(bytes.get(..end).unwrap_or_default());
+            pieces
+        }
+
+        pub(super) fn parse_element(element: &[u8]) -> Option<(IpAddr, Option<u16>)> {
+            let mut found = Vec::new();
+            for pair in split_from_right(element, b';') {
+                let (name, value) = match std::str::from_utf8(trim(pair)).ok()? {
+                    "" => continue,
+                    pair => pair.split_once('=')?,
+                };
+                if name.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+                    found.push(value.trim_matches([' ', '\t']));
+                }
+            }
+            match found.as_slice() {
+                [node] => parse_node(&unquote(node)?),
+                _ => None,
+            }
+        }
+
+        fn unquote(value: &str) -> Option<String> {
+            let Some(inner) = value.strip_prefix('"') else {
+                return (!value.contains(['"', '\\'])).then(|| value.to_owned());
+            };
+            let (mut out, mut chars) = (String::new(), inner.strip_suffix('"')?.chars());
+            while let Some(c) = chars.next() {
+                out.push(match c {
+                    '\\' => chars.next()?,
+                    '"' => return None,
+                    c => c,
+                });
+            }
+            Some(out)
+        }
+
+        fn parse_node(node: &str) -> Option<(IpAddr, Option<u16>)> {
+            let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+            let node = match node.rsplit_once(":_") {
+                Some((host, name)) if name.chars().all(valid) && !name.is_empty() => host,
+                Some(_) => return None,
+                None => node,
+            };
+            let plain = !node.contains(['%', ' ', '\t']);
+            plain.then(|| parse_any(node.as_bytes())).flatten()
+        }
+    }
+
+    /// Text built from the pieces `Forwarded` is made of, and the ones that break it: quotes and
+    /// backslashes (runs of them), separators, names in any case, addresses (the longest valid
+    /// ones among them), brackets, ports, obfuscated names short and long, blanks, and bytes that
+    /// are not UTF-8 or not ASCII.
+    fn forwarded_like() -> impl Strategy<Value = Vec<u8>> {
+        let marks: &[&[u8]] = &[b"\"", b"\\", b"\\\\", b",", b";", b"=", b":", b"_", b" "];
+        let words: &[&[u8]] = &[
+            b"for=",
+            b"FOR=",
+            b"For =",
+            b"by=",
+            b"[",
+            b"]",
+            b"\t",
+            b"_obf",
+            b":_p1",
+            b"::",
+            b"192.0.2.1",
+            b"10.0.0.1",
+            b"2001:db8::1",
+            b"0000:0000:0000:0000:0000:ffff:",
+            b"255.255.255.255",
+            b"2001:db8:0:0:0:0:0:1",
+            b"80",
+            b"65535",
+            b"65536",
+            b"0",
+            b"01",
+            b"%",
+            b"%25eth0",
+            b"unknown",
+            b"x",
+            b"-",
+            b".",
+            b"\xff",
+            b"\xc3\xa9",
+            &[b'a'; 80],
+        ];
+        let part = prop_oneof![select(marks), select(words)];
+        vec(part, 0..24).prop_map(|parts| parts.concat())
+    }
+
+    /// A `for` pair close to a valid one: an address (some of the longest), a joint that is
+    /// mostly `:`, a port of digits or an obfuscated name of any length, quoted or not, some bytes
+    /// escaped.
+    fn for_value() -> impl Strategy<Value = Vec<u8>> {
+        let host = select(vec![
+            "192.0.2.1",
+            "[2001:db8::1]",
+            "[0000:0000:0000:0000:0000:ffff:255.255.255.255]",
+            "[0000:0000:0000:0000:0000:0000:0000:0001]",
+            "2001:db8::1",
+        ]);
+        let joint = select(vec![":", ":", ":", "", "0", "::", "]:", "%"]);
+        let port = prop_oneof!["[0-9]{1,6}", "[1-6][0-9]{4}", "_[a-zA-Z0-9._:-]{0,80}"];
+        let port = prop::option::of(port);
+        let escape = vec(any::<bool>(), 0..100);
+        let parts = (host, joint, port, any::<bool>(), escape);
+        parts.prop_map(|(host, joint, port, quote, escape)| {
+            let node = match port {
+                Some(port) => format!("{host}{joint}{port}"),
+                None => host.to_owned(),
+            };
+            if !quote {
+                return format!("for={node}").into_bytes();
+            }
+            let mut out = b"for=\"".to_vec();
+            for (i, b) in node.bytes().enumerate() {
+                if escape.get(i).copied().unwrap_or(false) {
+                    out.push(b'\\');
+                }
+                out.push(b);
+            }
+            out.push(b'"');
+            out
+        })
+    }
+
+    fn agree(bytes: &[u8]) -> Result<(), TestCaseError> {
+        let pieces: Vec<&[u8]> = split_from_right(bytes, b',', true).collect();
+        prop_assert_eq!(&pieces, &oracle::split_from_right(bytes, b','));
+        let pairs: Vec<&[u8]> = split_from_right(bytes, b';', true).collect();
+        prop_assert_eq!(pairs, oracle::split_from_right(bytes, b';'));
+        // Without quotes, it is X-Forwarded-For's split: std's, from the right.
+        let plain: Vec<&[u8]> = split_from_right(bytes, b',', false).collect();
+        prop_assert_eq!(plain, bytes.rsplit(|&b| b == b',').collect::<Vec<_>>());
+        prop_assert_eq!(parse_element(bytes), oracle::parse_element(bytes));
+        for piece in pieces {
+            prop_assert_eq!(parse_element(piece), oracle::parse_element(piece));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn split_and_parse_match_the_oracles_on_any_bytes(bytes in vec(any::<u8>(), 0..64)) {
+            agree(&bytes)?;
+        }
+
+        #[test]
+        fn split_and_parse_match_the_oracles_on_forwarded_like_text(bytes in forwarded_like()) {
+            agree(&bytes)?;
+        }
+
+        #[test]
+        fn parse_matches_the_oracle_on_for_values(value in for_value(), extra in forwarded_like()) {
+            agree(&value)?;
+            agree(&[value.as_slice(), b";", &extra].concat())?;
+        }
+    }
+
+    #[test]
+    fn the_longest_nodes_parse() {
+        let longest = r#"for="[0000:0000:0000:0000:0000:ffff:255.255.255.255]:65535""#;
+        assert_eq!(longest.len(), 4 + 2 + 53);
+        let long_name = format!(r#"for="[2001:db8::1]:_{}""#, "a".repeat(1000));
+        let escaped = format!(r#"for="[2001:db8::1]\:\_{}""#, r"\b".repeat(1000));
+        for element in [longest, &long_name, &escaped] {
+            let got = parse_element(element.as_bytes());
+            assert!(got.is_some(), "{element}");
+            assert_eq!(got, oracle::parse_element(element.as_bytes()), "{element}");
+        }
+    }
 
     /// `lines` as the `Forwarded` lines of a request, in order, delivered by a VPC link.
     fn headers(lines: &[&str]) -> HeaderMap {
@@ -314,7 +531,7 @@ mod tests {
         assert_eq!(
             err,
             ResolveError::InvalidEntry {
-                header: "forwarded",
+                header: http::HeaderName::from_static("forwarded"),
                 position: 1,
                 entry: "for=\u{9b}31m\u{2028}".to_owned(),
             }
@@ -330,8 +547,7 @@ mod tests {
     #[test]
     fn split_pairs_quotes_from_the_right_and_honours_escapes() {
         let split = |s: &str, sep| -> Vec<String> {
-            split_from_right(s.as_bytes(), sep)
-                .into_iter()
+            split_from_right(s.as_bytes(), sep, true)
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .collect()
         };
