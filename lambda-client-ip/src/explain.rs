@@ -173,7 +173,7 @@ impl Source {
     /// let e = Source::default().explain(&headers, Peer::Appended);
     /// assert_eq!(e.peer, FrontDoorPeer::Cdn(Preset::CloudFront));
     /// assert_eq!(e.counts[1], CountAnswer::ClientIp("203.0.113.9".parse()?));
-    /// assert_eq!(e.suggestion.trust, ["cloudfront"]);
+    /// assert_eq!(e.suggestion.presets, [Preset::CloudFront]);
     /// assert_eq!(e.suggestion.count, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

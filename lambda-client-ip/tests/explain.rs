@@ -8,14 +8,14 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use lambda_client_ip::{
     Binding, ClientIp, CountAnswer, EXPLAINED_POSITIONS, FrontDoorPeer, Peer, Preset, ProxyCount,
-    ResolveError, Source, TrustedRanges, VpcLink,
+    ResolveError, Source, Suggestion, TrustedRanges, VpcLink,
 };
 
 /// What explain must say for a count that resolves to `result`.
 fn expected(result: Result<ClientIp, ResolveError>) -> CountAnswer {
     match result {
         Ok(client) => CountAnswer::ClientIp(client.ip()),
-        Err(e) => CountAnswer::Error(e.code()),
+        Err(e) => CountAnswer::Refused(e),
     }
 }
 
@@ -276,7 +276,7 @@ fn the_front_door_peer_is_classified() {
         let e = Source::default().explain(&request, Peer::Appended);
         assert_eq!(e.peer, want, "{name}");
         if want == FrontDoorPeer::GlobalAccelerator {
-            assert!(e.suggestion.trust.is_empty(), "{name}: {:?}", e.suggestion);
+            assert!(trusted(&e.suggestion).is_empty(), "{name}: {:?}", e.suggestion);
             assert_eq!(e.suggestion.client, None, "{name}");
         }
     }
@@ -287,6 +287,12 @@ fn the_front_door_peer_is_classified() {
         Source::default().explain(&HeaderMap::new(), socket).peer,
         FrontDoorPeer::Private
     );
+}
+
+/// A suggestion's items as a trusted-ranges list: the proxies, then the presets.
+fn trusted(s: &Suggestion) -> Vec<String> {
+    let proxies = s.proxies.iter().map(ToString::to_string);
+    proxies.chain(s.presets.iter().map(ToString::to_string)).collect()
 }
 
 #[test]
@@ -332,7 +338,7 @@ fn suggestions_read_the_topology_off_the_chain() {
     ];
     for (name, chain, trust, count, client) in cases {
         let e = Source::default().explain(&headers(&[("x-forwarded-for", chain)]), Peer::Appended);
-        assert_eq!(e.suggestion.trust, *trust, "{name}");
+        assert_eq!(trusted(&e.suggestion), *trust, "{name}");
         assert_eq!(e.suggestion.count, *count, "{name}");
         assert_eq!(
             e.suggestion.client,

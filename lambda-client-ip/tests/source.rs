@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{Peer, ProxyCount, SettingError, Source, TrustedRanges, VpcLink};
+use lambda_client_ip::{
+    Peer, ProxyCount, SettingError, Source, SourceError, TrustedRanges, VpcLink,
+};
 
 /// A Cloudflare edge (104.16.0.0/13), a CloudFront origin-facing address (130.176.0.0/18), a
 /// Fastly edge (151.101.0.0/16).
@@ -389,14 +391,24 @@ fn refusals_begin_with_the_settings_they_refuse() {
         unbound.contains(r#"TRUSTED_PROXY_CIDRS="fastly" holds none of cloudflare's"#),
         "{unbound}"
     );
-    let chain = Source::header("X-Forwarded-For", ranges("10.0.0.0/8"))
-        .unwrap_err()
-        .to_string();
+    // Built directly, the refusal speaks of the argument, never of a variable.
+    let chain = Source::header("X-Forwarded-For", ranges("10.0.0.0/8")).unwrap_err();
+    assert!(matches!(&chain, SourceError::Chain { header } if header == "x-forwarded-for"));
+    let chain = chain.to_string();
     assert!(
-        chain.starts_with(r#"CLIENT_IP_HEADER="X-Forwarded-For""#),
+        chain.starts_with(r#"The header "x-forwarded-for" is not accepted"#),
         "{chain}"
     );
     assert!(chain.contains("is a chain"), "{chain}");
+    assert!(!chain.contains("CLIENT_IP_HEADER"), "{chain}");
+    let unbound = Source::header("cf-connecting-ip", ranges("fastly"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unbound.contains("the set of trusted ranges holds none of cloudflare's ranges"),
+        "{unbound}"
+    );
+    assert!(!unbound.contains("TRUSTED_PROXY_CIDRS"), "{unbound}");
     assert!(Source::header("forwarded", ranges("10.0.0.0/8")).is_err());
     // Built directly, a CDN's header is bound the same way.
     assert!(Source::header("cf-connecting-ip", ranges("cloudfront")).is_err());

@@ -18,6 +18,7 @@
     clippy::panic
 )]
 
+#[cfg(feature = "contract")]
 pub mod contract;
 pub mod entry;
 #[cfg(feature = "arbitrary")]
