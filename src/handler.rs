@@ -85,7 +85,7 @@ pub fn read(config: &Config, payload: &RawValue) -> Result<Request, Refused> {
         payload,
         &read
             .into_iter()
-            .chain(config.source.header_name())
+            .chain(config.source.header_name().map(|name| name.as_str()))
             .collect::<Vec<_>>(),
     )
 }
@@ -161,7 +161,9 @@ pub fn advice(e: &Explanation) -> String {
         s.count
     );
     let client = s.client.map_or(none, |c| c.to_string());
-    let (n, trust) = (s.count, s.trust.join(","));
+    let proxies = s.proxies.iter().map(ToString::to_string);
+    let trust: Vec<String> = proxies.chain(s.presets.iter().map(ToString::to_string)).collect();
+    let (n, trust) = (s.count, trust.join(","));
     let proxies = if n == 1 { "proxy" } else { "proxies" };
     let setting = format!(
         "{n} trusted {proxies} in front of the ALB: TRUSTED_PROXY_CIDRS={trust} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={n} answers the same only while nothing can reach the ALB around them."
@@ -177,7 +179,7 @@ pub fn advice(e: &Explanation) -> String {
         FrontDoorPeer::Lattice => format!("The ALB's peer is a VPC Lattice address: trust Lattice's prefix lists (com.amazonaws.<region>.vpc-lattice). {setting} The address is private to the caller's VPC: it is unique only together with x-amzn-lattice-network."),
         FrontDoorPeer::Private => format!("Position 0 is a private address: a proxy of yours, an NLB, or the client itself (an internal ALB, a local test). If every machine you test from sees this same address, it is a proxy: {proxy} If it is an NLB in front of PrivateLink consumers, no client address exists: never trust the VPC's CIDR, which hands the answer to whatever the caller wrote. If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)."),
         FrontDoorPeer::Missing => "Position 0 holds no address, so no setting can answer from this chain: check that the ALB appends to X-Forwarded-For (routing.http.xff_header_processing.mode=append).".to_owned(),
-        _ if s.trust.is_empty() => format!("The ALB's peer is a public address outside every bundled preset, so clients reach it directly: keep the default (TRUSTED_PROXY_COUNT=0), which answers {client}."),
+        _ if trust.is_empty() => format!("The ALB's peer is a public address outside every bundled preset, so clients reach it directly: keep the default (TRUSTED_PROXY_COUNT=0), which answers {client}."),
         _ => setting,
     }
 }

@@ -151,7 +151,7 @@ fn table(config: &Config, e: &Explanation, answer: &str) -> String {
         let presets: Vec<&str> = hop.presets.iter().map(|p| p.name()).collect();
         let answers = match count {
             Some(CountAnswer::ClientIp(ip)) => ip.to_string(),
-            Some(CountAnswer::Error(code)) => format!("refused: {code}"),
+            Some(CountAnswer::Refused(e)) => format!("refused: {}", e.code()),
             _ => "-".to_owned(),
         };
         rows.push([
