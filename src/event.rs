@@ -30,8 +30,10 @@ use lambda_client_ip::{Peer, parse_entry};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::handler::Refused;
 use crate::printable;
+
+/// A refusal: a stable code and one sentence, request text escaped.
+pub type Refused = (&'static str, String);
 
 /// What the answer reads from an event.
 #[derive(Debug, Clone, PartialEq, Eq)]

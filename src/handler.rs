@@ -34,11 +34,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::config::Config;
-use crate::event::Request;
+use crate::event::{Refused, Request};
 use crate::printable;
-
-/// A refusal: a stable code and one sentence, request text escaped.
-pub type Refused = (&'static str, String);
 
 /// The client, `None` for an ALB health check, or a refusal.
 pub type Decided = Result<Option<ClientIp>, Refused>;

@@ -348,7 +348,13 @@ impl fmt::Display for SourceError {
             Self::NoVpcLinkSubnet => "",
         };
         let header = format!("The header {header:?}");
-        self.write(f, &Words { header: &header, ..TYPED })
+        self.write(
+            f,
+            &Words {
+                header: &header,
+                ..TYPED
+            },
+        )
     }
 }
 

@@ -131,6 +131,52 @@ pub struct Suggestion {
 }
 
 /// What a request says about the path it took: see [`Source::explain`].
+///
+/// With the `serde` feature it serializes as below (the chain `6.6.6.6, 203.0.113.9,130.176.0.12`
+/// explained under `Source::default()`): empty `header_values` and absent addresses and ports
+/// are left out, a refused count is `{"error": "<code>"}`, and `peer` and `binding` are tagged
+/// by `kind`.
+///
+/// ```json
+/// {
+///   "reads": "x-forwarded-for",
+///   "hops": [
+///     {"position": 0, "entry": "130.176.0.12", "address": "130.176.0.12", "presets": ["cloudfront"], "trusted": false},
+///     {"position": 1, "entry": "203.0.113.9", "address": "203.0.113.9", "presets": [], "trusted": false},
+///     {"position": 2, "entry": "6.6.6.6", "address": "6.6.6.6", "presets": [], "trusted": false}
+///   ],
+///   "more": 0,
+///   "counts": [{"client_ip": "130.176.0.12"}, {"client_ip": "203.0.113.9"}, {"client_ip": "6.6.6.6"}],
+///   "peer": {"kind": "cdn", "preset": "cloudfront"},
+///   "binding": {"kind": "walk"},
+///   "suggestion": {"proxies": [], "presets": ["cloudfront"], "count": 1, "client": "203.0.113.9"}
+/// }
+/// ```
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use http::HeaderMap;
+/// use lambda_client_ip::{Peer, Source};
+/// use serde_json::json;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.9,130.176.0.12".parse().unwrap());
+/// headers.insert("forwarded", "for=unknown".parse().unwrap());
+/// let e = serde_json::to_value(Source::default().explain(&headers, Peer::Appended)).unwrap();
+/// assert_eq!(e["hops"][0], json!({"position": 0, "entry": "130.176.0.12", "address": "130.176.0.12", "presets": ["cloudfront"], "trusted": false}));
+/// assert_eq!(e["counts"][1], json!({"client_ip": "203.0.113.9"}));
+/// assert_eq!(e["peer"], json!({"kind": "cdn", "preset": "cloudfront"}));
+/// assert_eq!(e["binding"], json!({"kind": "walk"}));
+/// assert_eq!(e["suggestion"], json!({"proxies": [], "presets": ["cloudfront"], "count": 1, "client": "203.0.113.9"}));
+/// let forwarded = lambda_client_ip::Source::forwarded(
+///     lambda_client_ip::ProxyCount::default(),
+///     lambda_client_ip::VpcLink::AnyPrivateAddress,
+/// ).unwrap();
+/// headers.insert("x-forwarded-for", "10.0.1.17".parse().unwrap());
+/// let e = serde_json::to_value(forwarded.explain(&headers, Peer::Appended)).unwrap();
+/// assert_eq!(e["counts"][0], json!({"error": "invalid_entry"}));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
@@ -286,7 +332,9 @@ fn classify(front: Option<IpAddr>) -> FrontDoorPeer {
         IpAddr::V6(v6) => v6.is_unicast_link_local(),
     };
     let private = is_private(ip) || ip.is_loopback();
-    let within = Preset::ALL.into_iter().find(|p| preset_ranges(*p).contains(ip));
+    let within = Preset::ALL
+        .into_iter()
+        .find(|p| preset_ranges(*p).contains(ip));
     match within {
         Some(Preset::GlobalAccelerator) => FrontDoorPeer::GlobalAccelerator,
         Some(cdn) => FrontDoorPeer::Cdn(cdn),

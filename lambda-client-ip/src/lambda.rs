@@ -2,10 +2,7 @@
 //! it (feature `lambda_http`).
 
 use http::Request;
-use lambda_http::RequestExt;
-use lambda_http::request::RequestContext;
 
-use crate::entry::parse_entry;
 use crate::{ClientIp, ClientIpRejection, Peer, Source};
 
 /// The client address of a `lambda_http` request, resolved by a [`Source`] with the [`Peer`] its
@@ -80,18 +77,7 @@ impl<B> RequestClientIp for Request<B> {
     }
 
     fn peer(&self) -> Result<Peer, ClientIpRejection> {
-        context_peer(self.extensions()).ok_or_else(|| ClientIpRejection::NoPeer.logged())
+        crate::layer::context_peer(self.extensions())
+            .ok_or_else(|| ClientIpRejection::NoPeer.logged())
     }
-}
-
-/// The peer the request context in `extensions` implies (see [`RequestClientIp`]); `None` without
-/// one.
-pub(crate) fn context_peer(extensions: &http::Extensions) -> Option<Peer> {
-    let reported = match extensions.request_context_ref()? {
-        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
-        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
-        _ => None,
-    };
-    let reported = reported.and_then(|ip| parse_entry(ip.as_bytes()));
-    Some(reported.map_or(Peer::Appended, |(ip, _port)| Peer::AppendedAndReported(ip)))
 }

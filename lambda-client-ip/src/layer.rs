@@ -97,7 +97,7 @@ impl ClientIpLayer {
 #[cfg_attr(not(any(feature = "lambda_http", feature = "axum")), allow(unused))]
 fn recorded_peer(extensions: &Extensions) -> Result<Peer, ClientIpRejection> {
     #[cfg(feature = "lambda_http")]
-    let lambda = crate::lambda::context_peer(extensions);
+    let lambda = context_peer(extensions);
     #[cfg(not(feature = "lambda_http"))]
     let lambda = None;
     #[cfg(feature = "axum")]
@@ -251,3 +251,18 @@ impl fmt::Display for ClientIpRejection {
 }
 
 impl std::error::Error for ClientIpRejection {}
+
+/// The peer the Lambda request context in `extensions` implies (see
+/// [`RequestClientIp`](crate::RequestClientIp)); `None` without one.
+#[cfg(feature = "lambda_http")]
+pub(crate) fn context_peer(extensions: &Extensions) -> Option<Peer> {
+    use lambda_http::request::RequestContext;
+    let context = lambda_http::RequestExt::request_context_ref(extensions)?;
+    let reported = match context {
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
+        _ => None,
+    };
+    let reported = reported.and_then(|ip| crate::parse_entry(ip.as_bytes()));
+    Some(reported.map_or(Peer::Appended, |(ip, _port)| Peer::AppendedAndReported(ip)))
+}

@@ -1,3 +1,33 @@
+// Rustdoc reads these link definitions before the README's (the first definition of a label
+// wins), so the crate's own docs link to their own items at this version; the README read alone,
+// on GitHub or crates.io, keeps its absolute links.
+#![doc = "[`Source`]: crate::Source"]
+#![doc = "[`Source::from_lookup`]: crate::Source::from_lookup"]
+#![doc = "[`ResolveError`]: crate::ResolveError"]
+#![doc = "[`SourceError`]: crate::SourceError"]
+#![doc = "[`SettingError`]: crate::SettingError"]
+#![doc = "[`Preset`]: crate::Preset"]
+#![doc = "[`Peer`]: crate::Peer"]
+#![doc = "[`Peer::Appended`]: crate::Peer::Appended"]
+#![doc = "[`Peer::AppendedAndReported`]: crate::Peer::AppendedAndReported"]
+#![doc = "[`Peer::Socket`]: crate::Peer::Socket"]
+#![doc = "[`ClientIp`]: crate::ClientIp"]
+#![cfg_attr(
+    feature = "lambda_http",
+    doc = "[`RequestClientIp`]: crate::lambda::RequestClientIp"
+)]
+#![cfg_attr(
+    feature = "tower",
+    doc = "[`ClientIpLayer`]: crate::layer::ClientIpLayer"
+)]
+#![cfg_attr(
+    feature = "tower",
+    doc = "[`ClientIpRejection`]: crate::layer::ClientIpRejection"
+)]
+#![cfg_attr(
+    feature = "tower_governor",
+    doc = "[`ClientIpKey`]: crate::governor::ClientIpKey"
+)]
 #![doc = include_str!("../README.md")]
 
 // The layers, each importing only those before it (tests/layout.rs checks): networks (private

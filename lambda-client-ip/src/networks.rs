@@ -37,7 +37,9 @@ pub(crate) fn is_private(ip: IpAddr) -> bool {
 
 /// Every network no public client connects from: private and special-purpose space.
 pub(crate) fn not_public() -> impl Iterator<Item = IpNet> {
-    let special = SPECIAL.split_whitespace().filter_map(|net| net.parse().ok());
+    let special = SPECIAL
+        .split_whitespace()
+        .filter_map(|net| net.parse().ok());
     PRIVATE.into_iter().chain(special)
 }
 

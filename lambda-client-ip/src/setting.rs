@@ -113,7 +113,7 @@ impl Source {
     /// | variable | meaning | default |
     /// |---|---|---|
     /// | `TRUSTED_PROXY_COUNT` | trusted proxies in front of the front door, 0 to 30 | `0` |
-    /// | `TRUSTED_PROXY_CIDRS` | CIDRs, bare addresses and [presets](Preset) of trusted proxies, comma-separated | empty |
+    /// | `TRUSTED_PROXY_CIDRS` | CIDRs, bare addresses and [presets](crate::Preset) of trusted proxies, comma-separated | empty |
     /// | `CLIENT_IP_HEADER` | `x-forwarded-for`, `forwarded`, or a single-address header | `x-forwarded-for` |
     /// | `VPC_LINK_CIDRS` | with `forwarded`: the VPC link's subnets ([`VpcLink::Subnets`]) | any private peer ([`VpcLink::AnyPrivateAddress`]) |
     ///

@@ -276,7 +276,11 @@ fn the_front_door_peer_is_classified() {
         let e = Source::default().explain(&request, Peer::Appended);
         assert_eq!(e.peer, want, "{name}");
         if want == FrontDoorPeer::GlobalAccelerator {
-            assert!(trusted(&e.suggestion).is_empty(), "{name}: {:?}", e.suggestion);
+            assert!(
+                trusted(&e.suggestion).is_empty(),
+                "{name}: {:?}",
+                e.suggestion
+            );
             assert_eq!(e.suggestion.client, None, "{name}");
         }
     }
@@ -292,7 +296,9 @@ fn the_front_door_peer_is_classified() {
 /// A suggestion's items as a trusted-ranges list: the proxies, then the presets.
 fn trusted(s: &Suggestion) -> Vec<String> {
     let proxies = s.proxies.iter().map(ToString::to_string);
-    proxies.chain(s.presets.iter().map(ToString::to_string)).collect()
+    proxies
+        .chain(s.presets.iter().map(ToString::to_string))
+        .collect()
 }
 
 #[test]

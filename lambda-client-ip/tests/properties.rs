@@ -355,9 +355,7 @@ fn cloudflare(ip: IpAddr) -> bool {
 fn refused(piece: &[u8], position: usize, answers: bool, right: Option<IpAddr>) -> ResolveError {
     match naive_parse_any(piece) {
         Some((ip, _)) if answers && class_e(ip) && right.is_some_and(cloudflare) => {
-            ResolveError::PseudoIpv4 {
-                address: ip,
-            }
+            ResolveError::PseudoIpv4 { address: ip }
         }
         _ => invalid_entry(position, naive_echo(piece)),
     }
