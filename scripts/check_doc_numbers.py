@@ -44,7 +44,7 @@ PRODUCT = r"([\d_ *]+);"
 
 # (a pattern of the docs whose first group is the number, its unit, where the code says it)
 CODE_FACTS = [
-    (r"0 to (\d+): the client", 1, "lambda-client-ip/src/policy.rs", r"MAX_PROXY_COUNT: u8 = " + PRODUCT),
+    (r"0 to (\d+): the client", 1, "lambda-client-ip/src/ranges.rs", r"MAX_PROXY_COUNT: u8 = " + PRODUCT),
     (r"463 for more than (\d+) addresses", 1, "local-alb/src/event.rs", r"MAX_FORWARDED_FOR: usize = " + PRODUCT),
     (r"more than (\d+) days old", 1, "lambda-client-ip/src/preset.rs", r"STALE_AFTER_DAYS: u64 = " + PRODUCT),
     (r"up to (\d+) s, exit", 1, "local-alb/src/server.rs", r"SHUTDOWN_GRACE: Duration = Duration::from_secs\((\d+)\)"),

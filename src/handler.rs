@@ -159,7 +159,9 @@ pub fn advice(e: &Explanation) -> String {
     );
     let client = s.client.map_or(none, |c| c.to_string());
     let proxies = s.proxies.iter().map(ToString::to_string);
-    let trust: Vec<String> = proxies.chain(s.presets.iter().map(ToString::to_string)).collect();
+    let trust: Vec<String> = proxies
+        .chain(s.presets.iter().map(ToString::to_string))
+        .collect();
     let (n, trust) = (s.count, trust.join(","));
     let proxies = if n == 1 { "proxy" } else { "proxies" };
     let setting = format!(

@@ -170,7 +170,7 @@ impl fmt::Display for ResolveError {
             ),
             Self::HeaderTrusted { header, address } => write!(
                 f,
-                "The {header} header names {address}, a trusted proxy, not the client."
+                "The {header} header names \"{address}\", a trusted proxy, not the client."
             ),
             Self::Ipv6HeaderRepeated => f.write_str(
                 "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, and the CF-Connecting-IPv6 header must hold that visitor's one address, but it appears more than once or holds a list.",
@@ -181,7 +181,7 @@ impl fmt::Display for ResolveError {
             ),
             Self::PseudoIpv4 { address } => write!(
                 f,
-                "Cloudflare wrote the Pseudo IPv4 address {address} for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
+                "Cloudflare wrote the Pseudo IPv4 address \"{address}\" for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
             ),
         }
     }
