@@ -31,12 +31,14 @@ use crate::preset::Preset;
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResolveError {
     /// There is neither a forwarding chain nor a peer address.
+    #[error("The request has no X-Forwarded-For header and no peer address is known.")]
     NoAddress,
     /// The chain holds fewer entries than a proxy count needs.
+    #[error("The forwarding chain holds {entries} {} but the trusted proxy count needs at least {needed}.", if *entries == 1 { "address" } else { "addresses" })]
     ChainTooShort {
         /// Entries present, the peer included.
         entries: usize,
@@ -44,6 +46,9 @@ pub enum ResolveError {
         needed: usize,
     },
     /// An entry the source had to read holds no address a client can have.
+    #[error(
+        "The {header} entry at position {position} from the right ({entry:?}) is not a client's IP address."
+    )]
     InvalidEntry {
         /// The chain it stands in: `x-forwarded-for` or `forwarded`.
         header: HeaderName,
@@ -53,22 +58,32 @@ pub enum ResolveError {
         entry: String,
     },
     /// Every entry is inside the trusted ranges, so none of them is the client.
+    #[error(
+        "Every address in the forwarding chain ({entries}) is a trusted proxy, so none of them is the client."
+    )]
     AllTrusted {
         /// Entries present, the peer included.
         entries: usize,
     },
     /// The proxy that writes the single-address header delivered the request, but the header is
     /// missing (for `forwarded`: the request has no `Forwarded` header).
+    #[error("The request came through the proxy that writes {header}, but has no {header} header.")]
     HeaderMissing {
         /// The header's name.
         header: HeaderName,
     },
     /// The single-address header appears more than once, or holds a list.
+    #[error(
+        "The {header} header must hold one address, but it appears more than once or holds a list."
+    )]
     HeaderRepeated {
         /// The header's name.
         header: HeaderName,
     },
     /// The single-address header is empty or does not hold an address in its format.
+    #[error(
+        "The {header} header ({value:?}) does not hold a client's address in the form its proxy writes."
+    )]
     HeaderInvalid {
         /// The header's name.
         header: HeaderName,
@@ -77,6 +92,7 @@ pub enum ResolveError {
     },
     /// The single-address header names an address inside the trusted ranges: a proxy, never the
     /// client (behind two CDNs, the first one's edge).
+    #[error("The {header} header names \"{address}\", a trusted proxy, not the client.")]
     HeaderTrusted {
         /// The header's name.
         header: HeaderName,
@@ -84,15 +100,24 @@ pub enum ResolveError {
         address: IpAddr,
     },
     /// `CF-Connecting-IPv6`, read for a Pseudo IPv4, appears more than once or holds a list.
+    #[error(
+        "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, and the CF-Connecting-IPv6 header must hold that visitor's one address, but it appears more than once or holds a list."
+    )]
     Ipv6HeaderRepeated,
     /// `CF-Connecting-IPv6`, read for a Pseudo IPv4, does not hold one IPv6 address a client can
     /// have.
+    #[error(
+        "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, but the CF-Connecting-IPv6 header ({value:?}) does not hold an IPv6 address a client can have."
+    )]
     Ipv6HeaderInvalid {
         /// The value as received, cut to 64 characters.
         value: String,
     },
     /// Cloudflare delivered the request with a Pseudo IPv4 (class E) address in place of an IPv6
     /// visitor's, and no `CF-Connecting-IPv6` header holding the real one.
+    #[error(
+        "Cloudflare wrote the Pseudo IPv4 address \"{address}\" for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
+    )]
     PseudoIpv4 {
         /// The made-up address.
         address: IpAddr,
@@ -127,72 +152,10 @@ impl ResolveError {
     }
 }
 
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoAddress => f.write_str(
-                "The request has no X-Forwarded-For header and no peer address is known.",
-            ),
-            Self::ChainTooShort { entries, needed } => {
-                let s = if *entries == 1 {
-                    "address"
-                } else {
-                    "addresses"
-                };
-                write!(
-                    f,
-                    "The forwarding chain holds {entries} {s} but the trusted proxy count needs at least {needed}."
-                )
-            }
-            Self::InvalidEntry {
-                header,
-                position,
-                entry,
-            } => write!(
-                f,
-                "The {header} entry at position {position} from the right ({entry:?}) is not a client's IP address."
-            ),
-            Self::AllTrusted { entries } => write!(
-                f,
-                "Every address in the forwarding chain ({entries}) is a trusted proxy, so none of them is the client."
-            ),
-            Self::HeaderMissing { header } => write!(
-                f,
-                "The request came through the proxy that writes {header}, but has no {header} header."
-            ),
-            Self::HeaderRepeated { header } => write!(
-                f,
-                "The {header} header must hold one address, but it appears more than once or holds a list."
-            ),
-            Self::HeaderInvalid { header, value } => write!(
-                f,
-                "The {header} header ({value:?}) does not hold a client's address in the form its proxy writes."
-            ),
-            Self::HeaderTrusted { header, address } => write!(
-                f,
-                "The {header} header names \"{address}\", a trusted proxy, not the client."
-            ),
-            Self::Ipv6HeaderRepeated => f.write_str(
-                "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, and the CF-Connecting-IPv6 header must hold that visitor's one address, but it appears more than once or holds a list.",
-            ),
-            Self::Ipv6HeaderInvalid { value } => write!(
-                f,
-                "Cloudflare wrote a Pseudo IPv4 address for an IPv6 visitor, but the CF-Connecting-IPv6 header ({value:?}) does not hold an IPv6 address a client can have."
-            ),
-            Self::PseudoIpv4 { address } => write!(
-                f,
-                "Cloudflare wrote the Pseudo IPv4 address \"{address}\" for an IPv6 visitor but sent no CF-Connecting-IPv6 header."
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ResolveError {}
-
 /// Why a [`Source`](crate::Source) is refused: one kind of refusal per variant, holding the
 /// values refused. Its message speaks of the constructor's arguments and names the fix;
-/// [`Source::from_lookup`](crate::Source::from_lookup) words the same refusal in its variables
-/// ([`SettingError`](crate::SettingError)).
+/// `Source::from_lookup` (feature `env`) words the same refusal in its variables, as a
+/// `SettingError`.
 ///
 /// ```
 /// use lambda_client_ip::{Preset, Source, SourceError};

@@ -1,33 +1,11 @@
 // Rustdoc reads these link definitions before the README's (the first definition of a label
 // wins), so the crate's own docs link to their own items at this version; the README read alone,
-// on GitHub or crates.io, keeps its absolute links.
-#![doc = "[`Source`]: crate::Source"]
-#![doc = "[`Source::from_lookup`]: crate::Source::from_lookup"]
-#![doc = "[`ResolveError`]: crate::ResolveError"]
-#![doc = "[`SourceError`]: crate::SourceError"]
-#![doc = "[`SettingError`]: crate::SettingError"]
-#![doc = "[`Preset`]: crate::Preset"]
-#![doc = "[`Peer`]: crate::Peer"]
-#![doc = "[`Peer::Appended`]: crate::Peer::Appended"]
-#![doc = "[`Peer::AppendedAndReported`]: crate::Peer::AppendedAndReported"]
-#![doc = "[`Peer::Socket`]: crate::Peer::Socket"]
-#![doc = "[`ClientIp`]: crate::ClientIp"]
-#![cfg_attr(
-    feature = "lambda_http",
-    doc = "[`RequestClientIp`]: crate::lambda::RequestClientIp"
-)]
-#![cfg_attr(
-    feature = "tower",
-    doc = "[`ClientIpLayer`]: crate::layer::ClientIpLayer"
-)]
-#![cfg_attr(
-    feature = "tower",
-    doc = "[`ClientIpRejection`]: crate::layer::ClientIpRejection"
-)]
-#![cfg_attr(
-    feature = "tower_governor",
-    doc = "[`ClientIpKey`]: crate::governor::ClientIpKey"
-)]
+// on GitHub or crates.io, keeps its absolute links. A feature's items are linked with it.
+#![doc = include_str!("links/core.md")]
+#![cfg_attr(feature = "env", doc = include_str!("links/env.md"))]
+#![cfg_attr(feature = "lambda_http", doc = include_str!("links/lambda_http.md"))]
+#![cfg_attr(feature = "tower", doc = include_str!("links/tower.md"))]
+#![cfg_attr(feature = "tower_governor", doc = include_str!("links/tower_governor.md"))]
 #![doc = include_str!("../README.md")]
 
 // The layers, each importing only those before it (tests/layout.rs checks): networks (private
@@ -41,9 +19,11 @@ mod names;
 mod networks;
 mod preset;
 mod ranges;
-mod setting;
 mod source;
 mod walk;
+
+#[cfg(feature = "env")]
+mod setting;
 
 #[cfg(feature = "explain")]
 mod explain;
@@ -65,6 +45,7 @@ pub use explain::{
 };
 pub use preset::{Preset, UnknownPreset};
 pub use ranges::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
+#[cfg(feature = "env")]
 pub use setting::SettingError;
 pub use source::{Source, VpcLink};
 pub use walk::{ClientIp, Peer};

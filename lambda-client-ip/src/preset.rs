@@ -216,19 +216,11 @@ impl fmt::Display for Preset {
 ///     r#""cloudfrnt" is not a bundled preset (cloudfront, cloudflare, fastly, globalaccelerator)"#
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a bundled preset (cloudfront, cloudflare, fastly, globalaccelerator)")]
 pub struct UnknownPreset {
     name: String,
 }
-
-impl fmt::Display for UnknownPreset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known = "cloudfront, cloudflare, fastly, globalaccelerator";
-        write!(f, "{:?} is not a bundled preset ({known})", self.name)
-    }
-}
-
-impl std::error::Error for UnknownPreset {}
 
 impl FromStr for Preset {
     type Err = UnknownPreset;

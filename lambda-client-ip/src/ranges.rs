@@ -425,20 +425,25 @@ impl fmt::Display for TrustPolicy {
 ///     r#"item 2 ("proxy.local") is neither a CIDR, an IP address nor a preset (cloudfront, cloudflare, fastly)"#
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
     /// A proxy count that is not a whole number from 0 to [`MAX_PROXY_COUNT`].
+    #[error("{value:?} is not a whole number from 0 to {}", MAX_PROXY_COUNT)]
     Count {
         /// The text as given.
         value: String,
     },
     /// Ranges that together cover every public address of a family, however they are split.
+    #[error(
+        "the ranges together cover every public address of {family}, so no client could ever be found"
+    )]
     Everything {
         /// `IPv4` or `IPv6`.
         family: &'static str,
     },
     /// A range that is not acceptable.
+    #[error("item {index} ({item:?}) {reason}")]
     Range {
         /// The offending item, trimmed.
         item: String,
@@ -448,30 +453,6 @@ pub enum PolicyError {
         reason: String,
     },
 }
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Count { value } => {
-                write!(
-                    f,
-                    "{value:?} is not a whole number from 0 to {MAX_PROXY_COUNT}"
-                )
-            }
-            Self::Range {
-                item,
-                index,
-                reason,
-            } => write!(f, "item {index} ({item:?}) {reason}"),
-            Self::Everything { family } => write!(
-                f,
-                "the ranges together cover every public address of {family}, so no client could ever be found"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PolicyError {}
 
 #[cfg(test)]
 mod tests {

@@ -23,10 +23,11 @@ const HEADER_VAR: &str = "CLIENT_IP_HEADER";
 /// assert!(matches!(&err, SettingError::Source { error: SourceError::NoTrustedRange { .. }, .. }));
 /// assert!(err.to_string().starts_with(r#"CLIENT_IP_HEADER="cf-connecting-ip" needs TRUSTED_PROXY_CIDRS"#));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SettingError {
     /// A variable's value is not a count or a list of ranges.
+    #[error("{variable}={value:?} is not accepted: {error}.")]
     Value {
         /// The variable.
         variable: &'static str,
@@ -36,6 +37,9 @@ pub enum SettingError {
         error: PolicyError,
     },
     /// `TRUSTED_PROXY_COUNT` and `TRUSTED_PROXY_CIDRS` are both set.
+    #[error(
+        "TRUSTED_PROXY_COUNT={count:?} and TRUSTED_PROXY_CIDRS={ranges:?} are both set: choose one way to trust proxies."
+    )]
     CountAndRanges {
         /// `TRUSTED_PROXY_COUNT` as set.
         count: String,
@@ -43,16 +47,21 @@ pub enum SettingError {
         ranges: String,
     },
     /// `VPC_LINK_CIDRS` is set, but `CLIENT_IP_HEADER` is not `forwarded`.
+    #[error("VPC_LINK_CIDRS={value:?} is read only with CLIENT_IP_HEADER=forwarded: unset it.")]
     VpcLinkWithoutForwarded {
         /// `VPC_LINK_CIDRS` as set.
         value: String,
     },
     /// `CLIENT_IP_HEADER=forwarded` with neither a count nor ranges.
+    #[error(
+        "CLIENT_IP_HEADER={header:?} needs TRUSTED_PROXY_COUNT or TRUSTED_PROXY_CIDRS to be set: Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges."
+    )]
     ForwardedWithoutTrust {
         /// `CLIENT_IP_HEADER` as set.
         header: String,
     },
     /// The source the variables describe is refused by its constructor.
+    #[error("{}", Worded { header, ranges, error })]
     Source {
         /// `CLIENT_IP_HEADER` as set, cut to 64 characters.
         header: String,
@@ -63,48 +72,28 @@ pub enum SettingError {
     },
 }
 
-impl fmt::Display for SettingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Value {
-                variable,
-                value,
-                error,
-            } => write!(f, "{variable}={value:?} is not accepted: {error}."),
-            Self::CountAndRanges { count, ranges } => write!(
-                f,
-                "{COUNT_VAR}={count:?} and {CIDRS_VAR}={ranges:?} are both set: choose one way to trust proxies."
-            ),
-            Self::VpcLinkWithoutForwarded { value } => write!(
-                f,
-                "{LINK_VAR}={value:?} is read only with {HEADER_VAR}=forwarded: unset it."
-            ),
-            Self::ForwardedWithoutTrust { header } => write!(
-                f,
-                "{HEADER_VAR}={header:?} needs {COUNT_VAR} or {CIDRS_VAR} to be set: Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges."
-            ),
-            Self::Source {
-                header,
-                ranges,
-                error,
-            } => {
-                let header = format!("{HEADER_VAR}={header:?}");
-                let ranges = format!("{CIDRS_VAR}={ranges:?}");
-                let words = Words {
-                    header: &header,
-                    ranges: &ranges,
-                    need_ranges: "TRUSTED_PROXY_CIDRS to be set",
-                    read_xff: "X-Forwarded-For (unset CLIENT_IP_HEADER)",
-                    read_header: "CLIENT_IP_HEADER=",
-                    trust: "TRUSTED_PROXY_CIDRS=",
-                };
-                error.write(f, &words)
-            }
-        }
-    }
+/// A constructor's refusal worded in the variables that set its arguments.
+struct Worded<'a> {
+    header: &'a str,
+    ranges: &'a str,
+    error: &'a SourceError,
 }
 
-impl std::error::Error for SettingError {}
+impl fmt::Display for Worded<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = format!("{HEADER_VAR}={:?}", self.header);
+        let ranges = format!("{CIDRS_VAR}={:?}", self.ranges);
+        let words = Words {
+            header: &header,
+            ranges: &ranges,
+            need_ranges: "TRUSTED_PROXY_CIDRS to be set",
+            read_xff: "X-Forwarded-For (unset CLIENT_IP_HEADER)",
+            read_header: "CLIENT_IP_HEADER=",
+            trust: "TRUSTED_PROXY_CIDRS=",
+        };
+        self.error.write(f, &words)
+    }
+}
 
 impl Source {
     /// The source the environment describes, read through `lookup` (`|name|

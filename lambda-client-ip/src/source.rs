@@ -22,7 +22,7 @@ use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
 /// | [`x_forwarded_for`](Source::x_forwarded_for) | X-Forwarded-For | each entry it passes was appended by a trusted proxy (a count, or ranges) |
 /// | [`forwarded`](Source::forwarded) | RFC 7239 `Forwarded` | the front door's peer is the [`VpcLink`] that writes it |
 /// | [`header`](Source::header) | a single-address header | the hop that writes it delivered the request |
-/// | [`from_lookup`](Source::from_lookup) | any of them, from environment-variable text | |
+/// | `from_lookup` (feature `env`) | any of them, from environment-variable text | |
 ///
 /// A CDN's header is evidence only when that CDN delivered the request: `CloudFront-Viewer-Address`
 /// is bound to CloudFront's origin-facing ranges, `CF-Connecting-IP` to Cloudflare's. Walking
@@ -36,9 +36,9 @@ use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
 /// the hop right of a class E address is Cloudflare's, the answer is `CF-Connecting-IPv6`, which
 /// must hold one IPv6 address outside the trusted ranges and Cloudflare's.
 ///
-/// Construction is the one place anything is refused: the typed constructors and
-/// [`from_lookup`](Source::from_lookup) refuse the same things, so resolving fails only because
-/// of the request.
+/// Construction is the one place anything is refused, and the typed constructors decide what is:
+/// `from_lookup` (feature `env`) only reads their arguments from text, so it refuses the same
+/// things, and resolving fails only because of the request.
 ///
 /// ```
 /// use http::HeaderMap;
