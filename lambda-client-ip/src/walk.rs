@@ -163,6 +163,7 @@ pub(crate) struct Hops<'a> {
 }
 
 /// The positions of `chain` in a request from `peer`.
+#[inline(always)]
 pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> Hops<'_> {
     let lines = map.get_all(chain.header());
     let peer = match peer {
@@ -183,12 +184,17 @@ pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> Hops<'_> {
 impl<'a> Iterator for Hops<'a> {
     type Item = Hop<'a>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Hop<'a>> {
         let position = self.position;
         if let Some(ip) = self.peer.take() {
             self.position += 1;
             let parsed = Some((ip, None));
-            return Some(Hop { position, raw: b"", parsed });
+            return Some(Hop {
+                position,
+                raw: b"",
+                parsed,
+            });
         }
         loop {
             if let Some(raw) = self.pieces.as_mut().and_then(Iterator::next) {
@@ -197,7 +203,11 @@ impl<'a> Iterator for Hops<'a> {
                     Chain::XForwardedFor => parse_any(raw),
                     Chain::Forwarded => parse_element(raw),
                 };
-                return Some(Hop { position, raw, parsed });
+                return Some(Hop {
+                    position,
+                    raw,
+                    parsed,
+                });
             }
             let quotes = self.chain == Chain::Forwarded;
             let line = self.lines.next()?.as_bytes();
@@ -379,17 +389,26 @@ fn read_header(headers: &HeaderMap, h: &Header, at: usize, by: IpAddr, rule: Rul
         Single::Repeated => return Err(ResolveError::HeaderRepeated { header: header() }),
         Single::Invalid(value) => {
             let value = shorten(value);
-            return Err(ResolveError::HeaderInvalid { header: header(), value });
+            return Err(ResolveError::HeaderInvalid {
+                header: header(),
+                value,
+            });
         }
     };
     if is_class_e(ip) && from_cloudflare(by) {
         pseudo_ipv4(headers, at, ip, rule)
     } else if !can_be_client(ip) {
         let value = ip.to_string();
-        Err(ResolveError::HeaderInvalid { header: header(), value })
+        Err(ResolveError::HeaderInvalid {
+            header: header(),
+            value,
+        })
     } else if rule.trusts(ip) {
         let address = ip;
-        Err(ResolveError::HeaderTrusted { header: header(), address })
+        Err(ResolveError::HeaderTrusted {
+            header: header(),
+            address,
+        })
     } else {
         Ok(ClientIp {
             ip,
@@ -415,7 +434,10 @@ fn pseudo_ipv4(headers: &HeaderMap, at: usize, pseudo: IpAddr, rule: Rule) -> Re
         }
         Single::Found(ip, _) if rule.trusts(ip) || from_cloudflare(ip) => {
             let header = CF_CONNECTING_IPV6.clone();
-            Err(ResolveError::HeaderTrusted { header, address: ip })
+            Err(ResolveError::HeaderTrusted {
+                header,
+                address: ip,
+            })
         }
         Single::Found(ip, _) => Ok(ClientIp {
             ip,
