@@ -92,21 +92,32 @@ fn parse_v6(s: &str) -> Option<Ipv6Addr> {
 /// `None` for anything else, which the full parse then decides. The full parse gives every answer
 /// given here.
 fn dotted_quad(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let mut halves = entry.splitn(2, |&b| b == b':');
-    let mut octets = halves.next()?.split(|&b| b == b'.').map(octet);
-    let mut next = || octets.next().flatten();
-    let ip = Ipv4Addr::new(next()?, next()?, next()?, next()?);
-    let port = match halves.next() {
-        Some(digits) => Some(port_bytes(digits)?),
-        None => None,
+    let (a, rest) = octet(entry)?;
+    let (b, rest) = octet(rest.strip_prefix(b".")?)?;
+    let (c, rest) = octet(rest.strip_prefix(b".")?)?;
+    let (d, rest) = octet(rest.strip_prefix(b".")?)?;
+    let port = match rest {
+        [] => None,
+        [b':', digits @ ..] => Some(port_bytes(digits)?),
+        _ => return None,
     };
-    octets.next().is_none().then_some((IpAddr::V4(ip), port))
+    Some((IpAddr::V4(Ipv4Addr::new(a, b, c, d)), port))
 }
 
-/// One to three ASCII digits with a value up to 255 and no leading zero, as std's `Ipv4Addr` reads.
-fn octet(digits: &[u8]) -> Option<u8> {
-    let value = number(digits, 3).filter(|_| !matches!(digits, [b'0', _, ..]))?;
-    u8::try_from(value).ok()
+/// The octet `bytes` start with, one to three ASCII digits with a value up to 255 and no leading
+/// zero, as std's `Ipv4Addr` reads, and the bytes after it.
+fn octet(bytes: &[u8]) -> Option<(u8, &[u8])> {
+    let digit = |b: &u8| u32::from(b - b'0');
+    let (value, rest) = match bytes {
+        [a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9', rest @ ..] => {
+            (digit(a) * 100 + digit(b) * 10 + digit(c), rest)
+        }
+        [a @ b'1'..=b'9', b @ b'0'..=b'9', rest @ ..] => (digit(a) * 10 + digit(b), rest),
+        [a @ b'0'..=b'9', rest @ ..] => (digit(a), rest),
+        _ => return None,
+    };
+    let ends = !matches!(rest, [b'0'..=b'9', ..]);
+    Some((u8::try_from(value).ok().filter(|_| ends)?, rest))
 }
 
 /// One to five ASCII digits with a value from 1 to 65535.

@@ -44,10 +44,16 @@ impl<'a> Iterator for RSplit<'a> {
     type Item = &'a [u8];
 
     // A separator ends a piece only outside quotes, so every piece starts outside them.
+    #[inline(always)]
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest.take()?;
         let mut quoted = false;
-        for (i, &b) in rest.iter().enumerate().rev() {
+        let searched = if self.quotes {
+            rest
+        } else {
+            without_words_lacking(rest, self.separator)
+        };
+        for (i, &b) in searched.iter().enumerate().rev() {
             if b == self.separator && !quoted {
                 self.rest = rest.get(..i);
                 return rest.get(i + 1..);
@@ -60,6 +66,21 @@ impl<'a> Iterator for RSplit<'a> {
         }
         Some(rest)
     }
+}
+
+/// `bytes` without the 8-byte words at its end that hold no `byte`, skipped a word at a time: a word
+/// holds `byte` when XOR-ing each of its bytes with `byte` leaves a zero byte.
+fn without_words_lacking(bytes: &[u8], byte: u8) -> &[u8] {
+    let ones = u64::from_ne_bytes([1; 8]);
+    let holds = |word: [u8; 8]| {
+        let x = u64::from_ne_bytes(word) ^ (ones * u64::from(byte));
+        x.wrapping_sub(ones) & !x & (ones << 7) != 0
+    };
+    let words = bytes
+        .rchunks_exact(8)
+        .map_while(|w| <[u8; 8]>::try_from(w).ok());
+    let lacking = words.take_while(|&word| !holds(word)).count();
+    bytes.get(..bytes.len() - 8 * lacking).unwrap_or(bytes)
 }
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one

@@ -163,6 +163,7 @@ pub(crate) struct Hops<'a> {
 }
 
 /// The positions of `chain` in a request from `peer`.
+#[inline(always)]
 pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> Hops<'_> {
     let lines = map.get_all(chain.header());
     let peer = match peer {
@@ -183,6 +184,7 @@ pub(crate) fn hops(map: &HeaderMap, peer: Peer, chain: Chain) -> Hops<'_> {
 impl<'a> Iterator for Hops<'a> {
     type Item = Hop<'a>;
 
+    #[inline(always)]
     fn next(&mut self) -> Option<Hop<'a>> {
         let position = self.position;
         if let Some(ip) = self.peer.take() {
