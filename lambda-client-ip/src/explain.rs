@@ -11,7 +11,7 @@ use crate::entry::shorten;
 use crate::error::ResolveError;
 use crate::networks::{can_be_client, is_private};
 use crate::preset::Preset;
-use crate::ranges::{MAX_PROXY_COUNT, preset_ranges};
+use crate::ranges::{MAX_PROXY_COUNT, TrustPolicy, TrustedRanges, preset_ranges};
 use crate::source::{Evidence, Source};
 use crate::walk::{Chain, Found, Peer, Plan, Rule, hops};
 
@@ -278,6 +278,26 @@ impl Source {
             peer: peer_kind,
             binding: self.binding(headers, peer, plan),
             hops: listed,
+        }
+    }
+
+    /// The trusted ranges the source holds, if any.
+    ///
+    /// ```
+    /// use lambda_client_ip::{ProxyCount, Source};
+    /// assert!(Source::x_forwarded_for(ProxyCount::new(1).unwrap()).trusted_ranges().is_none());
+    /// let source = Source::x_forwarded_for("cloudflare".parse::<lambda_client_ip::TrustedRanges>()?);
+    /// let edge = "104.16.0.1".parse()?;
+    /// assert!(source.trusted_ranges().is_some_and(|r| r.contains(edge)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trusted_ranges(&self) -> Option<&TrustedRanges> {
+        match &self.evidence {
+            Evidence::XForwardedFor(policy) | Evidence::Forwarded { policy, .. } => match policy {
+                TrustPolicy::Ranges(ranges) => Some(ranges),
+                TrustPolicy::Count(_) => None,
+            },
+            Evidence::Header { trusted, .. } => Some(trusted),
         }
     }
 

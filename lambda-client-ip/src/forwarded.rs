@@ -43,44 +43,35 @@ pub(crate) struct RSplit<'a> {
 impl<'a> Iterator for RSplit<'a> {
     type Item = &'a [u8];
 
-    // A separator ends a piece only outside quotes, so every piece starts outside them.
     #[inline(always)]
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest.take()?;
-        let mut quoted = false;
-        let searched = if self.quotes {
-            rest
-        } else {
-            without_words_lacking(rest, self.separator)
+        let at = match self.quotes {
+            true => unquoted_rfind(rest, self.separator),
+            false => memchr::memrchr(self.separator, rest),
         };
-        for (i, &b) in searched.iter().enumerate().rev() {
-            if b == self.separator && !quoted {
-                self.rest = rest.get(..i);
-                return rest.get(i + 1..);
-            }
-            if b == b'"' && self.quotes {
-                let before = rest.get(..i).unwrap_or_default();
-                let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
-                quoted ^= backslashes % 2 == 0;
-            }
-        }
-        Some(rest)
+        let Some(at) = at else { return Some(rest) };
+        self.rest = rest.get(..at);
+        rest.get(at + 1..)
     }
 }
 
-/// `bytes` without the 8-byte words at its end that hold no `byte`, skipped a word at a time: a word
-/// holds `byte` when XOR-ing each of its bytes with `byte` leaves a zero byte.
-fn without_words_lacking(bytes: &[u8], byte: u8) -> &[u8] {
-    let ones = u64::from_ne_bytes([1; 8]);
-    let holds = |word: [u8; 8]| {
-        let x = u64::from_ne_bytes(word) ^ (ones * u64::from(byte));
-        x.wrapping_sub(ones) & !x & (ones << 7) != 0
-    };
-    let words = bytes
-        .rchunks_exact(8)
-        .map_while(|w| <[u8; 8]>::try_from(w).ok());
-    let lacking = words.take_while(|&word| !holds(word)).count();
-    bytes.get(..bytes.len() - 8 * lacking).unwrap_or(bytes)
+/// Where the last `separator` outside quoted strings stands in `bytes`. Quotes pair from the
+/// right, and a quote after an odd run of backslashes is escaped. A piece ends at a separator
+/// outside quotes, so each search starts outside them.
+fn unquoted_rfind(bytes: &[u8], separator: u8) -> Option<usize> {
+    let mut quoted = false;
+    for (i, &b) in bytes.iter().enumerate().rev() {
+        if b == separator && !quoted {
+            return Some(i);
+        }
+        if b == b'"' {
+            let before = bytes.get(..i).unwrap_or_default();
+            let backslashes = before.iter().rev().take_while(|&&c| c == b'\\').count();
+            quoted ^= backslashes % 2 == 0;
+        }
+    }
+    None
 }
 
 /// The address and port of an element's one `for=`, or `None` when it has none, several, or one

@@ -271,6 +271,7 @@ impl Source {
     /// What the source reads in this request: `Forwarded` only when its writer delivered it,
     /// X-Forwarded-For otherwise (the caller's own address under a count, the walk past the
     /// ranges under ranges).
+    #[inline(always)]
     pub(crate) fn plan(&self, headers: &HeaderMap, peer: Peer) -> Plan<'_> {
         let plan = |chain, rule| Plan {
             chain,
@@ -319,6 +320,7 @@ impl Source {
     }
 
     /// Resolves a request by `plan`.
+    #[inline(always)]
     pub(crate) fn read(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Resolved {
         match self.walk(headers, peer, plan)? {
             Found::Client(client) => Ok(client),
@@ -330,6 +332,7 @@ impl Source {
 
     /// The one walk: reads `plan.chain` from the right under its rule; a hop inside the header's
     /// writer ranges ends the walk there.
+    #[inline(always)]
     pub(crate) fn walk<'a>(
         &self,
         headers: &HeaderMap,
@@ -346,7 +349,9 @@ impl Source {
                 position,
                 entry: hop.text(),
             };
-            let (ip, port) = hop.parsed.ok_or_else(invalid)?;
+            let Some((ip, port)) = hop.parsed else {
+                return Err(invalid());
+            };
             let is_answer = match plan.rule {
                 Rule::Count(n) => position == n,
                 Rule::Ranges(trusted) => !trusted.contains(ip),
