@@ -58,7 +58,7 @@ pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
         let (inner, after) = rest.split_once(']')?;
         let port = match after {
             "" => None,
-            _ => Some(port(after.strip_prefix(':')?)?),
+            _ => Some(port(after.strip_prefix(':')?.as_bytes())?),
         };
         (IpAddr::V6(parse_v6(inner)?), port)
     } else {
@@ -67,7 +67,10 @@ pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
         if p.contains(':') {
             (IpAddr::V6(parse_v6(s)?), None)
         } else {
-            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port(p)?))
+            (
+                IpAddr::V4(host.parse::<Ipv4Addr>().ok()?),
+                Some(port(p.as_bytes())?),
+            )
         }
     };
     Some((ip.to_canonical(), port))
@@ -98,7 +101,7 @@ fn dotted_quad(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
     let (d, rest) = octet(rest.strip_prefix(b".")?)?;
     let port = match rest {
         [] => None,
-        [b':', digits @ ..] => Some(port_bytes(digits)?),
+        [b':', digits @ ..] => Some(port(digits)?),
         _ => return None,
     };
     Some((IpAddr::V4(Ipv4Addr::new(a, b, c, d)), port))
@@ -121,19 +124,11 @@ fn octet(bytes: &[u8]) -> Option<(u8, &[u8])> {
 }
 
 /// One to five ASCII digits with a value from 1 to 65535.
-pub(crate) fn port(digits: &str) -> Option<u16> {
-    port_bytes(digits.as_bytes())
-}
-
-fn port_bytes(digits: &[u8]) -> Option<u16> {
-    u16::try_from(number(digits, 5)?).ok().filter(|&p| p != 0)
-}
-
-/// One to `most` ASCII digits, as a number.
-fn number(digits: &[u8], most: usize) -> Option<u32> {
+fn port(digits: &[u8]) -> Option<u16> {
     let digit = |n: u32, b: &u8| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'));
-    let valid = (1..=most).contains(&digits.len());
-    valid.then(|| digits.iter().try_fold(0, digit))?
+    let valid = (1..=5).contains(&digits.len());
+    let value = valid.then(|| digits.iter().try_fold(0, digit))??;
+    u16::try_from(value).ok().filter(|&p| p != 0)
 }
 
 /// `entry` without the spaces and tabs around it.
@@ -156,7 +151,7 @@ pub(crate) fn parse_viewer_address(value: &[u8]) -> Option<(IpAddr, Option<u16>)
         let (host, digits) = std::str::from_utf8(trim(value)).ok()?.rsplit_once(':')?;
         Some((
             IpAddr::V6(host.parse().ok()?).to_canonical(),
-            Some(port(digits)?),
+            Some(port(digits.as_bytes())?),
         ))
     })
 }
@@ -265,7 +260,7 @@ mod tests {
         fn trim_and_port_match_the_oracle(bytes in vec(select(b" \t0159:.a\xff".to_vec()), 0..12)) {
             prop_assert_eq!(trim(&bytes), oracle::trim(&bytes));
             if let Ok(digits) = std::str::from_utf8(&bytes) {
-                prop_assert_eq!(port(digits), oracle::port(digits));
+                prop_assert_eq!(port(digits.as_bytes()), oracle::port(digits));
             }
         }
     }

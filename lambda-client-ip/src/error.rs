@@ -220,14 +220,14 @@ pub enum SourceError {
 /// How a refusal names what was set: a typed constructor's arguments, or environment variables.
 pub(crate) struct Words<'a> {
     /// The header as set: `The header "x-real-ip"`, or `CLIENT_IP_HEADER="X-Real-IP"`.
-    pub(crate) header: &'a str,
+    pub(crate) set: &'a str,
     /// The trusted ranges: `the set of trusted ranges`, or `TRUSTED_PROXY_CIDRS="fastly"`.
     pub(crate) ranges: &'a str,
     /// What a header with no trusted range needs: `trusted ranges`, or `TRUSTED_PROXY_CIDRS to
     /// be set`.
     pub(crate) need_ranges: &'a str,
     /// How to read X-Forwarded-For instead.
-    pub(crate) read_xff: &'a str,
+    pub(crate) xff: &'a str,
     /// What comes before a header's name to read it instead.
     pub(crate) read_header: &'a str,
     /// What comes before a preset's name to trust it.
@@ -235,10 +235,10 @@ pub(crate) struct Words<'a> {
 }
 
 const TYPED: Words<'static> = Words {
-    header: "",
+    set: "",
     ranges: "the set of trusted ranges",
     need_ranges: "trusted ranges",
-    read_xff: "X-Forwarded-For (Source::x_forwarded_for)",
+    xff: "X-Forwarded-For (Source::x_forwarded_for)",
     read_header: "the header ",
     trust: "the preset ",
 };
@@ -247,10 +247,10 @@ impl SourceError {
     /// The refusal in `words`, one sentence.
     pub(crate) fn write(&self, f: &mut fmt::Formatter<'_>, w: &Words<'_>) -> fmt::Result {
         let Words {
-            header: set,
+            set,
             ranges,
             need_ranges,
-            read_xff: xff,
+            xff,
             read_header,
             trust,
         } = w;
@@ -310,14 +310,8 @@ impl fmt::Display for SourceError {
             Self::PseudoIpv4Header => "cf-connecting-ipv6",
             Self::NoVpcLinkSubnet => "",
         };
-        let header = format!("The header {header:?}");
-        self.write(
-            f,
-            &Words {
-                header: &header,
-                ..TYPED
-            },
-        )
+        let set = format!("The header {header:?}");
+        self.write(f, &Words { set: &set, ..TYPED })
     }
 }
 

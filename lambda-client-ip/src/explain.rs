@@ -232,7 +232,7 @@ impl Source {
                 let ip = address.map(|(ip, _)| ip);
                 let within = |p: &Preset| ip.is_some_and(|ip| preset_ranges(*p).contains(ip));
                 ExplainedHop {
-                    position: hop.position,
+                    position: hop.at,
                     entry: hop.text().escape_debug().to_string(),
                     address: ip,
                     port: address.and_then(|(_, port)| port),

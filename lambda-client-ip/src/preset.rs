@@ -129,20 +129,13 @@ impl Preset {
     /// The header line `# published: YYYY-MM-DD (day N, …)`: the date, and the day as days since
     /// 1970-01-01, which the generator writes next to it so no calendar code is needed here.
     fn published_line(self) -> (&'static str, u64) {
-        let line = self
-            .snapshot()
-            .lines()
-            .find_map(|l| l.strip_prefix("# published: "));
+        let mut lines = self.snapshot().lines();
+        let line = lines.find_map(|l| l.strip_prefix("# published: "));
         let (date, rest) = line
             .and_then(|l| l.split_once(" (day "))
-            .unwrap_or(("", ""));
-        (
-            date,
-            rest.split(|c: char| !c.is_ascii_digit())
-                .next()
-                .and_then(|d| d.parse().ok())
-                .unwrap_or(0),
-        )
+            .unwrap_or_default();
+        let day = rest.split(|c: char| !c.is_ascii_digit()).next();
+        (date, day.and_then(|d| d.parse().ok()).unwrap_or(0))
     }
 
     /// Whole days from [`published`](Preset::published) to `now`: 0 when `now` is earlier.

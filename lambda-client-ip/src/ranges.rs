@@ -45,10 +45,9 @@ impl ProxyCount {
     /// assert!(ProxyCount::new(31).is_none());
     /// ```
     pub const fn new(count: u8) -> Option<Self> {
-        if count <= MAX_PROXY_COUNT {
-            Some(Self(count))
-        } else {
-            None
+        match count {
+            0..=MAX_PROXY_COUNT => Some(Self(count)),
+            _ => None,
         }
     }
 
@@ -172,11 +171,8 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn overlaps(&self, other: &Self) -> bool {
-        self.iter().any(|a| {
-            other
-                .iter()
-                .any(|b| a.contains(&b.network()) || b.contains(&a.network()))
-        })
+        let meet = |a: IpNet, b: IpNet| a.contains(&b.network()) || b.contains(&a.network());
+        self.iter().any(|a| other.iter().any(|b| meet(a, b)))
     }
 
     /// Whether `ip` lies inside one of the ranges. An IPv4-mapped IPv6 address is looked up as
@@ -245,12 +241,12 @@ fn check(net: IpNet) -> Result<IpNet, &'static str> {
         return Err(EVERYTHING);
     }
     let IpNet::V6(v6) = net else { return Ok(net) };
+    let len = v6.prefix_len();
     match v6.network().to_ipv4_mapped() {
         // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too.
-        Some(_) if v6.prefix_len() == 96 => Err(EVERYTHING),
-        Some(v4) if v6.prefix_len() > 96 => Ipv4Net::new(v4, v6.prefix_len() - 96)
-            .map(IpNet::V4)
-            .map_err(|_| "is not a valid range"),
+        Some(_) if len == 96 => Err(EVERYTHING),
+        // At most 32 bits are left, so the IPv4 range always exists.
+        Some(v4) if len > 96 => Ok(Ipv4Net::new(v4, len - 96).map_or(net, IpNet::V4)),
         _ if v6.contains(&std::net::Ipv6Addr::from(0xffff_0000_0000_u128)) => {
             Err("covers every IPv4-mapped address, that is all of IPv4")
         }

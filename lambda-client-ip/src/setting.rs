@@ -84,10 +84,10 @@ impl fmt::Display for Worded<'_> {
         let header = format!("{HEADER_VAR}={:?}", self.header);
         let ranges = format!("{CIDRS_VAR}={:?}", self.ranges);
         let words = Words {
-            header: &header,
+            set: &header,
             ranges: &ranges,
             need_ranges: "TRUSTED_PROXY_CIDRS to be set",
-            read_xff: "X-Forwarded-For (unset CLIENT_IP_HEADER)",
+            xff: "X-Forwarded-For (unset CLIENT_IP_HEADER)",
             read_header: "CLIENT_IP_HEADER=",
             trust: "TRUSTED_PROXY_CIDRS=",
         };

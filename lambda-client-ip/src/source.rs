@@ -178,7 +178,7 @@ impl Source {
     /// elements of your trusted proxies, such as a CDN in front of the API).
     ///
     /// `Forwarded` is read only when the front door's peer (position 0 of X-Forwarded-For) is
-    /// `vpc_link`. Any other caller gets what X-Forwarded-For vouches for: its own address under a
+    /// `link`. Any other caller gets what X-Forwarded-For vouches for: its own address under a
     /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range.
     ///
     /// ```
@@ -199,15 +199,11 @@ impl Source {
     /// assert_eq!(source.resolve(&headers, Peer::Appended)?.to_string(), "198.51.100.66");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn forwarded(
-        policy: impl Into<TrustPolicy>,
-        vpc_link: VpcLink,
-    ) -> Result<Self, SourceError> {
-        if matches!(&vpc_link, VpcLink::Subnets(subnets) if subnets.is_empty()) {
+    pub fn forwarded(policy: impl Into<TrustPolicy>, link: VpcLink) -> Result<Self, SourceError> {
+        if matches!(&link, VpcLink::Subnets(subnets) if subnets.is_empty()) {
             return Err(SourceError::NoVpcLinkSubnet);
         }
-        let policy = policy.into();
-        let writer = vpc_link;
+        let (policy, writer) = (policy.into(), link);
         let evidence = Evidence::Forwarded { policy, writer };
         Ok(Self { evidence })
     }
@@ -239,11 +235,8 @@ impl Source {
             return Err(SourceError::PseudoIpv4Header);
         }
         if let Some(meant) = near_miss(name, &KNOWN_HEADERS) {
-            let meant = HeaderName::from_static(meant);
-            return Err(SourceError::Misspelled {
-                name: given(),
-                meant,
-            });
+            let (name, meant) = (given(), HeaderName::from_static(meant));
+            return Err(SourceError::Misspelled { name, meant });
         }
         let header = HeaderName::from_bytes(lower.as_bytes())
             .map_err(|_| SourceError::NotAHeaderName { name: given() })?;
@@ -311,12 +304,8 @@ impl fmt::Display for Source {
             Evidence::XForwardedFor(policy) => write!(f, "X-Forwarded-For, {policy}"),
             Evidence::Forwarded { policy, .. } => write!(f, "Forwarded from a VPC link, {policy}"),
             Evidence::Header { header, trusted } => {
-                let trusted = TrustPolicy::Ranges(trusted.clone());
-                write!(
-                    f,
-                    "{}, believed from its writer inside {trusted}",
-                    header.name
-                )
+                let (name, trusted) = (&header.name, TrustPolicy::Ranges(trusted.clone()));
+                write!(f, "{name}, believed from its writer inside {trusted}")
             }
         }
     }

@@ -134,7 +134,8 @@ impl Chain {
 /// One position of a chain: the bytes it was read from (none for a peer held as an address) and
 /// what they parse to, before the rule on which addresses can be a client.
 pub(crate) struct Hop<'a> {
-    pub(crate) position: usize,
+    /// Its position, from the right.
+    pub(crate) at: usize,
     pub(crate) raw: &'a [u8],
     pub(crate) parsed: Option<(IpAddr, Option<u16>)>,
 }
@@ -186,15 +187,11 @@ impl<'a> Iterator for Hops<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Hop<'a>> {
-        let position = self.position;
+        let at = self.position;
         if let Some(ip) = self.peer.take() {
             self.position += 1;
-            let parsed = Some((ip, None));
-            return Some(Hop {
-                position,
-                raw: b"",
-                parsed,
-            });
+            let (raw, parsed) = (&[][..], Some((ip, None)));
+            return Some(Hop { at, raw, parsed });
         }
         loop {
             if let Some(raw) = self.pieces.as_mut().and_then(Iterator::next) {
@@ -203,11 +200,7 @@ impl<'a> Iterator for Hops<'a> {
                     Chain::XForwardedFor => parse_any(raw),
                     Chain::Forwarded => parse_element(raw),
                 };
-                return Some(Hop {
-                    position,
-                    raw,
-                    parsed,
-                });
+                return Some(Hop { at, raw, parsed });
             }
             let quotes = self.chain == Chain::Forwarded;
             let line = self.lines.next()?.as_bytes();
@@ -218,6 +211,9 @@ impl<'a> Iterator for Hops<'a> {
 
 /// An answer, or why there is none.
 pub(crate) type Resolved = Result<ClientIp, ResolveError>;
+
+/// Where a walk stopped, or why it found nothing.
+pub(crate) type Walked<'a> = Result<Found<'a>, ResolveError>;
 
 /// How one walk reads its chain: a count, or past trusted ranges.
 #[derive(Clone, Copy)]
@@ -333,16 +329,11 @@ impl Source {
     /// The one walk: reads `plan.chain` from the right under its rule; a hop inside the header's
     /// writer ranges ends the walk there.
     #[inline(always)]
-    pub(crate) fn walk<'a>(
-        &self,
-        headers: &HeaderMap,
-        peer: Peer,
-        plan: Plan<'a>,
-    ) -> Result<Found<'a>, ResolveError> {
+    pub(crate) fn walk<'a>(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'a>) -> Walked<'a> {
         let mut entries = 0;
         let mut previous = None;
         for hop in hops(headers, peer, plan.chain) {
-            let position = hop.position;
+            let position = hop.at;
             entries = position + 1;
             let invalid = || ResolveError::InvalidEntry {
                 header: plan.chain.header().clone(),
@@ -386,46 +377,35 @@ impl Source {
 }
 
 /// The single-address header `h`, whose writer `by` delivered the request; it stands at `at`.
-fn read_header(headers: &HeaderMap, h: &Header, at: usize, by: IpAddr, rule: Rule) -> Resolved {
+fn read_header(map: &HeaderMap, h: &Header, position: usize, by: IpAddr, rule: Rule) -> Resolved {
     let header = || h.name.clone();
-    let (ip, port) = match one_address(headers, &h.name, h.format) {
+    let invalid = |value| ResolveError::HeaderInvalid {
+        header: header(),
+        value,
+    };
+    let (ip, port) = match one_address(map, &h.name, h.format) {
         Single::Found(ip, port) => (ip, port),
         Single::Absent => return Err(ResolveError::HeaderMissing { header: header() }),
         Single::Repeated => return Err(ResolveError::HeaderRepeated { header: header() }),
-        Single::Invalid(value) => {
-            let value = shorten(value);
-            return Err(ResolveError::HeaderInvalid {
-                header: header(),
-                value,
-            });
-        }
+        Single::Invalid(value) => return Err(invalid(shorten(value))),
     };
     if is_class_e(ip) && from_cloudflare(by) {
-        pseudo_ipv4(headers, at, ip, rule)
+        pseudo_ipv4(map, position, ip, rule)
     } else if !can_be_client(ip) {
-        let value = ip.to_string();
-        Err(ResolveError::HeaderInvalid {
-            header: header(),
-            value,
-        })
+        Err(invalid(ip.to_string()))
     } else if rule.trusts(ip) {
-        let address = ip;
         Err(ResolveError::HeaderTrusted {
             header: header(),
-            address,
+            address: ip,
         })
     } else {
-        Ok(ClientIp {
-            ip,
-            port,
-            position: at,
-        })
+        Ok(ClientIp { ip, port, position })
     }
 }
 
 /// The IPv6 visitor behind a Pseudo IPv4 that Cloudflare wrote: `CF-Connecting-IPv6`, held to the
 /// rules of every answer.
-fn pseudo_ipv4(headers: &HeaderMap, at: usize, pseudo: IpAddr, rule: Rule) -> Resolved {
+fn pseudo_ipv4(headers: &HeaderMap, position: usize, pseudo: IpAddr, rule: Rule) -> Resolved {
     static CF_CONNECTING_IPV6: HeaderName = HeaderName::from_static("cf-connecting-ipv6");
     match one_address(headers, &CF_CONNECTING_IPV6, Format::Address) {
         Single::Absent => Err(ResolveError::PseudoIpv4 { address: pseudo }),
@@ -437,18 +417,11 @@ fn pseudo_ipv4(headers: &HeaderMap, at: usize, pseudo: IpAddr, rule: Rule) -> Re
             let value = ip.to_string();
             Err(ResolveError::Ipv6HeaderInvalid { value })
         }
-        Single::Found(ip, _) if rule.trusts(ip) || from_cloudflare(ip) => {
+        Single::Found(address, _) if rule.trusts(address) || from_cloudflare(address) => {
             let header = CF_CONNECTING_IPV6.clone();
-            Err(ResolveError::HeaderTrusted {
-                header,
-                address: ip,
-            })
+            Err(ResolveError::HeaderTrusted { header, address })
         }
-        Single::Found(ip, _) => Ok(ClientIp {
-            ip,
-            port: None,
-            position: at,
-        }),
+        Single::Found(ip, port) => Ok(ClientIp { ip, port, position }),
     }
 }
 
