@@ -153,16 +153,14 @@ pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value
 /// The suggestion in the function's terms: its variables.
 pub fn advice(e: &Explanation) -> String {
     let s = &e.suggestion;
-    let none = format!(
-        "no client address (position {} holds none in this request)",
-        s.count
-    );
+    let n = s.count;
+    let none = format!("no client address (position {n} holds none in this request)");
     let client = s.client.map_or(none, |c| c.to_string());
-    let proxies = s.proxies.iter().map(ToString::to_string);
-    let trust: Vec<String> = proxies
-        .chain(s.presets.iter().map(ToString::to_string))
+    let proxies = s.proxies.iter().map(|p| p.to_string());
+    let items: Vec<String> = proxies
+        .chain(s.presets.iter().map(|p| p.to_string()))
         .collect();
-    let (n, trust) = (s.count, trust.join(","));
+    let trust = items.join(",");
     let proxies = if n == 1 { "proxy" } else { "proxies" };
     let setting = format!(
         "{n} trusted {proxies} in front of the ALB: TRUSTED_PROXY_CIDRS={trust} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={n} answers the same only while nothing can reach the ALB around them."
