@@ -46,10 +46,11 @@ pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
 
 /// [`parse_entry`] without the rule on which addresses can be a client.
 pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
-    let entry = trim(entry);
-    if let Some(parsed) = dotted_quad(entry) {
+    // The common entry first, as the ALB appends it after ", ": no trim needed.
+    if let Some(parsed) = dotted_quad(entry.strip_prefix(b" ").unwrap_or(entry)) {
         return Some(parsed);
     }
+    let entry = trim(entry);
     let s = std::str::from_utf8(entry).ok()?;
     // A bare address is the common case (what the ALB appends without the client-port option).
     let (ip, port) = if let Ok(ip) = s.parse::<IpAddr>() {
