@@ -9,7 +9,7 @@ plausible mistakes (a count for ranges, another count, another preset):
   a count too high the forged entry;
 - a caller going around the door (straight to the ALB, from AROUND), forging a chain and the
   header the row reads: its own address. A count believes the forged entry;
-- a request through each CDN door that the row's own door does not put in front (FOREIGN_DOORS,
+- a request through each CDN door that the row's own door does not put in front (CDN_DOORS,
   DOOR_PRESETS; taken from the local-alb column, never from the setting under test): that edge's
   address, since whoever is behind another CDN could write anything. An extra preset believes it;
 - where the door has two hops, a client through the inner hop alone (INNER_DOORS), around the
@@ -71,7 +71,7 @@ STAND_INS = {
 }
 
 # The CDN doors whose edge connects from an address of a bundled preset: --via name -> preset.
-FOREIGN_DOORS = {"cloudfront": "cloudfront", "cloudflare": "cloudflare", "fastly": "fastly",
+CDN_DOORS = {"cloudfront": "cloudfront", "cloudflare": "cloudflare", "fastly": "fastly",
                  "global-accelerator": "globalaccelerator"}
 # The presets of the CDNs each door puts in front, from local-alb's column of the table (never
 # from the setting under test): every other CDN's edge is one the row must not trust.
@@ -95,8 +95,9 @@ FORGED_HEADER = {
 }
 
 # topology -> requests only that row's setting answers correctly: (how, headers, the answer), how
-# being "door" (through the row's door from CLIENT) or "around" (straight to the ALB from AROUND).
-# "edge of <door>" is the address that door connects from.
+# being "door" (through the row's door from CLIENT), "around" (straight to the ALB from AROUND) or
+# "via NAME" (through local-alb's door NAME from CLIENT). "edge of NAME" is the address door NAME
+# connects to the ALB from.
 ROW_REQUESTS = {
     # An IPv4 visitor who forges CF-Connecting-IPv6: the header is read only for a Pseudo IPv4.
     "Cloudflare Pseudo IPv4": [("door", ["-H", "CF-Connecting-IPv6: 2001:db8::66"], CLIENT)],
@@ -272,7 +273,7 @@ class Row:
         """The CDN doors that the row's own door does not put in front."""
         own = door_of(self.row)
         in_front = DOOR_PRESETS.get(own[1], set()) if own[0] == "via" else set()
-        return [door for door, preset in FOREIGN_DOORS.items() if preset not in in_front]
+        return [door for door, preset in CDN_DOORS.items() if preset not in in_front]
 
     def edge(self, door):
         """The address `door` connects to the ALB from."""
