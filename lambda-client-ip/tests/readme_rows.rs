@@ -13,7 +13,12 @@
 //! The local-alb end-to-end test (`local-alb/tests/e2e/test_readme_rows.py`) runs the other rows
 //! and checks that every library row is named here.
 // A test crate: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
