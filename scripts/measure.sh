@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Measures the figures CONTRIBUTING.md states and writes each to target/measured/NAME, where
-# scripts/check_doc_numbers.py (part of the lint step) compares the text with it:
+# Measures the test tiers' figures (recorded, dated, in BENCHMARKS.md: "Test tiers") and writes
+# each to target/measured/NAME:
 #
 #   bash scripts/measure.sh quick   seconds of `bash scripts/test quick` after a one-line change to
 #                                   the library (a comment appended to lambda-client-ip/src/lib.rs,
@@ -8,7 +8,7 @@
 #                                   loopback (unshare -n, root) so that it proves the tier offline
 #   bash scripts/measure.sh disk    gigabytes a full run leaves in target/, .venv/ and fuzz/target/
 #
-# `bash scripts/test` writes target/measured/full itself, the seconds of the whole suite.
+# `bash scripts/test` prints its own duration on its last lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/measured

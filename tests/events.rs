@@ -4,6 +4,10 @@
 //! `{"env": {...}, "response": {...}}` cases: the configuration and the exact ALB response. An
 //! event without an expected file fails the test. `UPDATE_EXPECTED=1` rewrites the responses from
 //! the current code (then review the diff).
+//!
+//! The answer of every case (the client address or the refusal's code) is also written by hand in
+//! `events/ANSWERS`, and both the expected file and the code must give it: a regenerated file
+//! cannot change an answer unless that line is changed too.
 
 #![allow(
     clippy::unwrap_used,
@@ -38,14 +42,93 @@ async fn respond(config: &Config, payload: &[u8]) -> Value {
     serde_json::to_value(response).unwrap()
 }
 
+/// `events/ANSWERS`: (fixture, setting, answer) per line, the setting as an `env` object.
+fn hand_written_answers() -> Vec<(String, Value, contract::Answer)> {
+    let text = fs::read_to_string(fixtures::events_dir().join("ANSWERS")).unwrap();
+    let lines = text.lines().map(str::trim);
+    let lines = lines.filter(|l| !l.is_empty() && !l.starts_with('#'));
+    lines
+        .map(|line| {
+            let [fixture, setting, answer] = line.split(" | ").collect::<Vec<_>>()[..] else {
+                panic!("events/ANSWERS: {line:?} is not `fixture | setting | answer`");
+            };
+            let mut env = serde_json::Map::new();
+            for pair in setting.split("; ").filter(|p| *p != "-") {
+                let (var, value) = pair.split_once('=').expect("VAR=VALUE");
+                env.insert(var.to_owned(), value.into());
+            }
+            let answer = match answer {
+                "healthy" => contract::Answer::Healthy,
+                ip if ip.parse::<std::net::IpAddr>().is_ok() => contract::Answer::client(ip),
+                code => contract::Answer::Refused(code.to_owned()),
+            };
+            (fixture.to_owned(), Value::Object(env), answer)
+        })
+        .collect()
+}
+
+/// The hand-written answer of one case.
+fn hand_written(
+    answers: &[(String, Value, contract::Answer)],
+    name: &str,
+    env: &Value,
+) -> contract::Answer {
+    let mut matching = answers.iter().filter(|(f, e, _)| f == name && e == env);
+    match (matching.next(), matching.next()) {
+        (Some((.., answer)), None) => answer.clone(),
+        (None, _) => panic!("events/ANSWERS has no line for {name} with env {env}"),
+        (Some(_), Some(_)) => panic!("events/ANSWERS has two lines for {name} with env {env}"),
+    }
+}
+
+/// Every case's expected response, and the code's own, answer what `events/ANSWERS` says, and
+/// every line there is a case.
+#[tokio::test]
+async fn every_case_answers_its_hand_written_answer() {
+    let answers = hand_written_answers();
+    let mut cases = 0;
+    for fixture in fixtures::load() {
+        for case in &fixture.cases {
+            let context = format!("{} with env {}", fixture.name, case["env"]);
+            let want = hand_written(&answers, &fixture.name, &case["env"]);
+            let expected = contract::check(&case["response"], &context);
+            assert_eq!(
+                expected, want,
+                "{context}: the expected file disagrees with events/ANSWERS"
+            );
+            let got = respond(&config_from(&case["env"]), &fixture.payload).await;
+            let got = contract::check(&got, &context);
+            assert_eq!(
+                got, want,
+                "{context}: the code disagrees with events/ANSWERS"
+            );
+            cases += 1;
+        }
+    }
+    assert_eq!(
+        cases,
+        answers.len(),
+        "events/ANSWERS has lines that name no case"
+    );
+}
+
 #[tokio::test]
 async fn every_event_answers_as_expected() {
     let update = std::env::var_os("UPDATE_EXPECTED").is_some();
+    let answers = hand_written_answers();
     let mut checked = 0;
     for mut fixture in fixtures::load() {
         for case in &mut fixture.cases {
             let got = respond(&config_from(&case["env"]), &fixture.payload).await;
             if update {
+                // Regenerating rewrites the responses, never the hand-written answers.
+                let context = format!("{} with env {}", fixture.name, case["env"]);
+                let want = hand_written(&answers, &fixture.name, &case["env"]);
+                assert_eq!(
+                    contract::check(&got, &context),
+                    want,
+                    "{context}: events/ANSWERS"
+                );
                 case["response"] = got;
             } else {
                 assert_eq!(

@@ -1,8 +1,9 @@
 //! The real function process, under the minimal Runtime API of `tests/support`, fed thousands of
 //! hostile events in a row: every one must be answered with a response (never an `/error` post,
 //! which the ALB would show as a bare 502) that keeps the contract (`contract::check`), and the
-//! process must still be running at the end. Bounded: a fixed number of events per policy, and
-//! a time budget.
+//! process must still be running at the end. Bounded by count: a fixed number of events per
+//! policy, each waited for at most as long as the Runtime API's `invoke` allows (a hang guard,
+//! not a measurement). How fast the function answers is measured in the benches, never here.
 //!
 //! The events are drawn from proptest strategies with a fixed seed, so a failure names a
 //! reproducible event. Every event is JSON: bytes that are not JSON, or nest deeper than
@@ -20,7 +21,7 @@ mod support;
 
 use std::io::Read;
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -34,8 +35,6 @@ use testkit::runtime_api::{Posted, RuntimeApi, spawn_function};
 
 /// Events per policy.
 const EVENTS: usize = 3000;
-/// The most one policy's events may take, start-up included.
-const BUDGET: Duration = Duration::from_secs(60);
 
 const PIECES: &[&str] = &[
     // Addresses first: most pieces are drawn from these, so answers are exercised too.
@@ -230,10 +229,6 @@ fn feed(env: &[(&str, &str)], seed: u8) {
             Answer::Refused(_) => refused += 1,
             Answer::Client(_) | Answer::Healthy => answered += 1,
         }
-        assert!(
-            started.elapsed() < BUDGET,
-            "{i} of {EVENTS} events answered in {BUDGET:?}"
-        );
     }
     assert!(
         child.try_wait().unwrap().is_none(),

@@ -8,8 +8,9 @@
 //! X-Forwarded-For it is the answer again (with no proxy, and under the same ranges); a count
 //! answers position N of the chain it reads; a line of forged entries prepended on the left
 //! changes neither an answer nor the refusal of an entry the source had to read; and
-//! `Source::explain` is bounded and, under a count, what it says that count answers is the
-//! answer. Any bytes, parsed as a single entry, are either refused or an address that re-parses
+//! `Source::explain` is bounded, its binding of `Forwarded` is the one decided from the input
+//! (held when position 0 is private, failed otherwise) and, under a count, what it says that
+//! count answers is the answer. Any bytes, parsed as a single entry, are either refused or an address that re-parses
 //! to itself.
 #![no_main]
 
@@ -118,11 +119,12 @@ fuzz_target!(|input: Input| {
     let headers = build(None, None);
     let got = source.resolve(&headers, peer);
     // A `Forwarded` whose VPC link did not deliver the request is not read: X-Forwarded-For
-    // answers, under a count its position 0 (the caller's own address).
-    let explained = source.explain(&headers, peer);
-    let count = |n: u8| match explained.binding {
-        Binding::Failed(_) if reads_forwarded(&input) => 0,
-        _ => usize::from(n),
+    // answers, under a count its position 0 (the caller's own address). Whether the VPC link
+    // delivered it is decided here from the input, not asked of the code under test.
+    let delivered = vpc_link_delivered(&headers, peer);
+    let count = |n: u8| match reads_forwarded(&input) && !delivered {
+        true => 0,
+        false => usize::from(n),
     };
 
     if let Ok(client) = got {
@@ -179,7 +181,17 @@ fuzz_target!(|input: Input| {
         assert_eq!(got, after, "prepending changed the answer");
     }
 
-    // Explain: bounded, and under a count it agrees with the answer.
+    // Explain: bounded, its binding the one worked out from the input, and under a count it
+    // agrees with the answer.
+    let explained = source.explain(&headers, peer);
+    if reads_forwarded {
+        let want = if delivered {
+            Binding::Held(0)
+        } else {
+            Binding::Failed(0)
+        };
+        assert_eq!(explained.binding, want, "explain's binding");
+    }
     assert!(explained.hops.len() <= EXPLAINED_POSITIONS);
     assert!(explained.counts.len() <= 31);
     if let (TrustPolicy::Count(n), None) = (input.source.policy.policy(), source.header_name())
@@ -195,4 +207,33 @@ fuzz_target!(|input: Input| {
 
 fn reads_forwarded(input: &Input) -> bool {
     matches!(input.source.reads, Reads::Forwarded)
+}
+
+/// Whether the front door's peer is the VPC link (`VpcLink::AnyPrivateAddress`, as the fuzz
+/// source builds it), from the input alone: position 0 of X-Forwarded-For is the socket peer, or
+/// a reported peer when no X-Forwarded-For line arrived, or else the last entry of the last line.
+/// Private space is written out here as RFC 1918, RFC 6598 and RFC 4193 define it.
+fn vpc_link_delivered(headers: &HeaderMap, peer: Peer) -> bool {
+    let last_line = headers.get_all("x-forwarded-for").iter().next_back();
+    let front = match (peer, last_line) {
+        (Peer::Socket(ip), _) | (Peer::AppendedAndReported(ip), None) => Some(ip.to_canonical()),
+        (_, Some(line)) => line
+            .as_bytes()
+            .rsplit(|&b| b == b',')
+            .next()
+            .and_then(parse_entry)
+            .map(|(ip, _)| ip),
+        (_, None) => None,
+    };
+    match front {
+        Some(IpAddr::V4(v4)) => {
+            let [a, b, ..] = v4.octets();
+            a == 10
+                || (a == 172 && b & 0xf0 == 16)
+                || (a == 192 && b == 168)
+                || (a == 100 && b & 0xc0 == 64)
+        }
+        Some(IpAddr::V6(v6)) => v6.segments()[0] & 0xfe00 == 0xfc00,
+        None => false,
+    }
 }

@@ -6,6 +6,8 @@
 # Traffic goes only to 127.0.0.0/8, ::1 and namespaces the tests create; the fixtures stop
 # every process they start. Installs nginx and curl (apt-get), pytest and cargo-lambda (.venv)
 # when missing (scripts/tools.sh). Arguments go to pytest: `bash scripts/test e2e -- -k nginx`.
+# A skipped test fails the run (conftest.py lists each with its reason) unless E2E_ALLOW_SKIPS=1
+# says this machine cannot run it: the namespace test needs root, which CI has.
 set -euo pipefail
 source scripts/tools.sh
 need_apt nginx curl

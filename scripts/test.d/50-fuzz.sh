@@ -25,7 +25,21 @@ seeds_for() {
   esac
 }
 
-for target in $(cargo +nightly fuzz list); do
+# Every file of fuzz/fuzz_targets/ must be a listed target, and the list must not be empty: a
+# step that ran fewer targets than exist has not passed.
+mapfile -t targets < <(cargo +nightly fuzz list)
+mapfile -t files < <(cd fuzz/fuzz_targets && ls -- *.rs | sed 's/\.rs$//')
+if ((${#targets[@]} == 0)); then
+  echo "50-fuzz: cargo fuzz list names no target" >&2
+  exit 1
+fi
+if [ "$(printf '%s\n' "${targets[@]}" | sort)" != "$(printf '%s\n' "${files[@]}" | sort)" ]; then
+  echo "50-fuzz: the listed targets (${targets[*]}) are not the files of fuzz/fuzz_targets (${files[*]})" >&2
+  exit 1
+fi
+
+ran=0
+for target in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$target"
   log="fuzz/artifacts/$target.log"
   mkdir -p fuzz/artifacts
@@ -39,5 +53,13 @@ for target in $(cargo +nightly fuzz list); do
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-  echo "50-fuzz: $target: ${execs:-?} runs in ${seconds} s (${rate:-?}/s), no crash"
+  # A target that executed no input (or whose run printed no statistics) tested nothing.
+  if ! [[ "$execs" =~ ^[0-9]+$ ]] || ((execs == 0)); then
+    tail -n 20 "$log" >&2
+    echo "50-fuzz: $target executed ${execs:-no} inputs (no final statistics in $log)" >&2
+    exit 1
+  fi
+  echo "50-fuzz: $target: ${execs} runs in ${seconds} s (${rate:-?}/s), no crash"
+  ran=$((ran + 1))
 done
+echo "50-fuzz: ${ran} of ${#targets[@]} targets ran and executed inputs"

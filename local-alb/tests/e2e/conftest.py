@@ -36,6 +36,33 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"report_{call.when}", outcome.get_result())
 
 
+SKIPPED = []  # (test id, reason) of every skipped test of this run
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        SKIPPED.append((report.nodeid, reason))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # A skipped test has proved nothing: the run fails, listing each by name with its reason,
+    # unless E2E_ALLOW_SKIPS=1 says this machine cannot run them (never set on CI, which runs as
+    # root where `ip netns` works).
+    if SKIPPED and os.environ.get("E2E_ALLOW_SKIPS") != "1" and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SKIPPED:
+        allowed = os.environ.get("E2E_ALLOW_SKIPS") == "1"
+        verdict = "allowed by E2E_ALLOW_SKIPS=1" if allowed else "the run fails (E2E_ALLOW_SKIPS=1 allows it)"
+        terminalreporter.write_line(f"{len(SKIPPED)} skipped, {verdict}:")
+        for nodeid, reason in SKIPPED:
+            terminalreporter.write_line(f"  SKIPPED {nodeid}: {reason}")
+
+
 @pytest.fixture(scope="session")
 def local_alb_bin():
     """The release local-alb: $LOCAL_ALB_BIN, or built here."""

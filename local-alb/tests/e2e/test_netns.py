@@ -1,5 +1,6 @@
 """Two machines in network namespaces (scripts/e2e/netns.sh), each reaching local-alb over its
-own veth link: each gets its own address, whatever it forges. Skipped without root or `ip`."""
+own veth link: each gets its own address, whatever it forges. Skipped without root or `ip`,
+which fails the run unless E2E_ALLOW_SKIPS=1 (conftest.py)."""
 
 from support import clean_env, finish, run_clients
 
