@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | a Lambda request context | `lambda_http::run` (feature `lambda_http`) | what the front door implies, see [`RequestClientIp`](crate::RequestClientIp) |
 //! | axum's `ConnectInfo<SocketAddr>` | `into_make_service_with_connect_info::<SocketAddr>()` (feature `axum`) | [`Peer::Socket`] |
+//! | axum's `MockConnectInfo<SocketAddr>` | a test: `Router::layer(MockConnectInfo(addr))` (feature `axum`) | [`Peer::Socket`] |
 //! | neither, or both | a server the layer cannot read | a wiring error: 500, [`ClientIpRejection::NoPeer`] |
 //!
 //! So the same Router answers the true client on Lambda behind every front door and on a socket
@@ -19,6 +20,11 @@
 //! trusts). A layer told "the front door appended" would believe a forged X-Forwarded-For on a
 //! socket server, and one told "socket" has no socket on Lambda: there is nothing to choose, so
 //! nothing to choose wrong. Any other server calls [`Source::resolve`] with the peer it holds.
+//!
+//! axum's two kinds are read as axum's `ConnectInfo` extractor reads them: `ConnectInfo` first,
+//! else `MockConnectInfo`, so a Router tested as axum teaches answers the mocked peer. Leave
+//! `MockConnectInfo` to tests: on a socket served without `into_make_service_with_connect_info`,
+//! every request would have the mocked peer.
 //!
 //! **Features only add**: a feature can turn a wiring error into the true answer (`lambda_http`
 //! lets the layer read a Lambda request context, `axum` a `ConnectInfo`), never one answer into
@@ -101,15 +107,32 @@ fn recorded_peer(extensions: &Extensions) -> Result<Peer, ClientIpRejection> {
     #[cfg(not(feature = "lambda_http"))]
     let lambda = None;
     #[cfg(feature = "axum")]
-    let socket = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| Peer::Socket(info.0.ip()));
+    let socket = axum_peer(extensions).map(|addr| Peer::Socket(addr.ip()));
     #[cfg(not(feature = "axum"))]
     let socket = None;
     match (lambda, socket) {
         (Some(peer), None) | (None, Some(peer)) => Ok(peer),
         _ => Err(ClientIpRejection::NoPeer.logged()),
     }
+}
+
+/// The socket peer axum recorded: `ConnectInfo`, else `MockConnectInfo`, as axum's `ConnectInfo`
+/// extractor reads them.
+#[cfg(feature = "axum")]
+fn axum_peer(extensions: &Extensions) -> Option<std::net::SocketAddr> {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use axum::extract::connect_info::MockConnectInfo;
+    let connected = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let mocked = || {
+        extensions
+            .get::<MockConnectInfo<SocketAddr>>()
+            .map(|mock| mock.0)
+    };
+    connected.or_else(mocked)
 }
 
 /// What the layer left in `extensions`; without the layer, [`ClientIpRejection::LayerMissing`].
@@ -189,8 +212,8 @@ pub enum ClientIpRejection {
     /// the layer is missing, or runs after (inside) what reads it (500).
     LayerMissing,
     /// Wiring: the request carries no single peer the server recorded: neither a Lambda request
-    /// context (feature `lambda_http`) nor axum's `ConnectInfo<SocketAddr>` (feature `axum`), or
-    /// both (500).
+    /// context (feature `lambda_http`) nor axum's `ConnectInfo<SocketAddr>` (or, in a test,
+    /// `MockConnectInfo<SocketAddr>`; feature `axum`), or both (500).
     NoPeer,
 }
 

@@ -313,3 +313,18 @@ async fn a_governor_that_runs_before_the_layer_is_a_500_naming_the_order() {
     let (status, _, body) = send(right, with_socket(None, "192.0.2.1:5000")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
 }
+
+#[tokio::test]
+async fn an_app_tested_with_mock_connect_info_answers_the_mocked_peer() {
+    use axum::extract::connect_info::MockConnectInfo;
+
+    // As axum teaches: the Router served with `into_make_service_with_connect_info`, tested with
+    // `MockConnectInfo`. 0.4.0 answered every such request 500 client_ip_no_peer.
+    let mocked = SocketAddr::from(([192, 0, 2, 1], 5000));
+    let app = app(Source::default()).layer(MockConnectInfo(mocked));
+    let (status, _, body) = send(app.clone(), request(Some("6.6.6.6"))).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+    // A real `ConnectInfo` takes precedence, as it does for axum's own extractor.
+    let (status, _, body) = send(app, with_socket(None, "198.51.100.7:5000")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "198.51.100.7 0"));
+}
