@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use http::{Request, StatusCode, header};
+use lambda_client_ip::layer::SocketPeer;
 use lambda_client_ip::{
     ClientIp, ClientIpKey, ClientIpLayer, ClientIpRejection, Peer, ProxyCount, ResolveError, Source,
 };
@@ -327,4 +328,42 @@ async fn an_app_tested_with_mock_connect_info_answers_the_mocked_peer() {
     // A real `ConnectInfo` takes precedence, as it does for axum's own extractor.
     let (status, _, body) = send(app, with_socket(None, "198.51.100.7:5000")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "198.51.100.7 0"));
+}
+
+/// A request as a server that is not axum hands it over: its peer recorded as `SocketPeer`.
+fn with_socket_peer(xff: Option<&str>, peer: &str) -> Request<Body> {
+    let mut request = request(xff);
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(SocketPeer(peer));
+    request
+}
+
+#[tokio::test]
+async fn a_socket_peer_is_read_as_connect_info_is() {
+    let (status, _, body) = send(
+        app(Source::default()),
+        with_socket_peer(Some("6.6.6.6"), "192.0.2.1:5000"),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+    let behind_alb = app(Source::x_forwarded_for(ProxyCount::new(1).unwrap()));
+    let request = with_socket_peer(Some("6.6.6.6, 203.0.113.9"), "10.0.0.7:5000");
+    let (status, _, body) = send(behind_alb, request).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "203.0.113.9 1"));
+}
+
+#[tokio::test]
+async fn a_socket_peer_beside_axums_peer_is_a_wiring_error() {
+    use axum::extract::connect_info::MockConnectInfo;
+
+    // Two recorders, even of one address: the server is wired twice, and neither is chosen.
+    let mut both = with_socket(None, "192.0.2.1:5000");
+    both.extensions_mut()
+        .insert(SocketPeer("192.0.2.1:5000".parse().unwrap()));
+    let response = send(app(Source::default()), both).await;
+    miswired(response, "client_ip_no_peer", "SocketPeer");
+    let mocked = MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000)));
+    let app = app(Source::default()).layer(mocked);
+    let response = send(app, with_socket_peer(None, "198.51.100.7:5000")).await;
+    miswired(response, "client_ip_no_peer", "SocketPeer");
 }
