@@ -248,11 +248,63 @@ async fn the_governor_key_prefix_is_configurable() {
         (56, "2001:db8:1::"),
         (0, "::"),
         (128, "2001:db8:1:2:3:4:5:6"),
-        (200, "2001:db8:1:2:3:4:5:6"),
     ] {
-        let got = key(ClientIpKey::ipv6_prefix(len), host).await.unwrap();
+        let per = ClientIpKey::default().with_ipv6_prefix(len).unwrap();
+        let got = key(per, host).await.unwrap();
+        assert_eq!(got, want.parse::<IpAddr>().unwrap(), "/{len}");
+        // The IPv6 prefix leaves IPv4 clients keyed by their address.
+        let ipv4 = key(per, "198.51.100.7:5000").await.unwrap();
+        assert_eq!(ipv4, "198.51.100.7".parse::<IpAddr>().unwrap(), "/{len}");
+    }
+}
+
+#[tokio::test]
+async fn the_governor_key_groups_ipv4_clients_by_a_prefix_beside_ipv6() {
+    // Behind a carrier-grade NAT one subscriber may come from any address of the pool.
+    let per_24 = ClientIpKey::default()
+        .with_ipv4_prefix(24)
+        .unwrap()
+        .with_ipv6_prefix(56)
+        .unwrap();
+    let a = key(per_24, "198.51.100.7:5000").await.unwrap();
+    let b = key(per_24, "198.51.100.250:5000").await.unwrap();
+    let other = key(per_24, "198.51.101.7:5000").await.unwrap();
+    assert_eq!((a, b), ("198.51.100.0".parse().unwrap(), a));
+    assert_ne!(a, other);
+    let v6 = key(per_24, "[2001:db8:1:2ff::1]:5000").await.unwrap();
+    assert_eq!(v6, "2001:db8:1:200::".parse::<IpAddr>().unwrap());
+    // An IPv4-mapped peer is an IPv4 client, keyed by the IPv4 prefix.
+    let mapped = key(per_24, "[::ffff:198.51.100.9]:5000").await.unwrap();
+    assert_eq!(mapped, a);
+    for (len, want) in [(0, "0.0.0.0"), (16, "198.51.0.0"), (32, "198.51.100.7")] {
+        let per = ClientIpKey::default().with_ipv4_prefix(len).unwrap();
+        let got = key(per, "198.51.100.7:5000").await.unwrap();
         assert_eq!(got, want.parse::<IpAddr>().unwrap(), "/{len}");
     }
+}
+
+#[test]
+fn the_governor_key_refuses_a_prefix_longer_than_its_family() {
+    use lambda_client_ip::governor::PrefixLenError;
+
+    // 0.4.0's `ClientIpKey::ipv6_prefix(200)` silently keyed each address.
+    let key = ClientIpKey::default();
+    assert_eq!(key.with_ipv4_prefix(33), Err(PrefixLenError::Ipv4(33)));
+    assert_eq!(key.with_ipv6_prefix(129), Err(PrefixLenError::Ipv6(129)));
+    assert_eq!(
+        key.with_ipv6_prefix(u8::MAX),
+        Err(PrefixLenError::Ipv6(255))
+    );
+    // An IPv6 length is not an IPv4 one.
+    assert_eq!(key.with_ipv4_prefix(64), Err(PrefixLenError::Ipv4(64)));
+    let message = PrefixLenError::Ipv4(64).to_string();
+    assert!(
+        message.contains("IPv4") && message.contains("64"),
+        "{message}"
+    );
+    assert!(key.with_ipv4_prefix(32).is_ok() && key.with_ipv6_prefix(128).is_ok());
+    assert_eq!(key.with_ipv4_prefix(32).unwrap(), key);
+    assert_eq!(key.with_ipv6_prefix(64).unwrap(), key);
 }
 
 #[test]
