@@ -8,7 +8,9 @@
 //!
 //! Keys: an IPv4 client is its address; an IPv6 client is its /64 (`ClientIpKey::default()`),
 //! because one host usually holds a whole /64 and would otherwise get a fresh budget with each
-//! address it picks.
+//! address it picks. Other prefixes: `ClientIpKey::default().with_ipv4_prefix(24)?` (clients
+//! behind a carrier-grade NAT's pool) or `.with_ipv6_prefix(56)?`; a length longer than the
+//! family's addresses is refused.
 //!
 //! On Lambda each execution environment holds its own limiter, so the budget is per environment
 //! (concurrent environments each allow the quota): a brake on a noisy client, not a global quota.

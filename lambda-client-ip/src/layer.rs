@@ -12,20 +12,29 @@
 //! |---|---|---|
 //! | a Lambda request context | `lambda_http::run` (feature `lambda_http`) | what the front door implies, see [`RequestClientIp`](crate::RequestClientIp) |
 //! | axum's `ConnectInfo<SocketAddr>` | `into_make_service_with_connect_info::<SocketAddr>()` (feature `axum`) | [`Peer::Socket`] |
-//! | neither, or both | a server the layer cannot read | a wiring error: 500, [`ClientIpRejection::NoPeer`] |
+//! | axum's `MockConnectInfo<SocketAddr>` | a test: `Router::layer(MockConnectInfo(addr))` (feature `axum`) | [`Peer::Socket`] |
+//! | a [`SocketPeer`] | any other server (hyper, tower) that inserts it before the layer | [`Peer::Socket`] |
+//! | none, or more than one of these kinds | a server the layer cannot read | a wiring error: 500, [`ClientIpRejection::NoPeer`] |
 //!
 //! So the same Router answers the true client on Lambda behind every front door and on a socket
 //! (locally, or on ECS or EC2 behind an ALB, whose subnets or a count of 1 the source then
 //! trusts). A layer told "the front door appended" would believe a forged X-Forwarded-For on a
 //! socket server, and one told "socket" has no socket on Lambda: there is nothing to choose, so
-//! nothing to choose wrong. Any other server calls [`Source::resolve`] with the peer it holds.
+//! nothing to choose wrong.
+//!
+//! A server that is not axum (hyper, a tower stack, your own) records the peer it accepted as a
+//! [`SocketPeer`] in each request's extensions, before the layer runs; no feature but `tower` is
+//! needed (see the `hyper_server` example). axum's own two kinds are read as axum's `ConnectInfo`
+//! extractor reads them: `ConnectInfo` first, else `MockConnectInfo`, so a Router tested as axum
+//! teaches answers the mocked peer. Leave `MockConnectInfo` to tests: on a socket served without
+//! `into_make_service_with_connect_info`, every request would have the mocked peer.
 //!
 //! **Features only add**: a feature can turn a wiring error into the true answer (`lambda_http`
 //! lets the layer read a Lambda request context, `axum` a `ConnectInfo`), never one answer into
 //! another, so no feature another crate enables can make the layer believe a forged address.
-//! Without them the layer reads no peer and answers every request with a 500 that names the
-//! feature to enable. (The one answer a feature can withdraw: a request carrying both kinds of
-//! peer, which no server of either kind produces, becomes a wiring error once both are readable.)
+//! Without them the layer reads only a [`SocketPeer`], and answers every other request with a 500
+//! that names the feature to enable. (The one answer a feature can withdraw: a request carrying
+//! two kinds of peer, which no server produces, becomes a wiring error once both are readable.)
 //!
 //! # Layer order
 //! The layer must run before whatever reads the address: the extractor, `ClientIpKey`, your own
@@ -63,6 +72,7 @@
 //! ```
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
@@ -83,8 +93,9 @@ pub struct ClientIpLayer {
 
 impl ClientIpLayer {
     /// Resolves with `source`, the peer being what the server recorded on each request: a Lambda
-    /// request context (feature `lambda_http`) or axum's `ConnectInfo<SocketAddr>` (feature
-    /// `axum`). Neither, or both, is a wiring error ([`ClientIpRejection::NoPeer`]).
+    /// request context (feature `lambda_http`), axum's `ConnectInfo<SocketAddr>` or
+    /// `MockConnectInfo<SocketAddr>` (feature `axum`), or a [`SocketPeer`]. None, or more than
+    /// one of these kinds, is a wiring error ([`ClientIpRejection::NoPeer`]).
     pub fn new(source: Source) -> Self {
         Self {
             source: Arc::new(source),
@@ -92,24 +103,80 @@ impl ClientIpLayer {
     }
 }
 
-/// The peer the server recorded in `extensions`: exactly one of a Lambda request context and
-/// axum's `ConnectInfo`.
-#[cfg_attr(not(any(feature = "lambda_http", feature = "axum")), allow(unused))]
+/// The peer a server that is not axum accepted the request's connection from, recorded in the
+/// request's extensions before [`ClientIpLayer`] runs: the layer reads it as [`Peer::Socket`].
+///
+/// Insert it where the server accepts the connection, from the address the listener returned,
+/// never from anything the request says. It is one kind of recorded peer among the others (a
+/// Lambda request context, axum's `ConnectInfo`): a request carrying two kinds is a wiring error.
+///
+/// ```
+/// use std::convert::Infallible;
+///
+/// use http::{Request, Response};
+/// use lambda_client_ip::layer::SocketPeer;
+/// use lambda_client_ip::{ClientIp, ClientIpLayer, ClientIpRejection, Source};
+/// use tower::{ServiceBuilder, ServiceExt};
+///
+/// async fn handler(request: Request<()>) -> Result<Response<String>, Infallible> {
+///     let answer = match request.extensions().get::<Result<ClientIp, ClientIpRejection>>() {
+///         Some(Ok(client)) => client.to_string(),
+///         Some(Err(err)) => err.code().to_owned(),
+///         None => "the layer is missing".to_owned(),
+///     };
+///     Ok(Response::new(answer))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let service = ServiceBuilder::new()
+///     .layer(ClientIpLayer::new(Source::default()))
+///     .service_fn(handler);
+/// // What the server does with each connection it accepts: `peer` as `accept()` returned it.
+/// let peer = "192.0.2.1:4711".parse()?;
+/// let mut request = Request::builder().header("x-forwarded-for", "6.6.6.6").body(())?;
+/// request.extensions_mut().insert(SocketPeer(peer));
+/// let response = service.oneshot(request).await?;
+/// assert_eq!(response.body(), "192.0.2.1");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SocketPeer(pub SocketAddr);
+
+/// The peer the server recorded in `extensions`: exactly one of a Lambda request context, axum's
+/// `ConnectInfo` (or, without it, `MockConnectInfo`) and a [`SocketPeer`].
 fn recorded_peer(extensions: &Extensions) -> Result<Peer, ClientIpRejection> {
     #[cfg(feature = "lambda_http")]
     let lambda = context_peer(extensions);
     #[cfg(not(feature = "lambda_http"))]
     let lambda = None;
     #[cfg(feature = "axum")]
-    let socket = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| Peer::Socket(info.0.ip()));
+    let axum = axum_peer(extensions);
     #[cfg(not(feature = "axum"))]
-    let socket = None;
-    match (lambda, socket) {
-        (Some(peer), None) | (None, Some(peer)) => Ok(peer),
+    let axum = None;
+    let socket = extensions.get::<SocketPeer>().map(|peer| peer.0);
+    match (lambda, axum, socket) {
+        (Some(peer), None, None) => Ok(peer),
+        (None, Some(addr), None) | (None, None, Some(addr)) => Ok(Peer::Socket(addr.ip())),
         _ => Err(ClientIpRejection::NoPeer.logged()),
     }
+}
+
+/// The socket peer axum recorded: `ConnectInfo`, else `MockConnectInfo`, as axum's `ConnectInfo`
+/// extractor reads them.
+#[cfg(feature = "axum")]
+fn axum_peer(extensions: &Extensions) -> Option<SocketAddr> {
+    use axum::extract::ConnectInfo;
+    use axum::extract::connect_info::MockConnectInfo;
+    let connected = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    let mocked = || {
+        extensions
+            .get::<MockConnectInfo<SocketAddr>>()
+            .map(|mock| mock.0)
+    };
+    connected.or_else(mocked)
 }
 
 /// What the layer left in `extensions`; without the layer, [`ClientIpRejection::LayerMissing`].
@@ -188,9 +255,10 @@ pub enum ClientIpRejection {
     /// Wiring: the extractor or the rate-limit key read a request no `ClientIpLayer` resolved;
     /// the layer is missing, or runs after (inside) what reads it (500).
     LayerMissing,
-    /// Wiring: the request carries no single peer the server recorded: neither a Lambda request
-    /// context (feature `lambda_http`) nor axum's `ConnectInfo<SocketAddr>` (feature `axum`), or
-    /// both (500).
+    /// Wiring: the request carries no single peer the server recorded: none of a Lambda request
+    /// context (feature `lambda_http`), axum's `ConnectInfo<SocketAddr>` or
+    /// `MockConnectInfo<SocketAddr>` (feature `axum`) and a [`SocketPeer`], or more than one
+    /// (500).
     NoPeer,
 }
 
@@ -238,7 +306,7 @@ impl ClientIpRejection {
 }
 
 const LAYER_MISSING: &str = "No ClientIpLayer resolved this request before its client address was read: add .layer(ClientIpLayer::new(source)) to the Router after every route and after every layer that reads the address (GovernorLayer), since in axum the layer added last runs first.";
-const NO_PEER: &str = "ClientIpLayer found no peer recorded by the server, or found both a Lambda request context and axum's ConnectInfo: on Lambda serve the Router with lambda_http::run and enable the lambda_http feature of lambda-client-ip; on a socket serve it with into_make_service_with_connect_info::<SocketAddr>() and enable its axum feature.";
+const NO_PEER: &str = "ClientIpLayer found no peer recorded by the server, or found more than one kind (a Lambda request context, axum's ConnectInfo, a SocketPeer): on Lambda serve the Router with lambda_http::run and enable the lambda_http feature of lambda-client-ip; on a socket serve an axum Router with into_make_service_with_connect_info::<SocketAddr>() and enable its axum feature; on any other server insert lambda_client_ip::layer::SocketPeer(addr) into each request's extensions before the layer.";
 
 impl fmt::Display for ClientIpRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

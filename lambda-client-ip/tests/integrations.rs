@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use http::{Request, StatusCode, header};
+use lambda_client_ip::layer::SocketPeer;
 use lambda_client_ip::{
     ClientIp, ClientIpKey, ClientIpLayer, ClientIpRejection, Peer, ProxyCount, ResolveError, Source,
 };
@@ -247,11 +248,63 @@ async fn the_governor_key_prefix_is_configurable() {
         (56, "2001:db8:1::"),
         (0, "::"),
         (128, "2001:db8:1:2:3:4:5:6"),
-        (200, "2001:db8:1:2:3:4:5:6"),
     ] {
-        let got = key(ClientIpKey::ipv6_prefix(len), host).await.unwrap();
+        let per = ClientIpKey::default().with_ipv6_prefix(len).unwrap();
+        let got = key(per, host).await.unwrap();
+        assert_eq!(got, want.parse::<IpAddr>().unwrap(), "/{len}");
+        // The IPv6 prefix leaves IPv4 clients keyed by their address.
+        let ipv4 = key(per, "198.51.100.7:5000").await.unwrap();
+        assert_eq!(ipv4, "198.51.100.7".parse::<IpAddr>().unwrap(), "/{len}");
+    }
+}
+
+#[tokio::test]
+async fn the_governor_key_groups_ipv4_clients_by_a_prefix_beside_ipv6() {
+    // Behind a carrier-grade NAT one subscriber may come from any address of the pool.
+    let per_24 = ClientIpKey::default()
+        .with_ipv4_prefix(24)
+        .unwrap()
+        .with_ipv6_prefix(56)
+        .unwrap();
+    let a = key(per_24, "198.51.100.7:5000").await.unwrap();
+    let b = key(per_24, "198.51.100.250:5000").await.unwrap();
+    let other = key(per_24, "198.51.101.7:5000").await.unwrap();
+    assert_eq!((a, b), ("198.51.100.0".parse().unwrap(), a));
+    assert_ne!(a, other);
+    let v6 = key(per_24, "[2001:db8:1:2ff::1]:5000").await.unwrap();
+    assert_eq!(v6, "2001:db8:1:200::".parse::<IpAddr>().unwrap());
+    // An IPv4-mapped peer is an IPv4 client, keyed by the IPv4 prefix.
+    let mapped = key(per_24, "[::ffff:198.51.100.9]:5000").await.unwrap();
+    assert_eq!(mapped, a);
+    for (len, want) in [(0, "0.0.0.0"), (16, "198.51.0.0"), (32, "198.51.100.7")] {
+        let per = ClientIpKey::default().with_ipv4_prefix(len).unwrap();
+        let got = key(per, "198.51.100.7:5000").await.unwrap();
         assert_eq!(got, want.parse::<IpAddr>().unwrap(), "/{len}");
     }
+}
+
+#[test]
+fn the_governor_key_refuses_a_prefix_longer_than_its_family() {
+    use lambda_client_ip::governor::PrefixLenError;
+
+    // 0.4.0's `ClientIpKey::ipv6_prefix(200)` silently keyed each address.
+    let key = ClientIpKey::default();
+    assert_eq!(key.with_ipv4_prefix(33), Err(PrefixLenError::Ipv4(33)));
+    assert_eq!(key.with_ipv6_prefix(129), Err(PrefixLenError::Ipv6(129)));
+    assert_eq!(
+        key.with_ipv6_prefix(u8::MAX),
+        Err(PrefixLenError::Ipv6(255))
+    );
+    // An IPv6 length is not an IPv4 one.
+    assert_eq!(key.with_ipv4_prefix(64), Err(PrefixLenError::Ipv4(64)));
+    let message = PrefixLenError::Ipv4(64).to_string();
+    assert!(
+        message.contains("IPv4") && message.contains("64"),
+        "{message}"
+    );
+    assert!(key.with_ipv4_prefix(32).is_ok() && key.with_ipv6_prefix(128).is_ok());
+    assert_eq!(key.with_ipv4_prefix(32).unwrap(), key);
+    assert_eq!(key.with_ipv6_prefix(64).unwrap(), key);
 }
 
 #[test]
@@ -312,4 +365,57 @@ async fn a_governor_that_runs_before_the_layer_is_a_500_naming_the_order() {
         .layer(ClientIpLayer::new(Source::default()));
     let (status, _, body) = send(right, with_socket(None, "192.0.2.1:5000")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+}
+
+#[tokio::test]
+async fn an_app_tested_with_mock_connect_info_answers_the_mocked_peer() {
+    use axum::extract::connect_info::MockConnectInfo;
+
+    // As axum teaches: the Router served with `into_make_service_with_connect_info`, tested with
+    // `MockConnectInfo`. 0.4.0 answered every such request 500 client_ip_no_peer.
+    let mocked = SocketAddr::from(([192, 0, 2, 1], 5000));
+    let app = app(Source::default()).layer(MockConnectInfo(mocked));
+    let (status, _, body) = send(app.clone(), request(Some("6.6.6.6"))).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+    // A real `ConnectInfo` takes precedence, as it does for axum's own extractor.
+    let (status, _, body) = send(app, with_socket(None, "198.51.100.7:5000")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "198.51.100.7 0"));
+}
+
+/// A request as a server that is not axum hands it over: its peer recorded as `SocketPeer`.
+fn with_socket_peer(xff: Option<&str>, peer: &str) -> Request<Body> {
+    let mut request = request(xff);
+    let peer: SocketAddr = peer.parse().unwrap();
+    request.extensions_mut().insert(SocketPeer(peer));
+    request
+}
+
+#[tokio::test]
+async fn a_socket_peer_is_read_as_connect_info_is() {
+    let (status, _, body) = send(
+        app(Source::default()),
+        with_socket_peer(Some("6.6.6.6"), "192.0.2.1:5000"),
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "192.0.2.1 0"));
+    let behind_alb = app(Source::x_forwarded_for(ProxyCount::new(1).unwrap()));
+    let request = with_socket_peer(Some("6.6.6.6, 203.0.113.9"), "10.0.0.7:5000");
+    let (status, _, body) = send(behind_alb, request).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "203.0.113.9 1"));
+}
+
+#[tokio::test]
+async fn a_socket_peer_beside_axums_peer_is_a_wiring_error() {
+    use axum::extract::connect_info::MockConnectInfo;
+
+    // Two recorders, even of one address: the server is wired twice, and neither is chosen.
+    let mut both = with_socket(None, "192.0.2.1:5000");
+    both.extensions_mut()
+        .insert(SocketPeer("192.0.2.1:5000".parse().unwrap()));
+    let response = send(app(Source::default()), both).await;
+    miswired(response, "client_ip_no_peer", "SocketPeer");
+    let mocked = MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 5000)));
+    let app = app(Source::default()).layer(mocked);
+    let response = send(app, with_socket_peer(None, "198.51.100.7:5000")).await;
+    miswired(response, "client_ip_no_peer", "SocketPeer");
 }
