@@ -9,8 +9,11 @@ use http::HeaderName;
 
 use crate::preset::Preset;
 
-/// Why no client address can be vouched for. Every variant is caused by the request, so it
-/// belongs in a 4xx answer, never an invocation error.
+/// Why no client address can be vouched for in this request, so it belongs in a 4xx answer, never
+/// an invocation error. Each refusal is about the request as the source reads it: a source that
+/// does not match the deployment (a count too high, ranges that hold the client's own network)
+/// refuses every honest request with the same code, `chain_too_short` or `all_trusted`, and then
+/// the setting, not the clients, is wrong (`Source::explain`, feature `explain`, shows which).
 ///
 /// Owns its data (`'static`), so `?` carries it into any error type. Request text it quotes is
 /// cut to 64 characters and written with its control characters escaped, so the message is safe
