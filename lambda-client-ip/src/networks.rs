@@ -9,17 +9,12 @@ use ipnet::IpNet;
 /// 192.168.0.0/16, the shared address space 100.64.0.0/10 (RFC 6598), and IPv6 unique local
 /// addresses, fc00::/7 (RFC 4193).
 pub(crate) const PRIVATE: [IpNet; 5] = [
-    v4([10, 0, 0, 0], 8),
-    v4([172, 16, 0, 0], 12),
-    v4([192, 168, 0, 0], 16),
-    v4([100, 64, 0, 0], 10),
+    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)), 8),
+    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(172, 16, 0, 0)), 12),
+    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(192, 168, 0, 0)), 16),
+    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(100, 64, 0, 0)), 10),
     IpNet::new_assert(IpAddr::V6(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0)), 7),
 ];
-
-const fn v4(octets: [u8; 4], len: u8) -> IpNet {
-    let [a, b, c, d] = octets;
-    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(a, b, c, d)), len)
-}
 
 /// Special-purpose space besides private space (IANA's registries): "this network", loopback,
 /// link-local, IETF protocol assignments, the three documentation blocks, 6to4 relay anycast,

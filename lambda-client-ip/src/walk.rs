@@ -148,6 +148,17 @@ impl Hop<'_> {
             _ => shorten(self.raw),
         }
     }
+
+    /// The refusal of this hop of `chain`, which holds no address a client can have.
+    #[cold]
+    fn invalid(self, chain: Chain) -> ResolveError {
+        let (header, position) = (chain.header().clone(), self.at);
+        ResolveError::InvalidEntry {
+            header,
+            position,
+            entry: self.text(),
+        }
+    }
 }
 
 /// The positions of a chain, rightmost first: the header looked up once, its lines taken from
@@ -335,13 +346,8 @@ impl Source {
         for hop in hops(headers, peer, plan.chain) {
             let position = hop.at;
             entries = position + 1;
-            let invalid = || ResolveError::InvalidEntry {
-                header: plan.chain.header().clone(),
-                position,
-                entry: hop.text(),
-            };
             let Some((ip, port)) = hop.parsed else {
-                return Err(invalid());
+                return Err(hop.invalid(plan.chain));
             };
             let is_answer = match plan.rule {
                 Rule::Count(n) => position == n,
@@ -352,7 +358,7 @@ impl Source {
                 if is_answer && is_class_e(ip) && cloudflare_wrote {
                     return pseudo_ipv4(headers, position, ip, plan.rule).map(Found::Client);
                 }
-                return Err(invalid());
+                return Err(hop.invalid(plan.chain));
             }
             if is_answer {
                 return Ok(Found::Client(ClientIp { ip, port, position }));
