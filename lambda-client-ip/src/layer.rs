@@ -36,6 +36,26 @@
 //! that names the feature to enable. (The one answer a feature can withdraw: a request carrying
 //! two kinds of peer, which no server produces, becomes a wiring error once both are readable.)
 //!
+//! # OpenTelemetry
+//! The layer records the outcome on the span current when it runs, under the names of
+//! OpenTelemetry's HTTP semantic conventions: `client.address` (the resolved client, never the
+//! leftmost entry), `client.port` (only when the entry that names the client carried a port: an
+//! ALB with `routing.http.xff_client_port.enabled`, `CloudFront-Viewer-Address`), and on a refusal
+//! `error.type` (its code, `client.address` left empty). `tracing` records only the fields a span
+//! declared, so declare them on the request span and put its layer outside `ClientIpLayer`
+//! (`tracing-opentelemetry` then exports them as attributes; this crate depends on neither):
+//!
+//! ```
+//! use tracing::field::Empty;
+//! let span = tracing::info_span!(
+//!     "request",
+//!     client.address = Empty,
+//!     client.port = Empty,
+//!     error.type = Empty
+//! );
+//! # drop(span);
+//! ```
+//!
 //! # Layer order
 //! The layer must run before whatever reads the address: the extractor, `ClientIpKey`, your own
 //! middleware. In axum the layer added last runs first, and `.layer()` wraps only the routes
@@ -81,7 +101,7 @@ use http::{Extensions, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::{Peer, ResolveError, Source};
+use crate::{ClientIp, Peer, ResolveError, Source};
 
 /// Resolves the client address of every request into its extensions (see the [module
 /// docs](crate::layer)). `Default` resolves with `Source::default()`: the front door's peer, no
@@ -222,8 +242,27 @@ where
             let resolved = self.layer.source.resolve(request.headers(), peer);
             resolved.map_err(ClientIpRejection::Refused)
         });
+        record(&resolved);
         request.extensions_mut().insert(resolved);
         self.inner.call(request)
+    }
+}
+
+/// Records the outcome on the current span, in OpenTelemetry's HTTP semantic conventions: the
+/// resolved client as `client.address` and, when the entry that names it carried one, its port as
+/// `client.port`; a refusal's code as `error.type`. Never the leftmost entry, never the front
+/// door's peer. A span records only the fields it declared, so an application that wants them
+/// declares them (see the module's docs).
+fn record(resolved: &Result<ClientIp, ClientIpRejection>) {
+    let span = tracing::Span::current();
+    match resolved {
+        Ok(client) => {
+            span.record("client.address", tracing::field::display(client.ip()));
+            span.record("client.port", client.port());
+        }
+        Err(rejection) => {
+            span.record("error.type", rejection.code());
+        }
     }
 }
 
