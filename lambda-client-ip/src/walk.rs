@@ -68,8 +68,8 @@ impl ClientIp {
     }
 
     /// Where the address was read: its position from the right, starting at 0 (see
-    /// [Positions](crate#positions)). An address read from a single-address header stands one
-    /// position left of the hop that delivered it.
+    /// [Positions and peers](crate#positions-and-peers)). An address read from a single-address
+    /// header stands one position left of the hop that delivered it.
     pub const fn position(&self) -> usize {
         self.position
     }
