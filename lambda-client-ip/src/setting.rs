@@ -38,7 +38,7 @@ pub enum SettingError {
     },
     /// `TRUSTED_PROXY_COUNT` and `TRUSTED_PROXY_CIDRS` are both set.
     #[error(
-        "TRUSTED_PROXY_COUNT={count:?} and TRUSTED_PROXY_CIDRS={ranges:?} are both set: choose one way to trust proxies."
+        "{COUNT_VAR}={count:?} and {CIDRS_VAR}={ranges:?} are both set: choose one way to trust proxies."
     )]
     CountAndRanges {
         /// `TRUSTED_PROXY_COUNT` as set.
@@ -47,14 +47,14 @@ pub enum SettingError {
         ranges: String,
     },
     /// `VPC_LINK_CIDRS` is set, but `CLIENT_IP_HEADER` is not `forwarded`.
-    #[error("VPC_LINK_CIDRS={value:?} is read only with CLIENT_IP_HEADER=forwarded: unset it.")]
+    #[error("{LINK_VAR}={value:?} is read only with {HEADER_VAR}=forwarded: unset it.")]
     VpcLinkWithoutForwarded {
         /// `VPC_LINK_CIDRS` as set.
         value: String,
     },
     /// `CLIENT_IP_HEADER=forwarded` with neither a count nor ranges.
     #[error(
-        "CLIENT_IP_HEADER={header:?} needs TRUSTED_PROXY_COUNT or TRUSTED_PROXY_CIDRS to be set: Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges."
+        "{HEADER_VAR}={header:?} needs {COUNT_VAR} or {CIDRS_VAR} to be set: Forwarded is read from the right, by counting its elements (0: the one the front door appended) or past your proxies' ranges."
     )]
     ForwardedWithoutTrust {
         /// `CLIENT_IP_HEADER` as set.
@@ -86,10 +86,10 @@ impl fmt::Display for Worded<'_> {
         let words = Words {
             set: &header,
             ranges: &ranges,
-            need_ranges: "TRUSTED_PROXY_CIDRS to be set",
-            xff: "X-Forwarded-For (unset CLIENT_IP_HEADER)",
-            read_header: "CLIENT_IP_HEADER=",
-            trust: "TRUSTED_PROXY_CIDRS=",
+            need_ranges: &format!("{CIDRS_VAR} to be set"),
+            xff: &format!("X-Forwarded-For (unset {HEADER_VAR})"),
+            read_header: &format!("{HEADER_VAR}="),
+            trust: &format!("{CIDRS_VAR}="),
         };
         self.error.write(f, &words)
     }
