@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use lambda_client_ip::{ClientIp, Explanation, FrontDoorPeer};
+use lambda_client_ip::{ClientIp, CountAnswer, Explanation, FrontDoorPeer};
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -72,19 +72,11 @@ pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
 
 /// Reads a payload, refusing repeats of the headers this configuration reads.
 pub fn read(config: &Config, payload: &RawValue) -> Result<Request, Refused> {
-    let read = [
-        "x-forwarded-for",
-        "forwarded",
-        "user-agent",
-        "cf-connecting-ipv6",
-    ];
-    Request::read(
-        payload,
-        &read
-            .into_iter()
-            .chain(config.source.header_name().map(|name| name.as_str()))
-            .collect::<Vec<_>>(),
-    )
+    let chains = ["x-forwarded-for", "forwarded"];
+    let others = ["user-agent", "cf-connecting-ipv6"];
+    let header = config.source.header_name().map(|name| name.as_str());
+    let strict: Vec<&str> = chains.into_iter().chain(others).chain(header).collect();
+    Request::read(payload, &strict)
 }
 
 /// The response to a raw payload: read, decide, render.
@@ -97,11 +89,8 @@ pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
     match &decided {
         Ok(Some(client)) => {
             body.insert("client_ip".into(), json!(client.ip()));
-            body.extend(
-                client
-                    .port()
-                    .map(|port| ("client_port".into(), port.into())),
-            );
+            let port = client.port().map(|p| ("client_port".into(), p.into()));
+            body.extend(port);
         }
         Ok(None) => body.extend([("status".into(), "healthy".into())]),
         Err((code, message)) => body.extend([
@@ -113,16 +102,13 @@ pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
         body.insert("explain".into(), explanation(config, &request));
     }
     let mut headers = HeaderMap::with_capacity(2);
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    let json = HeaderValue::from_static("application/json");
+    headers.insert(header::CONTENT_TYPE, json);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let mut response = AlbTargetGroupResponse::default();
-    let (status, description) = if decided.is_ok() {
-        (200, "200 OK")
-    } else {
-        (400, "400 Bad Request")
+    let (status, description) = match decided {
+        Ok(_) => (200, "200 OK"),
+        Err(_) => (400, "400 Bad Request"),
     };
     (response.status_code, response.status_description) = (status, Some(description.to_owned()));
     response.multi_value_headers = headers.clone();
@@ -150,35 +136,51 @@ pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value
     value
 }
 
-/// The suggestion in the function's terms: its variables.
+/// The suggestion in the function's terms: its variables, and what they answer for this very
+/// request, as the library's walk worked it out. The texts are in `src/advice.txt`.
 pub fn advice(e: &Explanation) -> String {
-    let s = &e.suggestion;
-    let n = s.count;
-    let none = format!("no client address (position {n} holds none in this request)");
-    let client = s.client.map_or(none, |c| c.to_string());
-    let proxies = s.proxies.iter().map(|p| p.to_string());
-    let items: Vec<String> = proxies
-        .chain(s.presets.iter().map(|p| p.to_string()))
-        .collect();
-    let trust = items.join(",");
-    let proxies = if n == 1 { "proxy" } else { "proxies" };
-    let setting = format!(
-        "{n} trusted {proxies} in front of the ALB: TRUSTED_PROXY_CIDRS={trust} answers {client} and still answers a caller who goes around them with its own address; TRUSTED_PROXY_COUNT={n} answers the same only while nothing can reach the ALB around them."
-    );
-    let vpc_link = "position 1 holds no client address; behind API Gateway through a VPC link the client is in Forwarded (CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0).";
-    let proxy = if s.client.is_some() {
-        setting.as_str()
-    } else {
-        vpc_link
+    let Some(s) = &e.suggestion else {
+        let no_client = e.peer == FrontDoorPeer::GlobalAccelerator;
+        return text(if no_client {
+            "global-accelerator"
+        } else {
+            "missing"
+        });
     };
-    match e.peer {
-        FrontDoorPeer::GlobalAccelerator => "The ALB's peer is a Global Accelerator edge: client IP preservation is off, so no client address exists and no setting recovers it. Turn on client IP preservation for this endpoint.".to_owned(),
-        FrontDoorPeer::Lattice => format!("The ALB's peer is a VPC Lattice address: trust Lattice's prefix lists (com.amazonaws.<region>.vpc-lattice). {setting} The address is private to the caller's VPC: it is unique only together with x-amzn-lattice-network."),
-        FrontDoorPeer::Private => format!("Position 0 is a private address: a proxy of yours, an NLB, or the client itself (an internal ALB, a local test). If every machine you test from sees this same address, it is a proxy: {proxy} If it is an NLB in front of PrivateLink consumers, no client address exists: never trust the VPC's CIDR, which hands the answer to whatever the caller wrote. If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)."),
-        FrontDoorPeer::Missing => "Position 0 holds no address, so no setting can answer from this chain: check that the ALB appends to X-Forwarded-For (routing.http.xff_header_processing.mode=append).".to_owned(),
-        _ if trust.is_empty() => format!("The ALB's peer is a public address outside every bundled preset, so clients reach it directly: keep the default (TRUSTED_PROXY_COUNT=0), which answers {client}."),
-        _ => setting,
-    }
+    let answers = match &s.answer {
+        CountAnswer::ClientIp(client) => format!("answers {client}"),
+        CountAnswer::Refused(e) => format!("refuses this request ({})", e.code()),
+        _ => "answers as the walk decides".to_owned(),
+    };
+    let items = s.proxies.iter().map(|p| p.to_string());
+    let trust = items.chain(s.presets.iter().map(|p| p.to_string()));
+    let (n, trust) = (s.count, trust.collect::<Vec<_>>().join(","));
+    // The topology's text, and the setting's that fills its {setting}.
+    let keys = match (e.peer, s.vpc_link, trust.is_empty(), n) {
+        (_, Some(_), true, _) => "forwarded forwarded-by-count",
+        (_, Some(_), false, _) => "forwarded forwarded-by-ranges",
+        (FrontDoorPeer::Lattice, _, false, _) => "lattice by-ranges",
+        (FrontDoorPeer::Private, _, false, _) => "private by-ranges",
+        (FrontDoorPeer::Private | FrontDoorPeer::Lattice, ..) => "private-alone default",
+        (FrontDoorPeer::Public, _, true, 0) => "public default",
+        (FrontDoorPeer::Public, _, true, _) => "reported by-count",
+        _ => "cdn by-ranges",
+    };
+    let (topology, setting) = keys.split_once(' ').unwrap_or_default();
+    let link = s.vpc_link.map(|ip| ip.to_string()).unwrap_or_default();
+    text(topology)
+        .replace("{setting}", &text(setting))
+        .replace("{answers}", &answers)
+        .replace("{trust}", &trust)
+        .replace("{link}", &link)
+        .replace("{n}", &n.to_string())
+}
+
+/// The text of `key` in `src/advice.txt`.
+fn text(key: &str) -> String {
+    let mut lines = include_str!("advice.txt").lines();
+    let found = lines.find_map(|line| line.strip_prefix(key)?.strip_prefix(": "));
+    found.unwrap_or_default().to_owned()
 }
 
 /// Warns when the ALB's peer shows that no unique client address exists, once per execution
@@ -188,10 +190,8 @@ fn warn_topology(config: &Config, request: &Result<Request, Refused>) {
     static GLOBAL_ACCELERATOR: AtomicBool = AtomicBool::new(false);
     static LATTICE: AtomicBool = AtomicBool::new(false);
     let Ok(request) = request else { return };
-    let (warned, topology) = match config
-        .source
-        .front_door_peer(&request.headers, request.peer)
-    {
+    let (headers, peer) = (&request.headers, request.peer);
+    let (warned, topology) = match config.source.front_door_peer(headers, peer) {
         FrontDoorPeer::GlobalAccelerator => (
             &GLOBAL_ACCELERATOR,
             "Global Accelerator without client IP preservation: no client address exists; turn preservation on",

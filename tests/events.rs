@@ -209,7 +209,15 @@ async fn explain_mode_adds_one_member_and_changes_nothing_else() {
 #[tokio::test]
 async fn explain_mode_names_the_setting_for_each_topology() {
     let cases = [
-        ("worked-example", "keep the default (TRUSTED_PROXY_COUNT=0)"),
+        (
+            "spoofed-leftmost",
+            "keep the default (TRUSTED_PROXY_COUNT=0), which answers 198.51.100.77",
+        ),
+        // The viewer API Gateway reported as sourceIp, left of its own CloudFront edge.
+        (
+            "api-gateway-rest-edge-optimized",
+            "TRUSTED_PROXY_COUNT=1 answers 54.240.196.186",
+        ),
         (
             "cloudfront",
             "TRUSTED_PROXY_CIDRS=cloudfront answers 203.0.113.50",
@@ -220,7 +228,7 @@ async fn explain_mode_names_the_setting_for_each_topology() {
         ),
         (
             "forwarded-vpc-link",
-            "CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0",
+            "CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 VPC_LINK_CIDRS=<the VPC link's subnets, which hold 10.0.12.34> answers 203.0.113.195",
         ),
     ];
     let fixtures = fixtures::load();

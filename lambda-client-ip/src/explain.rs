@@ -5,15 +5,18 @@
 
 use std::net::IpAddr;
 
-use http::{HeaderMap, HeaderName};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::entry::shorten;
 use crate::error::ResolveError;
 use crate::networks::{can_be_client, is_private};
 use crate::preset::Preset;
-use crate::ranges::{MAX_PROXY_COUNT, TrustPolicy, TrustedRanges, preset_ranges};
-use crate::source::{Evidence, Source};
-use crate::walk::{Chain, Found, Peer, Plan, Rule, hops};
+use crate::ranges::{MAX_PROXY_COUNT, ProxyCount, TrustPolicy, TrustedRanges, preset_ranges};
+use crate::source::{Evidence, Source, VpcLink};
+use crate::walk::{Chain, ClientIp, Found, Peer, Plan, Rule, hops};
+
+/// One position as explained.
+type Hop = ExplainedHop;
 
 /// An explanation lists at most this many positions, the rightmost; [`Explanation::more`] counts
 /// the rest. An ALB refuses a request whose incoming X-Forwarded-For holds more than 30 entries,
@@ -27,7 +30,8 @@ pub const EXPLAINED_POSITIONS: usize = 32;
 pub struct ExplainedHop {
     /// Its position from the right, starting at 0.
     pub position: usize,
-    /// The entry as received, trimmed, cut to 64 characters, control characters escaped.
+    /// The entry as received, trimmed, cut to 64 characters, its control and other unprintable
+    /// characters escaped (quotes and backslashes as sent).
     pub entry: String,
     /// The client address it holds, if it holds one.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -41,7 +45,8 @@ pub struct ExplainedHop {
     pub trusted: bool,
 }
 
-/// What a count answers (the count is its index in [`Explanation::counts`]).
+/// What a setting answers for the request: a count (its index in [`Explanation::counts`]), or
+/// the [suggested](Suggestion::answer) setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(
     feature = "serde",
@@ -112,30 +117,39 @@ pub enum Binding {
     Failed(usize),
 }
 
-/// A setting read off the chain: which proxies and presets to trust, and which count reads the
-/// same entry. Both lists are empty when nothing in front of the front door needs trusting, or
-/// when no setting can find a client.
+/// A setting read off the request, from the right, and what it answers for this very request,
+/// worked out by the walk every answer takes: the VPC link's `Forwarded` when the request carries
+/// one and the front door's peer is a private or public address outside every preset; else a
+/// private or Lattice peer with entries left of it, a proxy of yours, trusted by address; then a
+/// bundled CDN's run of addresses; and a position the front door reported as its caller further
+/// left (an edge-optimized REST API's `sourceIp`, left of AWS's own CloudFront edge), reached by
+/// a count alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Suggestion {
+    /// Read `Forwarded`, believed only from the VPC link that holds this address, the front
+    /// door's peer (`CLIENT_IP_HEADER=forwarded`, `VPC_LINK_CIDRS` the VPC link's subnets);
+    /// `None`: read X-Forwarded-For.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub vpc_link: Option<IpAddr>,
     /// Your own proxies to trust, by address.
     pub proxies: Vec<IpAddr>,
     /// The bundled presets to trust.
     pub presets: Vec<Preset>,
-    /// The count that reads the same entry.
+    /// The count that reads the same position: where the answer stands when there is one.
     pub count: usize,
-    /// The entry the suggestion answers, if the chain holds one.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub client: Option<IpAddr>,
+    /// What the setting answers for this request: read past the proxies and presets when there
+    /// are any, else by the count.
+    pub answer: CountAnswer,
 }
 
 /// What a request says about the path it took: see [`Source::explain`].
 ///
 /// With the `serde` feature it serializes as below (the chain `6.6.6.6, 203.0.113.9,130.176.0.12`
 /// explained under `Source::default()`): empty `header_values` and absent addresses and ports
-/// are left out, a refused count is `{"error": "<code>"}`, and `peer` and `binding` are tagged
-/// by `kind`.
+/// are left out, a refused count is `{"error": "<code>"}`, `peer` and `binding` are tagged by
+/// `kind`, and `suggestion` is absent when no setting can find a client.
 ///
 /// ```json
 /// {
@@ -149,7 +163,7 @@ pub struct Suggestion {
 ///   "counts": [{"client_ip": "130.176.0.12"}, {"client_ip": "203.0.113.9"}, {"client_ip": "6.6.6.6"}],
 ///   "peer": {"kind": "cdn", "preset": "cloudfront"},
 ///   "binding": {"kind": "walk"},
-///   "suggestion": {"proxies": [], "presets": ["cloudfront"], "count": 1, "client": "203.0.113.9"}
+///   "suggestion": {"proxies": [], "presets": ["cloudfront"], "count": 1, "answer": {"client_ip": "203.0.113.9"}}
 /// }
 /// ```
 ///
@@ -167,7 +181,7 @@ pub struct Suggestion {
 /// assert_eq!(e["counts"][1], json!({"client_ip": "203.0.113.9"}));
 /// assert_eq!(e["peer"], json!({"kind": "cdn", "preset": "cloudfront"}));
 /// assert_eq!(e["binding"], json!({"kind": "walk"}));
-/// assert_eq!(e["suggestion"], json!({"proxies": [], "presets": ["cloudfront"], "count": 1, "client": "203.0.113.9"}));
+/// assert_eq!(e["suggestion"], json!({"proxies": [], "presets": ["cloudfront"], "count": 1, "answer": {"client_ip": "203.0.113.9"}}));
 /// let forwarded = lambda_client_ip::Source::forwarded(
 ///     lambda_client_ip::ProxyCount::default(),
 ///     lambda_client_ip::VpcLink::AnyPrivateAddress,
@@ -182,10 +196,12 @@ pub struct Suggestion {
 #[non_exhaustive]
 pub struct Explanation {
     /// The header the answer is read from: `x-forwarded-for`, `forwarded`, or the single-address
-    /// header's name.
+    /// header's name when its writer delivered the request (X-Forwarded-For when the binding
+    /// failed).
     #[cfg_attr(feature = "serde", serde(serialize_with = "name"))]
     pub reads: HeaderName,
-    /// The single-address header's values as received (cut and escaped like entries).
+    /// The single-address header's values as received (cut and escaped like entries), also when
+    /// they are not read.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
     pub header_values: Vec<String>,
     /// The rightmost positions of the chain the answer is read from (X-Forwarded-For, or the
@@ -199,8 +215,10 @@ pub struct Explanation {
     pub peer: FrontDoorPeer,
     /// Whether the evidence's writer delivered the request.
     pub binding: Binding,
-    /// The setting the evidence suggests.
-    pub suggestion: Suggestion,
+    /// The setting the request suggests; `None` when no setting can find a client (behind
+    /// Global Accelerator without client IP preservation, or no address at position 0).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub suggestion: Option<Suggestion>,
 }
 
 impl Source {
@@ -219,8 +237,9 @@ impl Source {
     /// let e = Source::default().explain(&headers, Peer::Appended);
     /// assert_eq!(e.peer, FrontDoorPeer::Cdn(Preset::CloudFront));
     /// assert_eq!(e.counts[1], CountAnswer::ClientIp("203.0.113.9".parse()?));
-    /// assert_eq!(e.suggestion.presets, [Preset::CloudFront]);
-    /// assert_eq!(e.suggestion.count, 1);
+    /// let suggestion = e.suggestion.ok_or("no setting finds a client")?;
+    /// assert_eq!((suggestion.presets, suggestion.count), (vec![Preset::CloudFront], 1));
+    /// assert_eq!(suggestion.answer, CountAnswer::ClientIp("203.0.113.9".parse()?));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn explain(&self, headers: &HeaderMap, peer: Peer) -> Explanation {
@@ -233,7 +252,7 @@ impl Source {
                 let within = |p: &Preset| ip.is_some_and(|ip| preset_ranges(*p).contains(ip));
                 ExplainedHop {
                     position: hop.at,
-                    entry: hop.text().escape_debug().to_string(),
+                    entry: as_sent(&hop.text()),
                     address: ip,
                     port: address.and_then(|(_, port)| port),
                     presets: Preset::ALL.into_iter().filter(within).collect(),
@@ -245,38 +264,30 @@ impl Source {
         let plan = self.plan(headers, peer);
         let listed = explained(plan.chain);
         // The front door's peer is position 0 of X-Forwarded-For, whichever chain is read.
-        let xff = match plan.chain {
-            Chain::XForwardedFor => listed.clone(),
-            Chain::Forwarded => explained(Chain::XForwardedFor),
-        };
-        let peer_kind = classify(xff.first().and_then(|hop| hop.address));
+        let xff = explained(Chain::XForwardedFor);
+        let binding = self.binding(headers, peer, plan);
         let header = plan.header.map(|h| &h.name);
-        let values = header.map(|h| headers.get_all(h).into_iter().take(4));
+        let held = header.filter(|_| matches!(binding, Binding::Held(_)));
+        let sent = |value: &HeaderValue| as_sent(&shorten(value.as_bytes()));
+        let values = header.map(|h| headers.get_all(h).iter().map(sent));
+        let total = hops(headers, peer, plan.chain).count();
         let counts = (0..listed.len().min(usize::from(MAX_PROXY_COUNT) + 1)).map(|n| {
             let count = Plan {
                 rule: Rule::Count(n),
                 header: None,
                 ..plan
             };
-            match self.read(headers, peer, count) {
-                Ok(client) => CountAnswer::ClientIp(client.ip()),
-                Err(e) => CountAnswer::Refused(e),
-            }
+            answer(self.read(headers, peer, count))
         });
+        let forwarded = explained(Chain::Forwarded);
         Explanation {
-            reads: header.unwrap_or(plan.chain.header()).clone(),
-            header_values: values
-                .into_iter()
-                .flatten()
-                .map(|v| shorten(v.as_bytes()).escape_debug().to_string())
-                .collect(),
-            more: hops(headers, peer, plan.chain)
-                .count()
-                .saturating_sub(EXPLAINED_POSITIONS),
+            reads: held.unwrap_or(plan.chain.header()).clone(),
+            header_values: values.into_iter().flatten().take(4).collect(),
+            more: total.saturating_sub(EXPLAINED_POSITIONS),
             counts: counts.collect(),
-            suggestion: suggest(peer_kind, &xff),
-            peer: peer_kind,
-            binding: self.binding(headers, peer, plan),
+            suggestion: suggest(headers, peer, &xff, &forwarded),
+            peer: classify(xff.first().and_then(|hop| hop.address)),
+            binding,
             hops: listed,
         }
     }
@@ -305,25 +316,19 @@ impl Source {
     /// chain `Forwarded` is read from only when its VPC link delivered it) and, for a
     /// single-address header, from the walk itself.
     fn binding(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Binding {
-        if let Evidence::Forwarded { .. } = self.evidence {
-            return match plan.chain {
-                Chain::Forwarded => Binding::Held(0),
-                Chain::XForwardedFor => Binding::Failed(0),
-            };
-        }
-        if plan.header.is_none() {
-            return Binding::Walk;
-        }
-        match self.walk(headers, peer, plan) {
-            Ok(Found::Writer(_, position, _)) => Binding::Held(position),
-            Ok(Found::Client(client)) => Binding::Failed(client.position()),
-            Err(ResolveError::InvalidEntry { position, .. }) => Binding::Failed(position),
-            Err(_) => Binding::Failed(0),
+        match (&self.evidence, plan.chain) {
+            (Evidence::Forwarded { .. }, Chain::Forwarded) => Binding::Held(0),
+            (Evidence::Forwarded { .. }, Chain::XForwardedFor) => Binding::Failed(0),
+            _ if plan.header.is_none() => Binding::Walk,
+            _ => match self.walk(headers, peer, plan) {
+                Ok(Found::Writer(_, position, _)) => Binding::Held(position),
+                Ok(Found::Client(client)) => Binding::Failed(client.position()),
+                Err(ResolveError::InvalidEntry { position, .. }) => Binding::Failed(position),
+                Err(_) => Binding::Failed(0),
+            },
         }
     }
-}
 
-impl Source {
     /// What the front door's peer (position 0 of X-Forwarded-For) is: [`Explanation::peer`]
     /// alone, cheap enough for every request (a log line for a topology that hides the client).
     ///
@@ -364,38 +369,69 @@ fn classify(front: Option<IpAddr>) -> FrontDoorPeer {
     }
 }
 
-/// Reads a setting off X-Forwarded-For from the right: a private or Lattice peer is a proxy of
-/// yours to trust by address; then a bundled CDN's run of addresses; the entry left of them is
-/// the client. Behind Global Accelerator without preservation nothing can be suggested.
-fn suggest(peer: FrontDoorPeer, xff: &[ExplainedHop]) -> Suggestion {
-    let address = |i: usize| xff.get(i).and_then(|h| h.address);
-    let cdn = |i: usize| {
-        xff.get(i)
-            .and_then(|h| h.presets.first().copied())
-            .filter(|p| p.trustable())
-    };
-    // A private or Lattice peer is a proxy of yours, trusted by its address.
-    let yours = matches!(peer, FrontDoorPeer::Private | FrontDoorPeer::Lattice);
-    let proxies: Vec<IpAddr> = address(0).filter(|_| yours).into_iter().collect();
-    let mut suggestion = Suggestion {
-        count: usize::from(yours),
-        proxies,
-        presets: Vec::new(),
-        client: None,
-    };
-    if matches!(
-        peer,
-        FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing
-    ) {
-        suggestion.count = 0;
-        return suggestion;
+/// What a walk answers, as explain lists it.
+fn answer(resolved: Result<ClientIp, ResolveError>) -> CountAnswer {
+    match resolved {
+        Ok(client) => CountAnswer::ClientIp(client.ip()),
+        Err(e) => CountAnswer::Refused(e),
     }
-    while let Some(next) = cdn(suggestion.count) {
-        if !suggestion.presets.contains(&next) {
-            suggestion.presets.push(next);
+}
+
+/// Request text as sent, its control and other unprintable characters escaped: never a raw
+/// control character, and quotes and backslashes as they came.
+fn as_sent(text: &str) -> String {
+    let escaped = |c: char| match c {
+        '"' | '\'' | '\\' => c.to_string(),
+        _ => c.escape_debug().to_string(),
+    };
+    text.chars().map(escaped).collect()
+}
+
+/// The [`Suggestion`] for a request whose chains are `xff` and `forwarded`, as explained. The
+/// setting is built from the text its variables hold and its answer resolved by the walk, so
+/// what it promises is what it answers. None behind Global Accelerator or without a peer.
+fn suggest(headers: &HeaderMap, peer: Peer, xff: &[Hop], forwarded: &[Hop]) -> Option<Suggestion> {
+    use FrontDoorPeer::{GlobalAccelerator, Lattice, Private, Public};
+    let front = xff.first()?.address?;
+    let kind = Some(classify(Some(front))).filter(|k| *k != GlobalAccelerator)?;
+    let link = matches!(kind, Private | Public) && !forwarded.is_empty();
+    let chain = if link { forwarded } else { xff };
+    // A private or Lattice peer with entries left of it is a proxy of yours.
+    let yours = matches!(kind, Private | Lattice) && !link && xff.len() > 1;
+    let mut proxies: Vec<IpAddr> = [front].into_iter().filter(|_| yours).collect();
+    let mut count = proxies.len();
+    // Then a run of bundled CDNs' addresses.
+    let trustable = |h: &Hop| h.presets.first().copied().filter(|p| p.trustable());
+    let run = chain.iter().skip(count).map_while(trustable);
+    let mut presets: Vec<Preset> = run.take(usize::from(MAX_PROXY_COUNT) - count).collect();
+    count += presets.len();
+    presets.sort();
+    presets.dedup();
+    // The caller the front door reported, further left: the hops right of it are the door's.
+    if let Peer::AppendedAndReported(ip) = peer {
+        let reported = |h: &Hop| !link && h.address == Some(ip.to_canonical());
+        if let Some(further) = xff.iter().skip(count).position(reported).filter(|n| *n > 0) {
+            (proxies, presets, count) = (Vec::new(), Vec::new(), count + further);
         }
-        suggestion.count += 1;
     }
-    suggestion.client = address(suggestion.count);
-    suggestion
+    let items = proxies.iter().map(IpAddr::to_string);
+    let items: Vec<String> = items.chain(presets.iter().map(|p| p.to_string())).collect();
+    let policy = match items.join(",") {
+        none if none.is_empty() => TrustPolicy::Count(ProxyCount::new(u8::try_from(count).ok()?)?),
+        list => TrustPolicy::Ranges(list.parse().ok()?),
+    };
+    let vpc_link = link.then_some(front);
+    let source = match vpc_link {
+        Some(ip) => Source::forwarded(policy, VpcLink::Subnets(ip.to_string().parse().ok()?)),
+        None => Ok(Source::x_forwarded_for(policy)),
+    };
+    let resolved = source.ok()?.resolve(headers, peer);
+    let count = resolved.as_ref().map_or(count, ClientIp::position);
+    Some(Suggestion {
+        vpc_link,
+        proxies,
+        presets,
+        count,
+        answer: answer(resolved),
+    })
 }

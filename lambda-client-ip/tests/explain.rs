@@ -3,7 +3,7 @@
 //! door's peer.
 
 // A test crate: a panic is the failure report.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use lambda_client_ip::{
@@ -275,13 +275,11 @@ fn the_front_door_peer_is_classified() {
         let request = headers(&[("x-forwarded-for", &format!("198.51.100.7, {peer}"))]);
         let e = Source::default().explain(&request, Peer::Appended);
         assert_eq!(e.peer, want, "{name}");
-        if want == FrontDoorPeer::GlobalAccelerator {
-            assert!(
-                trusted(&e.suggestion).is_empty(),
-                "{name}: {:?}",
-                e.suggestion
-            );
-            assert_eq!(e.suggestion.client, None, "{name}");
+        if matches!(
+            want,
+            FrontDoorPeer::GlobalAccelerator | FrontDoorPeer::Missing
+        ) {
+            assert_eq!(e.suggestion, None, "{name}: no setting finds a client");
         }
     }
     let e = Source::default().explain(&HeaderMap::new(), Peer::Appended);
@@ -304,53 +302,51 @@ fn trusted(s: &Suggestion) -> Vec<String> {
 #[test]
 fn suggestions_read_the_topology_off_the_chain() {
     /// A case: its name, the chain, the items to trust, the count, the client.
-    type Case<'a> = (&'a str, &'a str, &'a [&'a str], usize, Option<&'a str>);
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], usize, &'a str);
     let cases: &[Case] = &[
         (
             "clients direct: nothing to trust",
             "6.6.6.6, 203.0.113.9",
             &[],
             0,
-            Some("203.0.113.9"),
+            "203.0.113.9",
         ),
         (
             "through CloudFront",
             "6.6.6.6, 203.0.113.9, 130.176.0.12",
             &["cloudfront"],
             1,
-            Some("203.0.113.9"),
+            "203.0.113.9",
         ),
         (
             "through Cloudflare and CloudFront",
             "198.51.100.7, 104.16.0.1, 130.176.0.12",
             &["cloudfront", "cloudflare"],
             2,
-            Some("198.51.100.7"),
+            "198.51.100.7",
         ),
         (
             "behind a proxy of yours",
             "198.51.100.7, 10.0.0.5",
             &["10.0.0.5"],
             1,
-            Some("198.51.100.7"),
+            "198.51.100.7",
         ),
         (
             "behind a proxy of yours behind CloudFront",
             "198.51.100.7, 130.176.0.12, 10.0.0.5",
             &["10.0.0.5", "cloudfront"],
             2,
-            Some("198.51.100.7"),
+            "198.51.100.7",
         ),
     ];
     for (name, chain, trust, count, client) in cases {
         let e = Source::default().explain(&headers(&[("x-forwarded-for", chain)]), Peer::Appended);
-        assert_eq!(trusted(&e.suggestion), *trust, "{name}");
-        assert_eq!(e.suggestion.count, *count, "{name}");
-        assert_eq!(
-            e.suggestion.client,
-            client.map(|c| c.parse().unwrap()),
-            "{name}"
-        );
+        let suggestion = e.suggestion.unwrap();
+        assert_eq!(trusted(&suggestion), *trust, "{name}");
+        assert_eq!(suggestion.count, *count, "{name}");
+        let client = CountAnswer::ClientIp(client.parse().unwrap());
+        assert_eq!(suggestion.answer, client, "{name}");
     }
 }
 
@@ -368,4 +364,123 @@ fn forwarded_mode_names_the_hop_that_failed_the_binding() {
     assert_eq!(e.hops[0].address, "198.51.100.66".parse().ok());
     let answer = source.resolve(&request, Peer::Appended).unwrap();
     assert_eq!(answer.to_string(), "198.51.100.66");
+}
+
+/// The suggestion explain makes for `request` from `peer` under the default setting.
+fn suggested(request: &HeaderMap, peer: Peer) -> Suggestion {
+    let e = Source::default().explain(request, peer);
+    e.suggestion
+        .unwrap_or_else(|| panic!("no suggestion for {request:?}"))
+}
+
+#[test]
+fn a_pseudo_ipv4_suggestion_promises_the_visitors_ipv6_address() {
+    // The walk reads CF-Connecting-IPv6 for a Pseudo IPv4 that Cloudflare wrote: so does the
+    // suggestion, which once said Cloudflare's setting "answers no client address".
+    let request = headers(&[
+        ("x-forwarded-for", "254.252.239.103,104.16.0.1"),
+        ("cf-connecting-ipv6", "2001:db8:85a3::8a2e:370:7334"),
+    ]);
+    let s = suggested(&request, Peer::Appended);
+    assert_eq!((s.presets, s.count), (vec![Preset::Cloudflare], 1));
+    let visitor = "2001:db8:85a3::8a2e:370:7334".parse().unwrap();
+    assert_eq!(s.answer, CountAnswer::ClientIp(visitor));
+    // Without the IPv6 header the same setting refuses, and the suggestion says so.
+    let request = headers(&[("x-forwarded-for", "254.252.239.103,104.16.0.1")]);
+    let s = suggested(&request, Peer::Appended);
+    let refused =
+        matches!(&s.answer, CountAnswer::Refused(e) if e.code() == "pseudo_ipv4_without_ipv6");
+    assert!(refused, "{:?}", s.answer);
+}
+
+#[test]
+fn an_edge_optimized_rest_api_is_read_left_of_the_edge_its_door_reported_past() {
+    // AWS's sample: the edge is outside the origin-facing preset, and API Gateway reports the
+    // viewer as sourceIp. The default (count 0) would answer the edge.
+    let request = headers(&[("x-forwarded-for", "54.240.196.186, 54.182.214.83")]);
+    let reported = Peer::AppendedAndReported("54.240.196.186".parse().unwrap());
+    let s = suggested(&request, reported);
+    assert!(trusted(&s).is_empty(), "{s:?}");
+    assert_eq!(s.count, 1);
+    assert_eq!(
+        s.answer,
+        CountAnswer::ClientIp("54.240.196.186".parse().unwrap())
+    );
+    // A regional API reports its caller at position 0: nothing further to read.
+    let regional = Peer::AppendedAndReported("54.182.214.83".parse().unwrap());
+    assert_eq!(suggested(&request, regional).count, 0);
+}
+
+#[test]
+fn a_forwarded_request_suggests_the_vpc_link_that_delivered_it() {
+    let forwarded = "for=6.6.6.6;proto=https, for=203.0.113.195;host=api.example.com;proto=https";
+    // A private peer, a public one, and one in 198.18.0.0/15: a VPC may be numbered from any.
+    for link in ["10.0.12.34", "52.95.110.7", "198.18.4.5"] {
+        let request = headers(&[("forwarded", forwarded), ("x-forwarded-for", link)]);
+        let s = suggested(&request, Peer::Appended);
+        assert_eq!(s.vpc_link, link.parse().ok(), "{link}");
+        assert_eq!((trusted(&s).len(), s.count), (0, 0), "{link}");
+        let client = CountAnswer::ClientIp("203.0.113.195".parse().unwrap());
+        assert_eq!(s.answer, client, "{link}");
+        // The setting named, applied: the answer promised.
+        let subnets = VpcLink::Subnets(ranges(link));
+        let source = Source::forwarded(ProxyCount::default(), subnets).unwrap();
+        assert_eq!(expected(source.resolve(&request, Peer::Appended)), s.answer);
+    }
+    // A CDN in front of the API: its element is walked past by its preset.
+    let request = headers(&[
+        ("forwarded", "for=203.0.113.195, for=172.70.1.5"),
+        ("x-forwarded-for", "10.0.12.34"),
+    ]);
+    let s = suggested(&request, Peer::Appended);
+    assert_eq!((trusted(&s), s.count), (vec!["cloudflare".to_owned()], 1));
+}
+
+#[test]
+fn reads_names_x_forwarded_for_when_the_headers_binding_fails() {
+    // CF-Connecting-IP from a caller that went around Cloudflare: the answer is its own address,
+    // read from X-Forwarded-For, never the header it forged.
+    let source = Source::header("cf-connecting-ip", ranges("cloudflare")).unwrap();
+    let request = headers(&[
+        ("x-forwarded-for", "198.51.100.66"),
+        ("cf-connecting-ip", "6.6.6.6"),
+    ]);
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(e.binding, Binding::Failed(0));
+    assert_eq!(e.reads, "x-forwarded-for");
+    assert_eq!(e.header_values, ["6.6.6.6"]);
+    let answer = source.resolve(&request, Peer::Appended).unwrap();
+    assert_eq!(answer.to_string(), "198.51.100.66");
+    // Through Cloudflare the header is read.
+    let request = headers(&[
+        ("x-forwarded-for", "6.6.6.6, 104.16.0.1"),
+        ("cf-connecting-ip", "198.51.100.7"),
+    ]);
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(
+        (e.binding, e.reads.as_str()),
+        (Binding::Held(0), "cf-connecting-ip")
+    );
+}
+
+#[test]
+fn values_are_listed_as_sent_with_control_characters_escaped() {
+    let source = Source::forwarded(ProxyCount::default(), VpcLink::AnyPrivateAddress).unwrap();
+    let request = headers(&[
+        ("forwarded", r#"for="[2001:db8::7]:4711";by="a\b""#),
+        ("x-forwarded-for", "10.0.0.1"),
+    ]);
+    let e = source.explain(&request, Peer::Appended);
+    assert_eq!(e.hops[0].entry, r#"for="[2001:db8::7]:4711";by="a\b""#);
+    // A tab, a line separator and a C1 control: the bytes an HTTP value can carry.
+    let raw = HeaderValue::from_bytes("1.2.3.4\t\u{2028}\u{85}x".as_bytes()).unwrap();
+    let mut request = HeaderMap::new();
+    request.insert("x-forwarded-for", raw);
+    let e = Source::default().explain(&request, Peer::Appended);
+    let entry = &e.hops[0].entry;
+    assert!(
+        !entry.chars().any(|c| c.is_control() || c == '\u{2028}'),
+        "{entry:?}"
+    );
+    assert_eq!(entry, r"1.2.3.4\t\u{2028}\u{85}x");
 }

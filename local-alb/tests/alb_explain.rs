@@ -17,6 +17,7 @@ fn alb_explain(args: &[&str]) -> Output {
         .env_remove("TRUSTED_PROXY_COUNT")
         .env_remove("TRUSTED_PROXY_CIDRS")
         .env_remove("CLIENT_IP_HEADER")
+        .env_remove("VPC_LINK_CIDRS")
         .output()
         .unwrap()
 }
@@ -141,4 +142,97 @@ fn a_global_accelerator_peer_is_named_as_the_front_door_is() {
         "{table}"
     );
     assert!(!table.contains("GlobalAccelerator"), "{table}");
+}
+
+/// The table of an event under a setting, the command having succeeded.
+fn explained(name: &str, settings: &[&str]) -> String {
+    let path = event(name);
+    let mut args = vec!["--event", path.as_str()];
+    args.extend_from_slice(settings);
+    let out = alb_explain(&args);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{name}: {table}");
+    table
+}
+
+#[test]
+fn the_binding_and_the_bundled_lists_dates_are_shown() {
+    let table = explained(
+        "forwarded-vpc-link.json",
+        &["CLIENT_IP_HEADER=forwarded", "TRUSTED_PROXY_COUNT=0"],
+    );
+    assert!(
+        table.contains(
+            "\nbinding: held: the writer of forwarded delivered the request from position 0\n"
+        ),
+        "{table}"
+    );
+    let lists = table
+        .lines()
+        .find(|l| l.starts_with("bundled lists: "))
+        .unwrap();
+    for preset in lambda_client_ip::Preset::ALL {
+        let dated = format!("{preset} {}", preset.published());
+        assert!(lists.contains(&dated), "{dated}: {lists}");
+    }
+    // A forged CF-Connecting-IP from around Cloudflare: the binding fails, and the answer is read
+    // from X-Forwarded-For, which `reads` says.
+    let table = explained(
+        "cf-connecting-ip-through-cloudfront.json",
+        &[
+            "CLIENT_IP_HEADER=cf-connecting-ip",
+            "TRUSTED_PROXY_CIDRS=cloudflare",
+        ],
+    );
+    assert!(
+        table.contains("reads: x-forwarded-for (cf-connecting-ip not believed: 6.6.6.6)\nbinding: failed at position 0"),
+        "{table}"
+    );
+}
+
+#[test]
+fn values_print_as_sent() {
+    let table = explained(
+        "forwarded-ipv6.json",
+        &["CLIENT_IP_HEADER=forwarded", "TRUSTED_PROXY_COUNT=0"],
+    );
+    assert!(table.contains(r#" for="[2001:db8::2]:4711" "#), "{table}");
+    assert!(!table.contains(r#"\""#), "{table}");
+    // A control character a request carries is escaped, never printed raw.
+    let out = alb_explain(&["--header", "6.6.6.6\u{85}, 203.0.113.7"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains(r"6.6.6.6\u{85}"), "{table}");
+    assert!(!table.contains('\u{85}'), "{table}");
+}
+
+#[test]
+fn the_suggestion_promises_the_answer_of_the_setting_it_names() {
+    for (name, settings, want) in [
+        // The documented count 1, never the default that answers AWS's own edge.
+        (
+            "api-gateway-rest-edge-optimized.json",
+            &[][..],
+            "TRUSTED_PROXY_COUNT=1 answers 54.240.196.186",
+        ),
+        // The visitor's IPv6 address behind a Pseudo IPv4.
+        (
+            "cloudflare-pseudo-ipv4.json",
+            &["TRUSTED_PROXY_CIDRS=cloudflare"][..],
+            "TRUSTED_PROXY_CIDRS=cloudflare answers 2001:db8:85a3::8a2e:370:7334",
+        ),
+        // Forwarded from a public peer: a VPC numbered from public space names its link.
+        (
+            "forwarded-around-the-vpc-link.json",
+            &[][..],
+            "VPC_LINK_CIDRS=<the VPC link's subnets, which hold 198.51.100.66> answers 6.6.6.6",
+        ),
+    ] {
+        let table = explained(name, settings);
+        let suggestion = table
+            .lines()
+            .find(|l| l.starts_with("suggestion: "))
+            .unwrap();
+        assert!(suggestion.contains(want), "{name}: {suggestion}");
+        assert!(!suggestion.contains("holds no"), "{name}: {suggestion}");
+    }
 }

@@ -2,8 +2,10 @@
 //! a setting (the function's variables, as `VAR=VALUE` arguments, else this process's
 //! environment), and prints the library's explanation as a table: the chain the answer is read
 //! from, position by position (its address, the presets it falls in, whether the setting trusts
-//! it, what that count would answer), what the ALB's peer is, the function's answer under the
-//! setting, and the setting the chain suggests.
+//! it, what that count would answer), whether the writer of the evidence delivered the request
+//! (the binding), what the ALB's peer is, the dates of the bundled lists, the function's answer
+//! under the setting, and the setting the request suggests. Header values and entries print as
+//! sent, with control and other unprintable characters escaped.
 //!
 //! ```sh
 //! cargo run -p local-alb --bin alb-explain -- --event events/cloudfront.json
@@ -12,11 +14,12 @@
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::time::SystemTime;
 
 use alb_client_ip::config::Config;
-use alb_client_ip::handler;
+use alb_client_ip::{STALE_PRESET, handler};
 use clap::Parser;
-use lambda_client_ip::{CountAnswer, Explanation, FrontDoorPeer};
+use lambda_client_ip::{Binding, CountAnswer, Explanation, FrontDoorPeer, Preset};
 use serde_json::json;
 use serde_json::value::RawValue;
 
@@ -125,6 +128,42 @@ fn peer(peer: FrontDoorPeer) -> String {
     }
 }
 
+/// Whether the writer of the evidence delivered the request, in the words of the docs' "Confirm"
+/// lines (`held`, `failed`).
+fn binding(e: &Explanation) -> String {
+    match e.binding {
+        Binding::Walk => {
+            "walk: X-Forwarded-For alone, every entry the walk passes checked by the setting"
+                .to_owned()
+        }
+        Binding::Held(at) => format!(
+            "held: the writer of {} delivered the request from position {at}",
+            e.reads
+        ),
+        Binding::Failed(at) => format!(
+            "failed at position {at}: the walk met no writer there, so the answer is read from X-Forwarded-For alone"
+        ),
+        // A kind added to the library later: its JSON form.
+        other => serde_json::to_string(&other).unwrap_or_else(|_| "not described".to_owned()),
+    }
+}
+
+/// The bundled lists' dates, and the staleness warning for those past it.
+fn bundled_lists() -> String {
+    let now = SystemTime::now();
+    let dated = Preset::ALL.map(|p| format!("{p} {}", p.published()));
+    let stale: Vec<&str> = Preset::ALL
+        .into_iter()
+        .filter(|p| p.is_stale(now))
+        .map(Preset::name)
+        .collect();
+    let mut out = format!("bundled lists: {}", dated.join(", "));
+    if !stale.is_empty() {
+        out.push_str(&format!(" ({}: {STALE_PRESET})", stale.join(", ")));
+    }
+    out
+}
+
 /// The explanation as a table, then the answer and the suggestion.
 fn table(config: &Config, e: &Explanation, answer: &str) -> String {
     let mut rows = vec![
@@ -174,10 +213,19 @@ fn table(config: &Config, e: &Explanation, answer: &str) -> String {
         }
     }
     let mut out = format!("setting: {}\nreads: {}", config.source, e.reads);
+    // The single-address header as sent; not believed when its binding failed.
     if !e.header_values.is_empty() {
-        out.push_str(&format!(" ({})", e.header_values.join(" | ")));
+        let values = e.header_values.join(" | ");
+        match config.source.header_name() {
+            Some(header) if *header != e.reads => {
+                out.push_str(&format!(" ({header} not believed: {values})"));
+            }
+            _ => out.push_str(&format!(" ({values})")),
+        }
     }
-    out.push_str(&format!("\nthe ALB's peer: {}\n\n", peer(e.peer)));
+    out.push_str(&format!("\nbinding: {}", binding(e)));
+    out.push_str(&format!("\nthe ALB's peer: {}", peer(e.peer)));
+    out.push_str(&format!("\n{}\n\n", bundled_lists()));
     for row in &rows {
         let cells: Vec<String> = row
             .iter()

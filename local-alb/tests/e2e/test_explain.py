@@ -42,11 +42,13 @@ def test_through_a_cdn_explain_suggests_its_ranges_and_a_count_of_one(start_alb,
     assert re.search(rf'^explain "Root=.*{re.escape(want)}', alb.log_text(), re.M), "no explanation logged"
 
 
-def test_straight_to_the_alb_from_loopback_explain_offers_both_readings(start_alb):
-    # A loopback client is a private peer: it may be a proxy or the client itself.
+def test_straight_to_the_alb_from_loopback_explain_keeps_the_default(start_alb):
+    # A loopback client is a private peer with nothing left of it: no proxy that forwards a
+    # client, so the default, which answers the client itself.
     alb = start_explaining_behind(start_alb, "cloudflare")
-    want = "If it differs by machine, it is the client: keep the default (TRUSTED_PROXY_COUNT=0)"
-    assert want in suggestion(alb.url())
+    got = suggestion(alb.url())
+    assert "keep the default (TRUSTED_PROXY_COUNT=0), which answers 127.0.0.4" in got
+    assert "TRUSTED_PROXY_CIDRS" not in got
 
 
 def test_behind_nginx_with_the_default_explain_names_both_fixes(start_alb, nginx):

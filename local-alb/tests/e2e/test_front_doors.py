@@ -122,7 +122,9 @@ def test_behind_an_http_api_explain_points_to_forwarded(start_alb):
     alb = start_door(start_alb, "apigw-http", CLIENT_IP_EXPLAIN="true")
     e = explained(edge(alb))
     assert e["peer"] == {"kind": "private"}
-    assert "CLIENT_IP_HEADER=forwarded with TRUSTED_PROXY_COUNT=0" in e["suggestion"]
+    # The setting named with the VPC link's address, and the client it answers.
+    link = "VPC_LINK_CIDRS=<the VPC link's subnets, which hold 10.0.1.25>"
+    assert f"CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 {link} answers 127.0.0.4" in e["suggestion"]
 
 
 def test_behind_cloudflare_and_an_http_api_forwarded_by_ranges_gives_each_client_its_own_address(start_alb):
