@@ -51,7 +51,8 @@ use hyper::HeaderMap;
 use hyper::header::{HeaderName, HeaderValue};
 use lambda_client_ip::Preset;
 
-/// The address the simulated VPC link connects to the internal ALB from (an ENI in the VPC).
+/// The address the simulated VPC link connects to the internal ALB from (an ENI in the VPC):
+/// `VPC_LINK_CIDRS=10.0.1.0/24` names its subnet.
 pub const VPC_LINK_ADDRESS: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 25);
 /// The address the simulated VPC Lattice connects to the ALB from: inside `169.254.171.0/24`, the
 /// link-local range of the `com.amazonaws.<region>.vpc-lattice` managed prefix list.
