@@ -8,6 +8,7 @@ around the door gets, and what explain mode says.
 """
 
 import json
+import re
 
 import pytest
 
@@ -112,7 +113,7 @@ def test_through_both_cdns_explain_suggests_both_presets(start_alb):
     assert "TRUSTED_PROXY_COUNT=2" in e["suggestion"]
 
 
-# API Gateway HTTP API → VPC link → internal ALB, behind Cloudflare or not ------------------------
+# API Gateway HTTP API → VPC link → internal ALB, behind Cloudflare, CloudFront or nothing -------
 
 
 def forwarded(**settings):
@@ -171,6 +172,28 @@ def test_behind_cloudflare_and_an_http_api_a_count_of_zero_answers_the_cloudflar
     alb = start_door(start_alb, "cloudflare-apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0"))
     body = json.loads(body_of(edge(alb)))
     assert body["client_ip"] != "127.0.0.4"
+
+
+def test_behind_cloudfront_and_an_http_api_forwarded_by_ranges_gives_each_client_its_own_address(start_alb):
+    alb = start_door(start_alb, "cloudfront-apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudfront"))
+    every_client_gets_its_own_address(alb, "cloudfront-apigw-http: clients through both")
+
+
+def test_behind_cloudfront_and_an_http_api_a_count_of_zero_answers_cloudfront(start_alb):
+    # API Gateway's last for= is CloudFront's origin-facing address, never the viewer.
+    cloudfront = start_door(start_alb, "cloudfront")
+    cloudfront_edge = re.search(r"connects from (\S+)\)", cloudfront.process.output()).group(1)
+    alb = start_door(start_alb, "cloudfront-apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0"))
+    body = json.loads(body_of(edge(alb), source="127.0.0.6"))
+    assert body["client_ip"] == cloudfront_edge, body
+
+
+def test_a_caller_around_cloudfront_forging_its_entry_gets_its_own_address(start_alb):
+    # The API called directly, with CloudFront's address forged as the last X-Forwarded-For entry:
+    # the element API Gateway appends is the caller, outside CloudFront's ranges.
+    alb = start_door(start_alb, "apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudfront"))
+    forged = ["-H", "X-Forwarded-For: 6.6.6.6, 130.176.0.12", "-H", "Forwarded: for=6.6.6.6"]
+    assert body_of(edge(alb), *forged, source="127.0.0.7") == '{"client_ip":"127.0.0.7"}'
 
 
 # Where no client address exists, or it is not unique -----------------------------------------
