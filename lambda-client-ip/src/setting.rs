@@ -61,6 +61,15 @@ pub enum SettingError {
         /// `VPC_LINK_CIDRS` as set.
         value: String,
     },
+    /// `VPC_LINK_CIDRS` names no subnets, but is not the opt-in either: a near miss of
+    /// [`ANY_PRIVATE_ADDRESS`], or the opt-in among subnets.
+    #[error(
+        "{LINK_VAR}={value:?} is not accepted: name the VPC link's subnets (comma-separated CIDRs), or set {LINK_VAR}={ANY_PRIVATE_ADDRESS} alone to believe any private address."
+    )]
+    VpcLinkOptInMisspelled {
+        /// `VPC_LINK_CIDRS` as set.
+        value: String,
+    },
     /// `CLIENT_IP_HEADER=forwarded` without `VPC_LINK_CIDRS`.
     #[error(
         "{HEADER_VAR}={header:?} needs {LINK_VAR}: set it to the VPC link's subnets (comma-separated CIDRs; public subnets of your VPC are accepted), the only peers whose Forwarded is believed. {LINK_VAR}={ANY_PRIVATE_ADDRESS} believes any private address instead: any machine in the VPC or a peered network that can reach the internal ALB can then forge the client address."
@@ -126,8 +135,8 @@ impl Source {
     /// A variable that is empty or only whitespace counts as unset. Refused with a
     /// [`SettingError`] whose message names the variables and values: a count and ranges
     /// together; `forwarded` without a count or ranges, or without `VPC_LINK_CIDRS`;
-    /// `VPC_LINK_CIDRS` without `forwarded`; and everything the typed constructors refuse,
-    /// worded in the variables.
+    /// `VPC_LINK_CIDRS` without `forwarded`, or misspelling the opt-in; and everything the typed
+    /// constructors refuse, worded in the variables.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -187,8 +196,11 @@ impl Source {
                 let header = header.clone();
                 return Err(SettingError::ForwardedWithoutVpcLink { header });
             };
-            let writer = if text.trim().eq_ignore_ascii_case(ANY_PRIVATE_ADDRESS) {
+            let lower = text.trim().to_ascii_lowercase();
+            let writer = if lower == ANY_PRIVATE_ADDRESS {
                 VpcLink::AnyPrivateAddress
+            } else if lower.contains("private") || lower.contains("any-") {
+                return Err(SettingError::VpcLinkOptInMisspelled { value: text });
             } else {
                 VpcLink::Subnets(text.parse().map_err(|e| invalid(LINK_VAR, &text, e))?)
             };

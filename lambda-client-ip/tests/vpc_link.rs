@@ -136,7 +136,29 @@ fn a_near_miss_of_the_opt_in_is_refused_naming_the_variable() {
             text.starts_with(&format!("VPC_LINK_CIDRS={value:?} is not accepted")),
             "{text}"
         );
+        // The exact spelling of the opt-in, and that it stands alone.
+        assert!(
+            text.contains(&format!("VPC_LINK_CIDRS={ANY_PRIVATE_ADDRESS} alone")),
+            "{text}"
+        );
     }
+    // Anything else that is not a subnet is refused as a range list.
+    let err = lookup(&[
+        ("CLIENT_IP_HEADER", "forwarded"),
+        ("TRUSTED_PROXY_COUNT", "0"),
+        ("VPC_LINK_CIDRS", "vpc-link"),
+    ])
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SettingError::Value {
+                variable: "VPC_LINK_CIDRS",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // And the opt-in without `forwarded` is refused like any other value.
     let err = lookup(&[("VPC_LINK_CIDRS", ANY_PRIVATE_ADDRESS)]).unwrap_err();
     assert!(matches!(err, SettingError::VpcLinkWithoutForwarded { .. }));
