@@ -1,8 +1,9 @@
 //! Configuration: the environment, read once at cold start.
 //!
 //! Where the client is read and why it is trusted is the library's [`Source::from_lookup`]
-//! (`TRUSTED_PROXY_COUNT`, `TRUSTED_PROXY_CIDRS`, `CLIENT_IP_HEADER`), so the function refuses
-//! exactly what a library user's source refuses, with the same messages. The function adds
+//! (`TRUSTED_PROXY_COUNT`, `TRUSTED_PROXY_CIDRS`, `CLIENT_IP_HEADER`, `VPC_LINK_CIDRS`), so the
+//! function refuses exactly what a library user's source refuses, with the same messages; its
+//! [`start_warning`](Source::start_warning) is logged at cold start. The function adds
 //! `CLIENT_IP_EXPLAIN` (`true`/`false`, default `false`): every answer then carries an `explain`
 //! member, a setup aid that shows infrastructure addresses to the caller.
 

@@ -175,7 +175,7 @@ fn the_suggestions_once_wrong_promise_the_walks_answer() {
         // Through the VPC link: the VPC link named, and the element API Gateway appended.
         (
             "forwarded-vpc-link",
-            "CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0",
+            "CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 VPC_LINK_CIDRS=10.0.12.0/24",
             "CLIENT_IP_HEADER=forwarded TRUSTED_PROXY_COUNT=0 VPC_LINK_CIDRS=<the VPC link's subnets, which hold 10.0.12.34> answers 203.0.113.195",
         ),
         // A public peer delivering Forwarded: a VPC numbered from public space names its link.

@@ -861,6 +861,7 @@ fn single_address_headers_and_forwarded_in_events() {
         env(&[
             ("CLIENT_IP_HEADER", "forwarded"),
             ("TRUSTED_PROXY_COUNT", "0"),
+            ("VPC_LINK_CIDRS", "10.0.1.0/24"),
         ])
     };
     let cloudflare = || env(&[("TRUSTED_PROXY_CIDRS", "cloudflare")]);

@@ -282,6 +282,46 @@ fn a_preset_logs_its_snapshot_date_at_cold_start() {
     assert_eq!(line["level"], if stale { "WARN" } else { "INFO" }, "{line}");
 }
 
+/// `VPC_LINK_CIDRS=any-private-address-insiders-can-forge` starts, and says at cold start, as a
+/// warning, who can then forge the answer; the VPC link's subnets start without it.
+#[test]
+fn the_any_private_address_opt_in_is_a_warning_at_cold_start() {
+    let warnings = |link: &str| {
+        let mut api = RuntimeApi::start();
+        let child = spawn_function(
+            &api,
+            &[
+                ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+                ("CLIENT_IP_HEADER", "forwarded"),
+                ("TRUSTED_PROXY_COUNT", "0"),
+                ("VPC_LINK_CIDRS", link),
+            ],
+        );
+        let event = br#"{"headers": {"forwarded": "for=6.6.6.6", "x-forwarded-for": "10.0.2.5"}}"#;
+        let answer = body_of(&api.invoke_ok(event));
+        let (stdout, _) = finish(child);
+        let lines: Vec<Value> = stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .filter(|l: &Value| l["level"] == "WARN")
+            .collect();
+        (answer, lines)
+    };
+    let (answer, lines) = warnings("any-private-address-insiders-can-forge");
+    // An insider at 10.0.2.5 forging Forwarded is believed: the risk the warning names.
+    assert_eq!(answer, json!({"client_ip": "6.6.6.6"}));
+    let said = lines.iter().filter_map(|l| l["fields"]["message"].as_str());
+    let said: Vec<&str> = said.collect();
+    let warned = said.iter().any(|m| {
+        m.contains("VPC_LINK_CIDRS=any-private-address-insiders-can-forge")
+            && m.contains("any machine in the VPC or a peered network")
+    });
+    assert!(warned, "{said:?}");
+    let (answer, lines) = warnings("10.0.1.0/24");
+    assert_eq!(answer, json!({"client_ip": "10.0.2.5"}));
+    assert!(lines.is_empty(), "{lines:?}");
+}
+
 #[test]
 fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
     let api = RuntimeApi::start();
@@ -341,6 +381,13 @@ fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
         (
             &[("CLIENT_IP_HEADER", "forwarded")],
             "CLIENT_IP_HEADER=\"forwarded\"",
+        ),
+        (
+            &[
+                ("CLIENT_IP_HEADER", "forwarded"),
+                ("TRUSTED_PROXY_COUNT", "0"),
+            ],
+            "CLIENT_IP_HEADER=\"forwarded\" needs VPC_LINK_CIDRS: set it to the VPC link's subnets",
         ),
         (
             &[

@@ -46,7 +46,7 @@ pub use explain::{
 pub use preset::{Preset, UnknownPreset};
 pub use ranges::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 #[cfg(feature = "env")]
-pub use setting::SettingError;
+pub use setting::{ANY_PRIVATE_ADDRESS, SettingError};
 pub use source::{Source, VpcLink};
 pub use walk::{ClientIp, Peer};
 

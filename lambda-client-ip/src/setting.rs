@@ -6,12 +6,21 @@ use std::fmt;
 
 use crate::error::{SourceError, Words};
 use crate::ranges::{PolicyError, TrustPolicy, TrustedRanges};
-use crate::source::{Source, VpcLink};
+use crate::source::{Evidence, Source, VpcLink};
 
 const COUNT_VAR: &str = "TRUSTED_PROXY_COUNT";
 const CIDRS_VAR: &str = "TRUSTED_PROXY_CIDRS";
 const LINK_VAR: &str = "VPC_LINK_CIDRS";
 const HEADER_VAR: &str = "CLIENT_IP_HEADER";
+
+/// The value of `VPC_LINK_CIDRS` that believes `Forwarded` from any private peer
+/// ([`VpcLink::AnyPrivateAddress`]) instead of the VPC link's subnets: an explicit opt-in whose
+/// value says the risk. Any machine in the VPC or a peered network that can reach the internal
+/// ALB can then forge the answer; [`Source::start_warning`] says so, for the start log.
+pub const ANY_PRIVATE_ADDRESS: &str = "any-private-address-insiders-can-forge";
+
+/// What [`Source::start_warning`] says of [`VpcLink::AnyPrivateAddress`].
+const INSIDERS_CAN_FORGE: &str = "Forwarded is believed from any private address (VPC_LINK_CIDRS=any-private-address-insiders-can-forge): any machine in the VPC or a peered network that can reach the internal ALB can forge the client address; set VPC_LINK_CIDRS to the VPC link's subnets";
 
 /// Why [`Source::from_lookup`] refuses the environment. Its message begins with the variables and
 /// values refused (`TRUSTED_PROXY_CIDRS="cloudfrnt" is not accepted: …`) and names the fix.
@@ -51,6 +60,23 @@ pub enum SettingError {
     VpcLinkWithoutForwarded {
         /// `VPC_LINK_CIDRS` as set.
         value: String,
+    },
+    /// `VPC_LINK_CIDRS` names no subnets, but is not the opt-in either: a near miss of
+    /// [`ANY_PRIVATE_ADDRESS`], or the opt-in among subnets.
+    #[error(
+        "{LINK_VAR}={value:?} is not accepted: name the VPC link's subnets (comma-separated CIDRs), or set {LINK_VAR}={ANY_PRIVATE_ADDRESS} alone to believe any private address."
+    )]
+    VpcLinkOptInMisspelled {
+        /// `VPC_LINK_CIDRS` as set.
+        value: String,
+    },
+    /// `CLIENT_IP_HEADER=forwarded` without `VPC_LINK_CIDRS`.
+    #[error(
+        "{HEADER_VAR}={header:?} needs {LINK_VAR}: set it to the VPC link's subnets (comma-separated CIDRs; public subnets of your VPC are accepted), the only peers whose Forwarded is believed. {LINK_VAR}={ANY_PRIVATE_ADDRESS} believes any private address instead: any machine in the VPC or a peered network that can reach the internal ALB can then forge the client address."
+    )]
+    ForwardedWithoutVpcLink {
+        /// `CLIENT_IP_HEADER` as set.
+        header: String,
     },
     /// `CLIENT_IP_HEADER=forwarded` with neither a count nor ranges.
     #[error(
@@ -104,12 +130,13 @@ impl Source {
     /// | `TRUSTED_PROXY_COUNT` | trusted proxies in front of the front door, 0 to 30 | `0` |
     /// | `TRUSTED_PROXY_CIDRS` | CIDRs, bare addresses and [presets](crate::Preset) of trusted proxies, comma-separated | empty |
     /// | `CLIENT_IP_HEADER` | `x-forwarded-for`, `forwarded`, or a single-address header | `x-forwarded-for` |
-    /// | `VPC_LINK_CIDRS` | with `forwarded`: the VPC link's subnets ([`VpcLink::Subnets`]) | any private peer ([`VpcLink::AnyPrivateAddress`]) |
+    /// | `VPC_LINK_CIDRS` | only with `forwarded`, and needed by it: the VPC link's subnets ([`VpcLink::Subnets`]), or [`ANY_PRIVATE_ADDRESS`] ([`VpcLink::AnyPrivateAddress`]) | unset |
     ///
     /// A variable that is empty or only whitespace counts as unset. Refused with a
     /// [`SettingError`] whose message names the variables and values: a count and ranges
-    /// together; `forwarded` with neither; `VPC_LINK_CIDRS` without `forwarded`; and everything
-    /// the typed constructors refuse, worded in the variables.
+    /// together; `forwarded` without a count or ranges, or without `VPC_LINK_CIDRS`;
+    /// `VPC_LINK_CIDRS` without `forwarded`, or misspelling the opt-in; and everything the typed
+    /// constructors refuse, worded in the variables.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -165,9 +192,18 @@ impl Source {
                 let header = header.clone();
                 return Err(SettingError::ForwardedWithoutTrust { header });
             }
-            let subnets = link.map(|text| text.parse().map_err(|e| invalid(LINK_VAR, &text, e)));
-            let writer = subnets.transpose()?;
-            let writer = writer.map_or(VpcLink::AnyPrivateAddress, VpcLink::Subnets);
+            let Some(text) = link else {
+                let header = header.clone();
+                return Err(SettingError::ForwardedWithoutVpcLink { header });
+            };
+            let lower = text.trim().to_ascii_lowercase();
+            let writer = if lower == ANY_PRIVATE_ADDRESS {
+                VpcLink::AnyPrivateAddress
+            } else if lower.contains("private") || lower.contains("any-") {
+                return Err(SettingError::VpcLinkOptInMisspelled { value: text });
+            } else {
+                VpcLink::Subnets(text.parse().map_err(|e| invalid(LINK_VAR, &text, e))?)
+            };
             return Self::forwarded(policy, writer).map_err(refused);
         }
         let ranges = match policy {
@@ -175,5 +211,28 @@ impl Source {
             TrustPolicy::Count(_) => TrustedRanges::default(),
         };
         Self::header(&header, ranges).map_err(refused)
+    }
+
+    /// What a binary logs as a warning when it starts with this source, if anything: set when
+    /// `Forwarded` is believed from any private address ([`VpcLink::AnyPrivateAddress`], the
+    /// value [`ANY_PRIVATE_ADDRESS`]), naming who can then forge the answer.
+    ///
+    /// ```
+    /// use lambda_client_ip::{ANY_PRIVATE_ADDRESS, Source};
+    /// let env = |link: &'static str| move |k: &str| match k {
+    ///     "CLIENT_IP_HEADER" => Some("forwarded".to_owned()),
+    ///     "TRUSTED_PROXY_COUNT" => Some("0".to_owned()),
+    ///     "VPC_LINK_CIDRS" => Some(link.to_owned()),
+    ///     _ => None,
+    /// };
+    /// let loose = Source::from_lookup(env(ANY_PRIVATE_ADDRESS))?;
+    /// assert!(loose.start_warning().unwrap().contains("any machine in the VPC or a peered network"));
+    /// assert_eq!(Source::from_lookup(env("10.0.1.0/24"))?.start_warning(), None);
+    /// # Ok::<(), lambda_client_ip::SettingError>(())
+    /// ```
+    pub fn start_warning(&self) -> Option<&'static str> {
+        let loose = VpcLink::AnyPrivateAddress;
+        matches!(&self.evidence, Evidence::Forwarded { writer, .. } if *writer == loose)
+            .then_some(INSIDERS_CAN_FORGE)
     }
 }

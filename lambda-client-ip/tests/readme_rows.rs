@@ -145,8 +145,9 @@ fn probes(topology: &str) -> Option<Vec<Probe>> {
             foreign(&regional, &[], false),
         ]
         .concat(),
-        // P1, left of API Gateway's own CloudFront edge, whose address (54.182.214.83) is in
-        // CloudFront's full list, not in the origin-facing `cloudfront` preset.
+        // P1, left of API Gateway's own CloudFront edge, whatever its address: AWS's sample's
+        // (54.182.214.83) is outside the origin-facing `cloudfront` preset, the captured ones
+        // (70.132.0.0/18, 130.176.0.0/16) inside it.
         "REST API, edge-optimized → Lambda" => [
             vec![
                 probe(
@@ -163,8 +164,18 @@ fn probes(topology: &str) -> Option<Vec<Probe>> {
                     ),
                     "54.240.196.186",
                 ),
+                probe(
+                    "the chain of events/api-gateway-rest-edge-optimized-captured.json",
+                    event(
+                        &edge_optimized,
+                        Some("198.51.100.23, 70.132.33.131"),
+                        Some("198.51.100.23"),
+                    ),
+                    "198.51.100.23",
+                ),
             ],
             foreign(&edge_optimized, &["54.182.214.83"], true),
+            foreign(&edge_optimized, &["70.132.33.131"], true),
         ]
         .concat(),
         // Left of CloudFront's entry; a caller around CloudFront is answered its own address.

@@ -448,14 +448,16 @@ fn from_lookup_builds_what_the_constructors_build() {
             &[
                 ("CLIENT_IP_HEADER", "Forwarded"),
                 ("TRUSTED_PROXY_COUNT", "0"),
+                ("VPC_LINK_CIDRS", "10.0.1.0/24"),
             ],
-            Source::forwarded(count(0), VpcLink::AnyPrivateAddress).unwrap(),
+            Source::forwarded(count(0), VpcLink::Subnets(ranges("10.0.1.0/24"))).unwrap(),
         ),
         (
             "forwarded with ranges",
             &[
                 ("CLIENT_IP_HEADER", "forwarded"),
                 ("TRUSTED_PROXY_CIDRS", "cloudflare"),
+                ("VPC_LINK_CIDRS", "any-private-address-insiders-can-forge"),
             ],
             Source::forwarded(ranges("cloudflare"), VpcLink::AnyPrivateAddress).unwrap(),
         ),
@@ -1134,10 +1136,11 @@ fn the_vpc_link_subnets_bind_forwarded_tightly() {
     for (name, pairs, want) in cases {
         assert_eq!(answer(&source, &pairs, Peer::Appended), want, "{name}");
     }
-    // Without VPC_LINK_CIDRS any private peer is the writer, and a public one never is.
+    // With the opt-in any private peer is the writer, and a public one never is.
     let loose = lookup(&[
         ("CLIENT_IP_HEADER", "forwarded"),
         ("TRUSTED_PROXY_COUNT", "1"),
+        ("VPC_LINK_CIDRS", "any-private-address-insiders-can-forge"),
     ])
     .unwrap();
     let pairs = vec![

@@ -29,7 +29,10 @@ fn main() -> ExitCode {
                 {
                     lambda_runtime::tracing::init_default_subscriber_with_writer(std::io::stderr);
                 }
-                eprintln!("local-alb: alb-client-ip in-process, {}", config.source);
+                // The start line says so when insiders can forge the answer.
+                let (source, warning) = (&config.source, config.source.start_warning());
+                let warning = warning.map(|w| format!("; WARN: {w}")).unwrap_or_default();
+                eprintln!("local-alb: alb-client-ip in-process, {source}{warning}");
                 report_presets();
                 Invoker::InProcess(Arc::new(config))
             }

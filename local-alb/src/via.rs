@@ -16,6 +16,7 @@
 //! | `cloudflare-cloudfront` | Cloudflare, CloudFront | `cloudfront` preset | P2 |
 //! | `apigw-http` | API Gateway HTTP API + VPC link | 10.0.0.0/8 | last `for=` of `Forwarded` |
 //! | `cloudflare-apigw-http` | Cloudflare, API Gateway | 10.0.0.0/8 | one `for=` left of the last |
+//! | `cloudfront-apigw-http` | CloudFront, API Gateway | 10.0.0.0/8 | one `for=` left of the last |
 //! | `global-accelerator` | Global Accelerator, no client IP preservation | `globalaccelerator` preset | nowhere |
 //! | `lattice` | VPC Lattice | 169.254.171.0/24 | P1, private to the caller's VPC |
 //!
@@ -51,7 +52,8 @@ use hyper::HeaderMap;
 use hyper::header::{HeaderName, HeaderValue};
 use lambda_client_ip::Preset;
 
-/// The address the simulated VPC link connects to the internal ALB from (an ENI in the VPC).
+/// The address the simulated VPC link connects to the internal ALB from (an ENI in the VPC):
+/// `VPC_LINK_CIDRS=10.0.1.0/24` names its subnet.
 pub const VPC_LINK_ADDRESS: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 25);
 /// The address the simulated VPC Lattice connects to the ALB from: inside `169.254.171.0/24`, the
 /// link-local range of the `com.amazonaws.<region>.vpc-lattice` managed prefix list.
@@ -86,6 +88,9 @@ pub enum FrontDoor {
     /// Cloudflare in front of an API Gateway HTTP API, then a VPC link.
     #[value(name = "cloudflare-apigw-http")]
     CloudflareApiGatewayHttp,
+    /// CloudFront in front of an API Gateway HTTP API, then a VPC link.
+    #[value(name = "cloudfront-apigw-http")]
+    CloudFrontApiGatewayHttp,
     /// AWS Global Accelerator with client IP preservation off.
     GlobalAccelerator,
     /// Amazon VPC Lattice.
@@ -119,6 +124,7 @@ impl FrontDoor {
             Self::CloudflareCloudFront => &[Hop::Cloudflare, Hop::CloudFront],
             Self::ApiGatewayHttp => &[Hop::ApiGatewayHttp],
             Self::CloudflareApiGatewayHttp => &[Hop::Cloudflare, Hop::ApiGatewayHttp],
+            Self::CloudFrontApiGatewayHttp => &[Hop::CloudFront, Hop::ApiGatewayHttp],
             Self::GlobalAccelerator => &[Hop::GlobalAccelerator],
             Self::Lattice => &[Hop::Lattice],
         }
@@ -536,6 +542,31 @@ mod tests {
     }
 
     #[test]
+    fn cloudfront_then_api_gateway_puts_the_viewer_one_element_left() {
+        let (peer, seen) = forward(
+            FrontDoor::CloudFrontApiGatewayHttp,
+            "[2001:db8::7]:4000",
+            &[("host", "api.example.com"), ("x-forwarded-for", "6.6.6.6")],
+        );
+        // API Gateway's last `for=` is CloudFront's origin-facing address, not the viewer.
+        let cf = edge(Preset::CloudFront);
+        assert_eq!(
+            seen,
+            pairs(&[
+                ("cloudfront-viewer-address", "2001:db8::7:4000"),
+                (
+                    "forwarded",
+                    &format!(
+                        r#"for=6.6.6.6, for="[2001:db8::7]", for={cf};host=api.example.com;proto=http"#
+                    )
+                ),
+                ("host", "api.example.com"),
+            ])
+        );
+        assert!(in_net(&[10], peer.ip()), "{peer}");
+    }
+
+    #[test]
     fn global_accelerator_changes_nothing_but_the_peer() {
         let sent = [
             ("cf-connecting-ip", "6.6.6.6"),
@@ -588,6 +619,7 @@ mod tests {
                 "cloudflare-cloudfront",
                 "apigw-http",
                 "cloudflare-apigw-http",
+                "cloudfront-apigw-http",
                 "global-accelerator",
                 "lattice",
             ]

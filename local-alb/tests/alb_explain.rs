@@ -159,7 +159,11 @@ fn explained(name: &str, settings: &[&str]) -> String {
 fn the_binding_and_the_bundled_lists_dates_are_shown() {
     let table = explained(
         "forwarded-vpc-link.json",
-        &["CLIENT_IP_HEADER=forwarded", "TRUSTED_PROXY_COUNT=0"],
+        &[
+            "CLIENT_IP_HEADER=forwarded",
+            "TRUSTED_PROXY_COUNT=0",
+            "VPC_LINK_CIDRS=10.0.12.0/24",
+        ],
     );
     assert!(
         table.contains(
@@ -194,7 +198,11 @@ fn the_binding_and_the_bundled_lists_dates_are_shown() {
 fn values_print_as_sent() {
     let table = explained(
         "forwarded-ipv6.json",
-        &["CLIENT_IP_HEADER=forwarded", "TRUSTED_PROXY_COUNT=0"],
+        &[
+            "CLIENT_IP_HEADER=forwarded",
+            "TRUSTED_PROXY_COUNT=0",
+            "VPC_LINK_CIDRS=10.0.12.0/24",
+        ],
     );
     assert!(table.contains(r#" for="[2001:db8::2]:4711" "#), "{table}");
     assert!(!table.contains(r#"\""#), "{table}");

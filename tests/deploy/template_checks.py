@@ -54,6 +54,11 @@ def check_parameters(template: dict, expect) -> None:
     for value in ("cloudfront", "cloudflare", "fastly", "cloudfront,cloudflare",
                   "10.0.0.0/8, 2001:db8::/32, 192.0.2.10"):
         expect(matches("TrustedProxyCidrs", value), f"TrustedProxyCidrs refuses {value!r}")
+    for value in ("", "10.0.1.0/24, 10.0.2.0/24", "198.18.0.0/24", "2600:1f18::/56",
+                  "any-private-address-insiders-can-forge"):
+        expect(matches("VpcLinkCidrs", value), f"VpcLinkCidrs refuses {value!r}")
+    for value in ("any-private-address", "10.0.1.0/24,any-private-address-insiders-can-forge"):
+        expect(not matches("VpcLinkCidrs", value), f"VpcLinkCidrs accepts {value!r}")
 
 
 def check_rules(template: dict, expect) -> None:
@@ -62,11 +67,17 @@ def check_rules(template: dict, expect) -> None:
     cases = [
         ({}, True),
         ({"TrustedProxyCount": "1", "TrustedProxyCidrs": "cloudfront"}, False),
-        ({"ClientIpHeader": "forwarded", "TrustedProxyCount": "0"}, True),
-        ({"ClientIpHeader": "Forwarded", "TrustedProxyCidrs": "cloudflare"}, True),
+        ({"ClientIpHeader": "forwarded", "TrustedProxyCount": "0"}, False),
+        ({"ClientIpHeader": "Forwarded", "TrustedProxyCidrs": "cloudflare"}, False),
+        ({"ClientIpHeader": "Forwarded", "TrustedProxyCidrs": "cloudflare",
+          "VpcLinkCidrs": "10.0.1.0/24, 10.0.2.0/24"}, True),
         ({"ClientIpHeader": "forwarded"}, False),
+        ({"ClientIpHeader": "forwarded", "VpcLinkCidrs": "10.0.1.0/24"}, False),
         ({"ClientIpHeader": "forwarded", "TrustedProxyCount": "0", "VpcLinkCidrs": "10.0.1.0/24"},
          True),
+        ({"ClientIpHeader": "forwarded", "TrustedProxyCount": "0",
+          "VpcLinkCidrs": "any-private-address-insiders-can-forge"}, True),
+        ({"VpcLinkCidrs": "any-private-address-insiders-can-forge"}, False),
         ({"VpcLinkCidrs": "10.0.1.0/24"}, False),
         ({"ClientIpHeader": "x-real-ip", "TrustedProxyCidrs": "10.0.0.0/8",
           "VpcLinkCidrs": "10.0.1.0/24"}, False),

@@ -8,12 +8,15 @@ around the door gets, and what explain mode says.
 """
 
 import json
+import re
 
 import pytest
 
 from support import SOURCES, body_of, run_clients
 
 GLOBAL_ACCELERATOR_EDGE = "3.2.48.1"  # the GA hop: the first host of the first range of the preset
+VPC_LINK = "10.0.1.0/24"  # the VPC link's subnet: the apigw-http hop connects from 10.0.1.25
+ANY_PRIVATE = "any-private-address-insiders-can-forge"  # VPC_LINK_CIDRS's opt-in
 
 
 def start_door(start_alb, door, *options, **settings):
@@ -110,12 +113,38 @@ def test_through_both_cdns_explain_suggests_both_presets(start_alb):
     assert "TRUSTED_PROXY_COUNT=2" in e["suggestion"]
 
 
-# API Gateway HTTP API → VPC link → internal ALB, behind Cloudflare or not ------------------------
+# API Gateway HTTP API → VPC link → internal ALB, behind Cloudflare, CloudFront or nothing -------
+
+
+def forwarded(**settings):
+    """CLIENT_IP_HEADER=forwarded with the VPC link's subnet named, and `settings`."""
+    return {"CLIENT_IP_HEADER": "forwarded", "VPC_LINK_CIDRS": VPC_LINK, **settings}
 
 
 def test_behind_an_http_api_forwarded_by_count_gives_each_client_its_own_address(start_alb):
-    alb = start_door(start_alb, "apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0")
+    alb = start_door(start_alb, "apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0"))
     every_client_gets_its_own_address(alb, "apigw-http: clients through API Gateway")
+
+
+def test_forwarded_without_the_vpc_link_subnets_is_refused_naming_them_and_the_opt_in(start_alb):
+    with pytest.raises(AssertionError) as refused:
+        start_door(start_alb, "apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0")
+    said = str(refused.value)
+    assert 'CLIENT_IP_HEADER="forwarded" needs VPC_LINK_CIDRS' in said, said
+    assert "the VPC link's subnets" in said and f"VPC_LINK_CIDRS={ANY_PRIVATE}" in said, said
+
+
+def test_the_any_private_address_opt_in_starts_with_a_warning_on_the_start_line(start_alb):
+    def start_line(link):
+        alb = start_door(start_alb, "apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0", VPC_LINK_CIDRS=link))
+        body = body_of(edge(alb), "-H", "X-Forwarded-For: 6.6.6.6", source="127.0.0.6")
+        assert body == '{"client_ip":"127.0.0.6"}', body
+        return next(l for l in alb.log_text().splitlines() if "alb-client-ip in-process" in l)
+
+    loose, tight = start_line(ANY_PRIVATE), start_line(VPC_LINK)
+    assert "WARN" in loose and "any machine in the VPC or a peered network" in loose, loose
+    assert f"VPC_LINK_CIDRS={ANY_PRIVATE}" in loose, loose
+    assert "WARN" not in tight, tight
 
 
 def test_behind_an_http_api_explain_points_to_forwarded(start_alb):
@@ -128,23 +157,45 @@ def test_behind_an_http_api_explain_points_to_forwarded(start_alb):
 
 
 def test_behind_cloudflare_and_an_http_api_forwarded_by_ranges_gives_each_client_its_own_address(start_alb):
-    alb = start_door(start_alb, "cloudflare-apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_CIDRS="cloudflare")
+    alb = start_door(start_alb, "cloudflare-apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudflare"))
     every_client_gets_its_own_address(alb, "cloudflare-apigw-http: clients through both")
 
 
 def test_a_caller_around_cloudflare_calling_the_api_directly_gets_its_own_address(start_alb):
     # The same setting on an API that is also reachable without Cloudflare: the element API
     # Gateway appends names the caller, which is outside Cloudflare's ranges, so it is the answer.
-    alb = start_door(start_alb, "apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_CIDRS="cloudflare")
+    alb = start_door(start_alb, "apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudflare"))
     forged = ["-H", "X-Forwarded-For: 6.6.6.6", "-H", "Forwarded: for=6.6.6.6"]
     assert body_of(edge(alb), *forged, source="127.0.0.7") == '{"client_ip":"127.0.0.7"}'
 
 
 def test_behind_cloudflare_and_an_http_api_a_count_of_zero_answers_the_cloudflare_edge(start_alb):
     # Why the ranges: a count of 0 reads the element API Gateway appended, Cloudflare's edge.
-    alb = start_door(start_alb, "cloudflare-apigw-http", CLIENT_IP_HEADER="forwarded", TRUSTED_PROXY_COUNT="0")
+    alb = start_door(start_alb, "cloudflare-apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0"))
     body = json.loads(body_of(edge(alb)))
     assert body["client_ip"] != "127.0.0.4"
+
+
+def test_behind_cloudfront_and_an_http_api_forwarded_by_ranges_gives_each_client_its_own_address(start_alb):
+    alb = start_door(start_alb, "cloudfront-apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudfront"))
+    every_client_gets_its_own_address(alb, "cloudfront-apigw-http: clients through both")
+
+
+def test_behind_cloudfront_and_an_http_api_a_count_of_zero_answers_cloudfront(start_alb):
+    # API Gateway's last for= is CloudFront's origin-facing address, never the viewer.
+    cloudfront = start_door(start_alb, "cloudfront")
+    cloudfront_edge = re.search(r"connects from (\S+)\)", cloudfront.process.output()).group(1)
+    alb = start_door(start_alb, "cloudfront-apigw-http", **forwarded(TRUSTED_PROXY_COUNT="0"))
+    body = json.loads(body_of(edge(alb), source="127.0.0.6"))
+    assert body["client_ip"] == cloudfront_edge, body
+
+
+def test_a_caller_around_cloudfront_forging_its_entry_gets_its_own_address(start_alb):
+    # The API called directly, with CloudFront's address forged as the last X-Forwarded-For entry:
+    # the element API Gateway appends is the caller, outside CloudFront's ranges.
+    alb = start_door(start_alb, "apigw-http", **forwarded(TRUSTED_PROXY_CIDRS="cloudfront"))
+    forged = ["-H", "X-Forwarded-For: 6.6.6.6, 130.176.0.12", "-H", "Forwarded: for=6.6.6.6"]
+    assert body_of(edge(alb), *forged, source="127.0.0.7") == '{"client_ip":"127.0.0.7"}'
 
 
 # Where no client address exists, or it is not unique -----------------------------------------

@@ -81,10 +81,12 @@ DOOR_PRESETS = {
     "fastly": {"fastly"},
     "cloudflare-cloudfront": {"cloudflare", "cloudfront"},
     "cloudflare-apigw-http": {"cloudflare"},
+    "cloudfront-apigw-http": {"cloudfront"},
     "global-accelerator": {"globalaccelerator"},
 }
 # A door of two hops, and its inner hop alone: a client that goes around the outer one.
-INNER_DOORS = {"cloudflare-cloudfront": "cloudfront", "cloudflare-apigw-http": "apigw-http"}
+INNER_DOORS = {"cloudflare-cloudfront": "cloudfront", "cloudflare-apigw-http": "apigw-http",
+               "cloudfront-apigw-http": "apigw-http"}
 
 # What a caller forges in the header a row reads (CLIENT_IP_HEADER), besides X-Forwarded-For.
 FORGED_HEADER = {
@@ -109,8 +111,18 @@ ROW_REQUESTS = {
     ],
     # The NLB passes the client through: a chain ending in an NLB node's private address is forged.
     "NLB → ALB, internet clients": [("around", ["-H", "X-Forwarded-For: 6.6.6.6, 10.0.0.5"], AROUND)],
-    # No CDN in front of the API: a caller of the API that is a Cloudflare edge is the answer.
-    "HTTP API → VPC link → internal ALB": [("via cloudflare-apigw-http", ["-H", FORGED], "edge of cloudflare")],
+    # No CDN in front of the API: a caller of the API that is a CDN's edge is the answer.
+    "HTTP API → VPC link → internal ALB": [
+        ("via cloudflare-apigw-http", ["-H", FORGED], "edge of cloudflare"),
+        ("via cloudfront-apigw-http", ["-H", FORGED], "edge of cloudfront"),
+    ],
+    # One CDN in front of the API: the other CDN's edge calling the API is the answer.
+    "Cloudflare → HTTP API → VPC link → internal ALB": [
+        ("via cloudfront-apigw-http", ["-H", FORGED], "edge of cloudfront"),
+    ],
+    "CloudFront → HTTP API → VPC link → internal ALB": [
+        ("via cloudflare-apigw-http", ["-H", FORGED], "edge of cloudflare"),
+    ],
 }
 
 # topology -> sample events of events/ and the answer the row's setting gives each (a client
@@ -121,6 +133,11 @@ ROW_EVENTS = {
         ("cloudflare-pseudo-ipv4-without-ipv6", "pseudo_ipv4_without_ipv6"),
     ],
     "Global Accelerator, preservation off": [("global-accelerator", "3.2.48.17")],
+    # API Gateway's last for= is CloudFront's: count 0 answers it, the cloudfront walk the viewer.
+    "HTTP API → VPC link → internal ALB": [("forwarded-cloudfront-http-api", "64.252.138.139")],
+    "CloudFront → HTTP API → VPC link → internal ALB": [
+        ("forwarded-cloudfront-http-api", "2001:db8:3a42:b7b0:9971:120a:391f:f585"),
+    ],
 }
 
 ASSIGNMENT = r"`([A-Z][A-Z_]*)=([^`]+)`"
