@@ -86,23 +86,17 @@ impl<V> Object<V> {
     }
 }
 
+const TWICE: &str = "twice, or in both header maps with copies that disagree";
+
 fn conflict(name: &HeaderName) -> Refused {
-    let message = "twice, or in both header maps with copies that disagree";
-    (
-        "conflicting_headers",
-        format!(
-            "The event carries the header {:?} {message}.",
-            name.as_str()
-        ),
-    )
+    let message = format!("The event carries the header {:?} {TWICE}.", name.as_str());
+    ("conflicting_headers", message)
 }
 
 fn malformed(reason: &str) -> Refused {
-    let message = "The payload is not an event this function understands";
-    (
-        "malformed_event",
-        format!("{message}: {}.", printable(reason, 128)),
-    )
+    let reason = printable(reason, 128);
+    let message = format!("The payload is not an event this function understands: {reason}.");
+    ("malformed_event", message)
 }
 
 impl Request {

@@ -29,10 +29,7 @@ async fn main() -> ExitCode {
     lambda_runtime::tracing::init_default_subscriber();
     tracing::info!(source = %config.source, "configured");
     let cidrs = std::env::var("TRUSTED_PROXY_CIDRS").unwrap_or_default();
-    for preset in cidrs
-        .split(',')
-        .filter_map(|item| item.parse::<Preset>().ok())
-    {
+    for preset in cidrs.split(',').filter_map(|i| i.parse::<Preset>().ok()) {
         let (published, age_days) = (preset.published(), preset.age_days(SystemTime::now()));
         if preset.is_stale(SystemTime::now()) {
             tracing::warn!(%preset, published, age_days, "{STALE_PRESET}");
