@@ -188,6 +188,11 @@ pub fn advice(e: &Explanation) -> String {
     }
 }
 
+/// What `warn_topology` says of a Global Accelerator edge.
+const GLOBAL_ACCELERATOR: &str = "Global Accelerator without client IP preservation: no client address exists; turn preservation on";
+/// What `warn_topology` says of VPC Lattice.
+const LATTICE: &str = "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network";
+
 /// Warns when the ALB's peer shows that no unique client address exists, once per execution
 /// environment for each such front door: a Global Accelerator edge (client IP preservation off)
 /// or VPC Lattice.
@@ -237,9 +242,6 @@ fn warn_setting(decided: &Decided) {
         tracing::warn!(error.type = code, requests = FIRST_REQUESTS, fix, "{SETTING_FAULT}");
     }
 }
-
-const GLOBAL_ACCELERATOR: &str = "Global Accelerator without client IP preservation: no client address exists; turn preservation on";
-const LATTICE: &str = "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network";
 
 /// The Lambda handler: never an error.
 pub async fn handle(
