@@ -23,14 +23,11 @@ impl Config {
     /// a map in tests); empty counts as unset. A refusal names the variable and its value.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let text = lookup("CLIENT_IP_EXPLAIN").unwrap_or_default();
+        let refused = format!("CLIENT_IP_EXPLAIN={text:?} is not accepted: true or false.");
         let explain = match text.trim().to_ascii_lowercase().as_str() {
             "" | "false" => false,
             "true" => true,
-            _ => {
-                return Err(format!(
-                    "CLIENT_IP_EXPLAIN={text:?} is not accepted: true or false."
-                ));
-            }
+            _ => return Err(refused),
         };
         let source = Source::from_lookup(lookup).map_err(|e| e.to_string())?;
         Ok(Self { source, explain })

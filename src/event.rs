@@ -79,30 +79,25 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Object<V> {
 impl<V> Object<V> {
     /// The values named `name`, in any case.
     fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a V> {
-        self.0
+        let named = self
+            .0
             .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name));
+        named.map(|(_, v)| v)
     }
 }
 
+const TWICE: &str = "twice, or in both header maps with copies that disagree";
+
 fn conflict(name: &HeaderName) -> Refused {
-    let message = "twice, or in both header maps with copies that disagree";
-    (
-        "conflicting_headers",
-        format!(
-            "The event carries the header {:?} {message}.",
-            name.as_str()
-        ),
-    )
+    let message = format!("The event carries the header {:?} {TWICE}.", name.as_str());
+    ("conflicting_headers", message)
 }
 
 fn malformed(reason: &str) -> Refused {
-    let message = "The payload is not an event this function understands";
-    (
-        "malformed_event",
-        format!("{message}: {}.", printable(reason, 128)),
-    )
+    let reason = printable(reason, 128);
+    let message = format!("The payload is not an event this function understands: {reason}.");
+    ("malformed_event", message)
 }
 
 impl Request {
@@ -118,12 +113,8 @@ impl Request {
         let single = payload.headers.unwrap_or(Object(vec![]));
         let multi = payload.multi_value_headers.unwrap_or(Object(vec![]));
         let mut headers = HeaderMap::new();
-        for name in single
-            .0
-            .iter()
-            .map(|(n, _)| n)
-            .chain(multi.0.iter().map(|(n, _)| n))
-        {
+        let names = single.0.iter().map(|(n, _)| n);
+        for name in names.chain(multi.0.iter().map(|(n, _)| n)) {
             let Ok(key) = HeaderName::from_bytes(name.as_bytes()) else {
                 continue;
             };
@@ -149,11 +140,11 @@ impl Request {
         }
         let mut reported = None;
         let context = payload.request_context.unwrap_or(Object(vec![]));
-        for (door, raw) in context
+        let doors = context
             .0
             .iter()
-            .filter(|(door, _)| door == "identity" || door == "http")
-        {
+            .filter(|(d, _)| d == "identity" || d == "http");
+        for (door, raw) in doors {
             let shape = |e: &dyn fmt::Display| malformed(&format!("requestContext.{door}: {e}"));
             let fields: Option<Object<Box<RawValue>>> =
                 serde_json::from_str(raw.get()).map_err(|e| shape(&e))?;

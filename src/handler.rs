@@ -23,15 +23,17 @@
 //! under the ALB's 1 MB.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use aws_lambda_events::alb::AlbTargetGroupResponse;
 use aws_lambda_events::encodings::Body;
-use aws_lambda_events::http::{HeaderMap, HeaderValue, header};
-use lambda_client_ip::{ClientIp, CountAnswer, Explanation, FrontDoorPeer};
+use aws_lambda_events::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use lambda_client_ip::{ClientIp, CountAnswer, Explanation, FrontDoorPeer, Source};
 use lambda_runtime::LambdaEvent;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use tracing::field::{Empty, display};
 
 use crate::config::Config;
 use crate::event::{Refused, Request};
@@ -41,56 +43,76 @@ use crate::printable;
 pub type Decided = Result<Option<ClientIp>, Refused>;
 
 /// Decides the answer to a request that was read, or refused while being read, and logs it.
+///
+/// The outcome is recorded on the current span under OpenTelemetry's HTTP names, as the
+/// library's `ClientIpLayer` records it: `client.address` (the resolved client, never the
+/// leftmost entry), `client.port` (only when the entry that names the client carried one) and,
+/// on a refusal, `error.type` (its code). Beside them `alb.peer.address`: the ALB's own peer,
+/// the address it appended at position 0 (behind a CDN, the CDN's edge). Not
+/// `network.peer.address`, which names the peer of a connection the instrumented process holds:
+/// the function holds none. [`respond`] runs it inside the `request` span, which declares them,
+/// so the log line carries the client and the ALB's peer side by side.
 pub fn decide(config: &Config, request: &Result<Request, Refused>) -> Decided {
     let decided = request.as_ref().map_err(Clone::clone).and_then(|request| {
-        let agent = request
-            .headers
-            .get(header::USER_AGENT)
-            .map(HeaderValue::as_bytes);
+        let headers = &request.headers;
+        let agent = headers.get(header::USER_AGENT).map(HeaderValue::as_bytes);
         let health = agent.is_some_and(|ua| ua.starts_with(b"ELB-HealthChecker/"));
-        if health && !request.headers.contains_key("x-forwarded-for") {
+        if health && !headers.contains_key("x-forwarded-for") {
             return Ok(None);
         }
-        let resolved = config.source.resolve(&request.headers, request.peer);
+        let resolved = config.source.resolve(headers, request.peer);
         resolved.map(Some).map_err(|e| (e.code(), e.to_string()))
     });
-    let trace = request
-        .as_ref()
-        .ok()
-        .and_then(|r| r.headers.get("x-amzn-trace-id"));
-    let trace_id = printable(trace.and_then(|t| t.to_str().ok()).unwrap_or_default(), 128);
+    let (span, mut trace_id) = (tracing::Span::current(), String::new());
+    if let Ok(Request { headers, peer }) = request {
+        // Position 0 as the library reads it: the count of 0 that `Source::default()` is.
+        let front = Source::default().resolve(headers, *peer);
+        span.record("alb.peer.address", front.ok().map(|p| display(p.ip())));
+        let trace = headers.get("x-amzn-trace-id").map(HeaderValue::to_str);
+        trace_id = printable(trace.and_then(Result::ok).unwrap_or_default(), 128);
+    }
     match &decided {
-        Ok(Some(c)) => {
-            let (client_ip, client_port, position) = (c.ip(), c.port(), c.position());
-            tracing::info!(%client_ip, client_port, position, %trace_id, "client address");
+        Ok(Some(client)) => {
+            span.record("client.address", display(client.ip()));
+            span.record("client.port", client.port());
+            tracing::info!(position = client.position(), %trace_id, "client address");
         }
         Ok(None) => tracing::info!(%trace_id, "health check"),
-        Err((code, reason)) => tracing::info!(error = code, %reason, %trace_id, "refused"),
+        Err((code, reason)) => {
+            span.record("error.type", code);
+            tracing::info!(%reason, %trace_id, "refused");
+        }
     }
+    warn_setting(&decided);
     decided
 }
 
 /// Reads a payload, refusing repeats of the headers this configuration reads.
 pub fn read(config: &Config, payload: &RawValue) -> Result<Request, Refused> {
-    let chains = ["x-forwarded-for", "forwarded"];
-    let others = ["user-agent", "cf-connecting-ipv6"];
-    let header = config.source.header_name().map(|name| name.as_str());
-    let strict: Vec<&str> = chains.into_iter().chain(others).chain(header).collect();
-    Request::read(payload, &strict)
+    let names = "x-forwarded-for forwarded user-agent cf-connecting-ipv6".split(' ');
+    let header = config.source.header_name().map(HeaderName::as_str);
+    Request::read(payload, &names.chain(header).collect::<Vec<_>>())
 }
 
-/// The response to a raw payload: read, decide, render.
+/// The response to a raw payload: read, decide, render, inside the `request` span.
 pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
+    let span = tracing::info_span!(
+        "request",
+        client.address = Empty,
+        client.port = Empty,
+        alb.peer.address = Empty,
+        error.type = Empty
+    );
+    let _entered = span.enter();
     let request = read(config, payload);
-    warn_topology(config, &request);
+    warn_topology(&config.source, &request);
     // serde_json's map keeps keys sorted: client_ip, client_port, error, explain, message, status.
     let decided = decide(config, &request);
     let mut body = Map::new();
     match &decided {
         Ok(Some(client)) => {
             body.insert("client_ip".into(), json!(client.ip()));
-            let port = client.port().map(|p| ("client_port".into(), p.into()));
-            body.extend(port);
+            body.extend(client.port().map(|p| ("client_port".into(), json!(p))));
         }
         Ok(None) => body.extend([("status".into(), "healthy".into())]),
         Err((code, message)) => body.extend([
@@ -101,20 +123,18 @@ pub fn respond(config: &Config, payload: &RawValue) -> AlbTargetGroupResponse {
     if config.explain {
         body.insert("explain".into(), explanation(config, &request));
     }
-    let mut headers = HeaderMap::with_capacity(2);
+    let mut headers = HeaderMap::new();
     let json = HeaderValue::from_static("application/json");
     headers.insert(header::CONTENT_TYPE, json);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let mut response = AlbTargetGroupResponse::default();
-    let (status, description) = match decided {
-        Ok(_) => (200, "200 OK"),
-        Err(_) => (400, "400 Bad Request"),
-    };
-    (response.status_code, response.status_description) = (status, Some(description.to_owned()));
+    let status = decided.map_or(StatusCode::BAD_REQUEST, |_| StatusCode::OK);
+    // `StatusCode`'s `Display` is the description the ALB wants: "200 OK", "400 Bad Request".
+    response.status_code = status.as_u16().into();
+    response.status_description = Some(status.to_string());
     response.multi_value_headers = headers.clone();
     response.headers = headers;
     response.body = Some(Body::Text(Value::Object(body).to_string()));
-    response.is_base64_encoded = false;
     response
 }
 
@@ -128,10 +148,8 @@ pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value
     let advice = advice(&explained);
     let mut value = serde_json::to_value(explained).unwrap_or_default();
     if let Some(fields) = value.as_object_mut() {
-        fields.extend([
-            ("setting".into(), setting),
-            ("suggestion".into(), json!(advice)),
-        ]);
+        fields.insert("setting".into(), setting);
+        fields.insert("suggestion".into(), json!(advice));
     }
     value
 }
@@ -140,12 +158,8 @@ pub fn explanation(config: &Config, request: &Result<Request, Refused>) -> Value
 /// request, as the library's walk worked it out. The texts are in `src/advice.txt`.
 pub fn advice(e: &Explanation) -> String {
     let Some(s) = &e.suggestion else {
-        let no_client = e.peer == FrontDoorPeer::GlobalAccelerator;
-        return text(if no_client {
-            "global-accelerator"
-        } else {
-            "missing"
-        });
+        let ga = e.peer == FrontDoorPeer::GlobalAccelerator;
+        return text(if ga { "global-accelerator" } else { "missing" });
     };
     let answers = match &s.answer {
         CountAnswer::ClientIp(client) => format!("answers {client}"),
@@ -186,24 +200,50 @@ fn text(key: &str) -> String {
 /// Warns when the ALB's peer shows that no unique client address exists, once per execution
 /// environment for each such front door: a Global Accelerator edge (client IP preservation off)
 /// or VPC Lattice.
-fn warn_topology(config: &Config, request: &Result<Request, Refused>) {
-    static GLOBAL_ACCELERATOR: AtomicBool = AtomicBool::new(false);
-    static LATTICE: AtomicBool = AtomicBool::new(false);
+fn warn_topology(source: &Source, request: &Result<Request, Refused>) {
+    static WARNED: AtomicU8 = AtomicU8::new(0);
     let Ok(request) = request else { return };
-    let (headers, peer) = (&request.headers, request.peer);
-    let (warned, topology) = match config.source.front_door_peer(headers, peer) {
-        FrontDoorPeer::GlobalAccelerator => (
-            &GLOBAL_ACCELERATOR,
-            "Global Accelerator without client IP preservation: no client address exists; turn preservation on",
-        ),
-        FrontDoorPeer::Lattice => (
-            &LATTICE,
-            "VPC Lattice: the address is private to the caller's VPC, unique only with x-amzn-lattice-network",
-        ),
+    let (kind, topology) = match source.front_door_peer(&request.headers, request.peer) {
+        FrontDoorPeer::GlobalAccelerator => (1, "warn-global-accelerator"),
+        FrontDoorPeer::Lattice => (2, "warn-lattice"),
         _ => return,
     };
-    if !warned.swap(true, Ordering::Relaxed) {
-        tracing::warn!(topology, "the ALB's peer is not a client");
+    if WARNED.fetch_or(kind, Ordering::Relaxed) & kind == 0 {
+        tracing::warn!(topology = text(topology), "the ALB's peer is not a client");
+    }
+}
+
+/// How many of an execution environment's first requests (health checks aside) decide whether
+/// the setting is to blame: refused all with the same code of [`SETTING_FAULTS`], they log one
+/// WARN naming the likely fix and explain mode. Few enough to warn within the first minute of a
+/// broken deployment, enough that a client or two sending odd chains cannot trigger it.
+pub const FIRST_REQUESTS: usize = 5;
+
+/// The codes that, on every one of the first requests, point at the setting rather than at the
+/// clients, each with its likely fix: `code: fix`, a line each.
+pub const SETTING_FAULTS: &str = include_str!("setting_faults.txt");
+
+/// What the WARN says, before the code and the fix.
+pub const SETTING_FAULT: &str = "the first requests of this execution environment were all refused with the same code: the setting, not the clients, is likely wrong; to see which setting fits, set CLIENT_IP_EXPLAIN=true (template parameter ClientIpExplain), send one request through the real path and read its explain member";
+
+/// Logs the WARN of [`FIRST_REQUESTS`], once per execution environment.
+fn warn_setting(decided: &Decided) {
+    static FIRST: Mutex<Vec<&str>> = Mutex::new(Vec::new());
+    let code = match decided {
+        Ok(None) => return, // a health check
+        Ok(Some(_)) => "answered",
+        Err((code, _)) => *code,
+    };
+    let Ok(mut first) = FIRST.lock() else { return };
+    if first.len() == FIRST_REQUESTS {
+        return;
+    }
+    first.push(code);
+    let mut faults = SETTING_FAULTS.lines();
+    let fix = faults.find_map(|l| l.strip_prefix(code)?.strip_prefix(": "));
+    let all = first.len() == FIRST_REQUESTS && first.iter().all(|c| *c == code);
+    if let Some(fix) = fix.filter(|_| all) {
+        tracing::warn!(error.type = code, requests = FIRST_REQUESTS, fix, "{SETTING_FAULT}");
     }
 }
 

@@ -27,8 +27,6 @@ pub const STALE_PRESET: &str = "bundled ranges are stale: a range the provider a
 /// assert_eq!(printable("abcdef", 3), "abc");
 /// ```
 pub fn printable(text: &str, max_chars: usize) -> String {
-    text.chars()
-        .take(max_chars)
-        .flat_map(char::escape_debug)
-        .collect()
+    let chars = text.chars().take(max_chars);
+    chars.flat_map(char::escape_debug).collect()
 }

@@ -11,24 +11,66 @@
 //! (`TRUSTED_PROXY_COUNT`, `TRUSTED_PROXY_CIDRS`, `CLIENT_IP_HEADER`); a refused setting stops the
 //! function before it serves anything, with a message naming the variable and its value.
 //!
+//! OpenTelemetry: each request runs inside a `request` span that declares the fields
+//! `ClientIpLayer` records under OpenTelemetry's HTTP names (`client.address`, `client.port`,
+//! `error.type`), and `tracing-opentelemetry` exports that span with them as attributes. `main`
+//! exports to stdout; for a collector (the ADOT Lambda layer, an OTLP endpoint) hand `telemetry`
+//! `opentelemetry-otlp`'s exporter instead. These crates are the example's own: the library
+//! depends on none of them.
+//!
 //! It is a `lambda_http` function like any other (`cargo build --release -p lambda-client-ip
 //! --example axum_lambda --features lambda_http,axum`, then package the binary as `bootstrap`);
 //! its tests run with `cargo test -p lambda-client-ip --all-features`.
 
 use std::net::SocketAddr;
 
+use axum::extract::Request;
 use axum::http::header;
+use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use lambda_client_ip::{ClientIp, ClientIpLayer, ClientIpRejection, Source};
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tracing::field::Empty;
+use tracing::{Instrument, Subscriber};
+use tracing_subscriber::layer::SubscriberExt;
 
 /// The app: every path answers the client address.
 fn app(source: Source) -> Router {
     Router::new()
         .fallback(client_ip)
         .layer(ClientIpLayer::new(source))
+        // Added last, so it runs first: the span is current when `ClientIpLayer` records on it.
+        .layer(from_fn(request_span))
+}
+
+/// Runs the request inside a span that declares what `ClientIpLayer` records: `tracing` keeps
+/// only the fields a span declared.
+async fn request_span(request: Request, next: Next) -> Response {
+    let span = tracing::info_span!(
+        "request",
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        client.address = Empty,
+        client.port = Empty,
+        error.type = Empty
+    );
+    next.run(request).instrument(span).await
+}
+
+/// A subscriber that exports every span through `exporter` as an OpenTelemetry span, its fields
+/// as attributes, and the provider to flush before the process ends.
+fn telemetry(
+    exporter: impl SpanExporter + 'static,
+) -> (SdkTracerProvider, impl Subscriber + Send + Sync) {
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter)
+        .build();
+    let tracer = tracing_opentelemetry::layer().with_tracer(provider.tracer("axum_lambda"));
+    (provider, tracing_subscriber::registry().with(tracer))
 }
 
 /// The extractor's rejection is already a JSON answer (400 refused, 500 wired wrong); taking the
@@ -45,11 +87,15 @@ async fn client_ip(client: Result<ClientIp, ClientIpRejection>) -> Response {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let source = Source::from_lookup(|name| std::env::var(name).ok())?;
-    match std::env::var("LISTEN") {
+    let (provider, subscriber) = telemetry(opentelemetry_stdout::SpanExporter::default());
+    tracing::subscriber::set_global_default(subscriber)?;
+    let served = match std::env::var("LISTEN") {
         // Local development (`LISTEN=127.0.0.1:3000`): the same Router on a socket.
         Ok(addr) => serve_locally(app(source), TcpListener::bind(addr).await?).await,
         Err(_) => lambda_http::run(app(source)).await,
-    }
+    };
+    provider.shutdown()?;
+    served
 }
 
 /// Serves `app` on `listener`, each request's peer recorded as `ConnectInfo`.
@@ -250,6 +296,43 @@ mod tests {
         assert!(
             response.ends_with(r#"{"client_ip":"127.0.0.1"}"#),
             "{response}"
+        );
+    }
+
+    /// The request span as OpenTelemetry exports it: the client, never the leftmost entry, as
+    /// `client.address`; a refusal's code as `error.type`.
+    #[tokio::test]
+    async fn the_request_span_is_exported_with_the_client_as_attributes() {
+        use opentelemetry::KeyValue;
+        use opentelemetry_sdk::trace::InMemorySpanExporter;
+
+        let exporter = InMemorySpanExporter::default();
+        let (provider, subscriber) = telemetry(exporter.clone());
+        let _default = tracing::subscriber::set_default(subscriber);
+        assert_eq!(invoke(count("1"), ALB_MULTI).await, ok("198.51.100.7"));
+        let (status, _) = invoke(count("30"), ALB_MULTI).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        provider.force_flush().unwrap();
+        let spans = exporter.get_finished_spans().unwrap();
+        let attributes: Vec<Vec<String>> = spans
+            .iter()
+            .filter(|span| span.name == "request")
+            .map(|span| {
+                let named = |kv: &&KeyValue| {
+                    ["client.", "error."]
+                        .iter()
+                        .any(|p| kv.key.as_str().starts_with(p))
+                };
+                let pairs = span.attributes.iter().filter(named);
+                pairs.map(|kv| format!("{}={}", kv.key, kv.value)).collect()
+            })
+            .collect();
+        assert_eq!(
+            attributes,
+            [
+                vec!["client.address=198.51.100.7"],
+                vec!["error.type=chain_too_short"]
+            ]
         );
     }
 

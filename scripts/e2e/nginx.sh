@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
 # Runs nginx in the foreground as a reverse proxy for the local-alb end-to-end tests
-# (local-alb/tests/e2e/), appending the peer to X-Forwarded-For as a typical nginx does.
+# (local-alb/tests/e2e/), with the location block users copy: docs/deploy.md's nginx recipe,
+# read from the doc itself, so the tests run what the doc says.
 #
 #   nginx.sh DIR PROXY_BIND LISTEN_PORT:UPSTREAM_PORT...
 #
-# One server per pair: listens on 127.0.0.1:LISTEN_PORT and passes to 127.0.0.1:UPSTREAM_PORT,
-# connecting from PROXY_BIND (a loopback address distinct from every client's). DIR holds the
-# configuration, temporary files and the error log (DIR/error.log). Stops on SIGTERM.
+# One server per pair: listens on 127.0.0.1:LISTEN_PORT and passes to 127.0.0.1:UPSTREAM_PORT
+# (the recipe's ALB), connecting from PROXY_BIND (a loopback address distinct from every
+# client's). DIR holds the configuration, temporary files and the error log (DIR/error.log).
+# Stops on SIGTERM.
 set -euo pipefail
 dir=$1 bind=$2
 shift 2
 mkdir -p "$dir"
+# The first ```nginx block of docs/deploy.md, whose proxy_pass names the ALB as a placeholder.
+recipe=$(awk '/^```nginx$/ { inside = 1; next } inside && /^```$/ { exit } inside' \
+  "$(dirname "$0")/../../docs/deploy.md")
+placeholder="https://<your ALB's DNS name>"
+if [[ "$recipe" != "location / {"*"proxy_pass $placeholder;"*"}" ]]; then
+  echo "nginx.sh: docs/deploy.md has no nginx recipe: a \`location / {\` block proxying to $placeholder" >&2
+  exit 1
+fi
 user_line=""
 [ "$(id -u)" = 0 ] && user_line="user root;"
 {
@@ -30,16 +40,15 @@ http {
   scgi_temp_path $dir/scgi;
 CONF
   for pair in "$@"; do
+    # The recipe as written, its ALB this test's upstream, and inside its location block the
+    # test's own source address (the recipe says nothing about where nginx connects from).
+    location=${recipe/"$placeholder"/http://127.0.0.1:${pair#*:}}
+    location=${location/"location / {"/"location / {
+    proxy_bind $bind;"}
     cat <<CONF
   server {
     listen 127.0.0.1:${pair%%:*};
-    location / {
-      proxy_pass http://127.0.0.1:${pair#*:};
-      proxy_bind $bind;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-    }
+$location
   }
 CONF
   done

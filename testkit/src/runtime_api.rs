@@ -37,7 +37,16 @@ impl RuntimeApi {
     /// Starts the API on a free loopback port.
     pub fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = listener.local_addr().unwrap().to_string();
+        let local = listener.local_addr().unwrap();
+        // With the loopback interface down (a fresh network namespace) binding works but nothing
+        // connects: say so now, not as "no answer" 20 s later. The serving thread reads this
+        // connection's EOF and drops it.
+        if let Err(e) = TcpStream::connect_timeout(&local, Duration::from_secs(5)) {
+            panic!(
+                "cannot connect to {local} ({e}): the loopback interface is down; bring it up with `ip link set lo up` (in a namespace of your own: `unshare -rn sh -c 'ip link set lo up && ...'`)"
+            );
+        }
+        let address = local.to_string();
         let (events_tx, events_rx) = channel::<(String, Vec<u8>)>();
         let (posted_tx, posted_rx) = channel::<(Posted, Instant)>();
         let events_rx = Arc::new(Mutex::new(events_rx));
