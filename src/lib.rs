@@ -15,7 +15,7 @@ pub mod handler;
 
 /// What the function logs at cold start, and `local-alb` at start, for each preset of
 /// `TRUSTED_PROXY_CIDRS` that [`is_stale`](lambda_client_ip::Preset::is_stale).
-pub const STALE_PRESET: &str = "bundled ranges are stale: a range the provider added since is not trusted, and requests from it are answered with the provider's address; refresh them (docs/deploy.md#refreshing-the-bundled-ranges)";
+pub const STALE_PRESET: &str = "ranges are stale: a range the provider added since is not trusted, and requests from it are answered with the provider's address; name a fresh ranges file in CLIENT_IP_RANGES_FILE (docs/deploy.md#fresh-ranges-without-a-release)";
 
 /// Request text made safe for a log line or a message: control characters, line separators and
 /// other unprintable characters escaped (`char::escape_debug`), cut to `max_chars` characters.

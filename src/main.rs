@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
         if preset.is_stale(SystemTime::now()) {
             tracing::warn!(%preset, published, age_days, "{STALE_PRESET}");
         } else {
-            tracing::info!(%preset, published, age_days, "bundled ranges");
+            tracing::info!(%preset, published, age_days, "ranges in use");
         }
     }
     let served = lambda_runtime::run(service_fn(|event| handler::handle(&config, event))).await;

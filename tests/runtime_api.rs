@@ -376,6 +376,17 @@ fn a_refused_configuration_names_the_variable_and_value_and_does_not_start() {
             ],
             "are both set",
         ),
+        (
+            &[("CLIENT_IP_RANGES_FILE", "/nonexistent/ranges.txt")],
+            "CLIENT_IP_RANGES_FILE=\"/nonexistent/ranges.txt\" is not accepted: the file cannot be read",
+        ),
+        (
+            &[(
+                "CLIENT_IP_RANGES_FILE",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"),
+            )],
+            "is not a canonical CIDR",
+        ),
     ];
     for (env, needle) in cases {
         let child = spawn_function(&api, env);

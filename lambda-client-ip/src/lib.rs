@@ -3,6 +3,7 @@
 // on GitHub or crates.io, keeps its absolute links. A feature's items are linked with it.
 #![doc = include_str!("links/core.md")]
 #![cfg_attr(feature = "env", doc = include_str!("links/env.md"))]
+#![cfg_attr(feature = "lists", doc = include_str!("links/lists.md"))]
 #![cfg_attr(feature = "lambda_http", doc = include_str!("links/lambda_http.md"))]
 #![cfg_attr(feature = "tower", doc = include_str!("links/tower.md"))]
 #![cfg_attr(feature = "tower_governor", doc = include_str!("links/tower_governor.md"))]
@@ -11,7 +12,8 @@
 // The layers, each importing only those before it (tests/layout.rs checks): networks (private
 // and special-purpose space) and names (near misses); entry and forwarded (parsing one entry);
 // preset and ranges (the trusted networks); error; source (the evidence and its constructors);
-// walk (the per-request resolver); setting (the environment text); explain (the setup aid).
+// walk (the per-request resolver); lists (a ranges file); setting (the environment text);
+// explain (the setup aid).
 mod entry;
 mod error;
 mod forwarded;
@@ -22,6 +24,8 @@ mod ranges;
 mod source;
 mod walk;
 
+#[cfg(feature = "lists")]
+mod lists;
 #[cfg(feature = "env")]
 mod setting;
 
@@ -43,6 +47,8 @@ pub use error::{ResolveError, SourceError};
 pub use explain::{
     Binding, CountAnswer, EXPLAINED_POSITIONS, ExplainedHop, Explanation, FrontDoorPeer, Suggestion,
 };
+#[cfg(feature = "lists")]
+pub use lists::{RangesFile, RangesFileError};
 pub use preset::{Preset, UnknownPreset};
 pub use ranges::{MAX_PROXY_COUNT, PolicyError, ProxyCount, TrustPolicy, TrustedRanges};
 #[cfg(feature = "env")]

@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use ipnet::IpNet;
@@ -105,7 +106,14 @@ impl Preset {
         }
     }
 
-    const fn snapshot(self) -> &'static str {
+    /// The list this process uses: a ranges file's, once installed, else the bundled one.
+    fn snapshot(self) -> &'static str {
+        let installed = INSTALLED.get_or_init(Vec::new).iter();
+        let found = installed.rev().find(|(preset, _)| *preset == self);
+        found.map_or(self.bundled(), |(_, text)| text)
+    }
+
+    pub(crate) const fn bundled(self) -> &'static str {
         match self {
             Self::CloudFront => include_str!("presets/cloudfront.txt"),
             Self::Cloudflare => include_str!("presets/cloudflare.txt"),
@@ -123,19 +131,7 @@ impl Preset {
     /// assert_eq!((day.len(), &day[4..5], &day[7..8]), (10, "-", "-"));
     /// ```
     pub fn published(self) -> &'static str {
-        self.published_line().0
-    }
-
-    /// The header line `# published: YYYY-MM-DD (day N, …)`: the date, and the day as days since
-    /// 1970-01-01, which the generator writes next to it so no calendar code is needed here.
-    fn published_line(self) -> (&'static str, u64) {
-        let mut lines = self.snapshot().lines();
-        let line = lines.find_map(|l| l.strip_prefix("# published: "));
-        let (date, rest) = line
-            .and_then(|l| l.split_once(" (day "))
-            .unwrap_or_default();
-        let day = rest.split(|c: char| !c.is_ascii_digit()).next();
-        (date, day.and_then(|d| d.parse().ok()).unwrap_or(0))
+        dated(self.snapshot()).0
     }
 
     /// Whole days from [`published`](Preset::published) to `now`: 0 when `now` is earlier.
@@ -153,7 +149,7 @@ impl Preset {
         let today = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() / 86_400);
-        today.saturating_sub(self.published_line().1)
+        today.saturating_sub(dated(self.snapshot()).1)
     }
 
     /// The snapshot's ranges, as published (before merging).
@@ -191,6 +187,21 @@ impl Preset {
     pub fn is_stale(self, now: SystemTime) -> bool {
         self.age_days(now) > Self::STALE_AFTER_DAYS
     }
+}
+
+/// A ranges file's lists, set once per process (`RangesFile::install`, feature `lists`).
+pub(crate) static INSTALLED: OnceLock<Vec<(Preset, &'static str)>> = OnceLock::new();
+
+/// The header line `# published: YYYY-MM-DD (day N, …)` of a snapshot: the date, and the day as
+/// days since 1970-01-01, which the generator writes next to it so no calendar code is needed.
+pub(crate) fn dated(text: &'static str) -> (&'static str, u64) {
+    let mut lines = text.lines();
+    let line = lines.find_map(|l| l.strip_prefix("# published: "));
+    let (date, rest) = line
+        .and_then(|l| l.split_once(" (day "))
+        .unwrap_or_default();
+    let day = rest.split(|c: char| !c.is_ascii_digit()).next();
+    (date, day.and_then(|d| d.parse().ok()).unwrap_or(0))
 }
 
 impl fmt::Display for Preset {
@@ -268,7 +279,7 @@ mod tests {
     #[test]
     fn every_snapshot_names_its_day_as_a_date_and_a_day_number() {
         for preset in Preset::ALL {
-            let (date, day) = preset.published_line();
+            let (date, day) = dated(preset.snapshot());
             assert!(day > 20_000, "{preset}: {day}");
             assert_eq!(date, preset.published(), "{preset}");
             assert_eq!(date.len(), 10, "{preset}");
@@ -281,9 +292,9 @@ mod tests {
         }
         // The generator's day numbers, checked against the calendar once here.
         assert_eq!(Preset::CloudFront.published(), "2026-08-22");
-        assert_eq!(Preset::CloudFront.published_line().1, 20_687);
+        assert_eq!(dated(Preset::CloudFront.snapshot()).1, 20_687);
         assert_eq!(Preset::Fastly.published(), "2025-07-25");
-        assert_eq!(Preset::Fastly.published_line().1, 20_294);
+        assert_eq!(dated(Preset::Fastly.snapshot()).1, 20_294);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::error::{SourceError, Words};
+use crate::lists::{RangesFile, RangesFileError};
 use crate::ranges::{PolicyError, TrustPolicy, TrustedRanges};
 use crate::source::{Evidence, Source, VpcLink};
 
@@ -12,6 +13,7 @@ const COUNT_VAR: &str = "TRUSTED_PROXY_COUNT";
 const CIDRS_VAR: &str = "TRUSTED_PROXY_CIDRS";
 const LINK_VAR: &str = "VPC_LINK_CIDRS";
 const HEADER_VAR: &str = "CLIENT_IP_HEADER";
+const FILE_VAR: &str = "CLIENT_IP_RANGES_FILE";
 
 /// The value of `VPC_LINK_CIDRS` that believes `Forwarded` from any private peer
 /// ([`VpcLink::AnyPrivateAddress`]) instead of the VPC link's subnets: an explicit opt-in whose
@@ -86,6 +88,14 @@ pub enum SettingError {
         /// `CLIENT_IP_HEADER` as set.
         header: String,
     },
+    /// The ranges file cannot be read, is not one, or holds a list refused.
+    #[error("{FILE_VAR}={path:?} is not accepted: the file {error}.")]
+    RangesFile {
+        /// `CLIENT_IP_RANGES_FILE` as set.
+        path: String,
+        /// Why it is refused.
+        error: RangesFileError,
+    },
     /// The source the variables describe is refused by its constructor.
     #[error("{}", Worded { header, ranges, error })]
     Source {
@@ -131,6 +141,7 @@ impl Source {
     /// | `TRUSTED_PROXY_CIDRS` | CIDRs, bare addresses and [presets](crate::Preset) of trusted proxies, comma-separated | empty |
     /// | `CLIENT_IP_HEADER` | `x-forwarded-for`, `forwarded`, or a single-address header | `x-forwarded-for` |
     /// | `VPC_LINK_CIDRS` | only with `forwarded`, and needed by it: the VPC link's subnets ([`VpcLink::Subnets`]), or [`ANY_PRIVATE_ADDRESS`] ([`VpcLink::AnyPrivateAddress`]) | unset |
+    /// | `CLIENT_IP_RANGES_FILE` | a [`RangesFile`](crate::RangesFile) whose lists replace the bundled ones, read and installed first | the bundled lists |
     ///
     /// A variable that is empty or only whitespace counts as unset. Refused with a
     /// [`SettingError`] whose message names the variables and values: a count and ranges
@@ -157,6 +168,10 @@ impl Source {
             value: value.clone(),
             error,
         };
+        if let Some(path) = set(FILE_VAR) {
+            let installed = RangesFile::read(path.as_ref()).and_then(|file| file.install());
+            installed.map_err(|error| SettingError::RangesFile { path, error })?;
+        }
         let (count, cidrs, link) = (set(COUNT_VAR), set(CIDRS_VAR), set(LINK_VAR));
         let policy = match (&count, &cidrs) {
             (Some(count), Some(ranges)) => {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 /// The layers, lowest first; a module may import only modules listed before it.
-const LAYERS: [&str; 15] = [
+const LAYERS: [&str; 16] = [
     "networks",
     "names",
     "entry",
@@ -20,6 +20,7 @@ const LAYERS: [&str; 15] = [
     "error",
     "source",
     "walk",
+    "lists",
     "setting",
     "explain",
     "layer",

@@ -85,7 +85,7 @@ fn report_presets() {
         let said = if preset.is_stale(now) {
             STALE_PRESET
         } else {
-            "bundled ranges"
+            "ranges in use"
         };
         eprintln!("local-alb: preset={preset} published={published} age_days={age_days}: {said}");
     }

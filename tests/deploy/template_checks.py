@@ -26,6 +26,8 @@ from template_model import (
     rules_refusing,
 )
 
+LAYER = "arn:aws:lambda:us-east-1:123456789012:layer:client-ip-ranges:7"
+
 
 def check_parameters(template: dict, expect) -> None:
     params = template.get("Parameters", {})
@@ -59,6 +61,10 @@ def check_parameters(template: dict, expect) -> None:
         expect(matches("VpcLinkCidrs", value), f"VpcLinkCidrs refuses {value!r}")
     for value in ("any-private-address", "10.0.1.0/24,any-private-address-insiders-can-forge"):
         expect(not matches("VpcLinkCidrs", value), f"VpcLinkCidrs accepts {value!r}")
+    for value, accepted in (("", True), (LAYER, True), (LAYER.rsplit(":", 1)[0], False),
+                            ("/opt/ranges.txt", False)):
+        expect(matches("RangesLayerArn", value) == accepted,
+               f"RangesLayerArn {'refuses' if accepted else 'accepts'} {value!r}")
 
 
 def check_rules(template: dict, expect) -> None:
@@ -149,6 +155,14 @@ def check_resources(template: dict, expect) -> None:
         env = props.get("Environment", {}).get("Variables", {})
         for var in ("TRUSTED_PROXY_COUNT", "TRUSTED_PROXY_CIDRS", "CLIENT_IP_HEADER"):
             expect(var in env, f"{name}: environment lacks {var}")
+        # A ranges layer is mounted at /opt and its file named; without one, neither.
+        conditions = template.get("Conditions", {})
+        for layer, layers, file in ((LAYER, [LAYER], "/opt/ranges.txt"), ("", NO_VALUE, "")):
+            params = parameter_values(template, RangesLayerArn=layer)
+            got = (evaluate(props.get("Layers", NO_VALUE), params, conditions),
+                   evaluate(env.get("CLIENT_IP_RANGES_FILE"), params, conditions))
+            expect(got == (layers, file), f"{name}: with RangesLayerArn={layer!r}, Layers and "
+                   f"CLIENT_IP_RANGES_FILE are {got!r}, not {(layers, file)!r}")
 
     balancers = of_type(resources, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     expect(len(balancers) == 1, f"expected one load balancer, found {sorted(balancers)}")

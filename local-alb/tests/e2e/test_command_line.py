@@ -42,6 +42,6 @@ def test_each_trusted_preset_is_printed_with_its_date_and_staleness_as_the_funct
         age = (today - datetime.date.fromisoformat(published)).days
         [line] = [l for l in lines if f"preset={preset} " in l]
         assert f"published={published} age_days={age}:" in line, line
-        stale = "bundled ranges are stale" in line and "docs/deploy.md#refreshing-the-bundled-ranges" in line
+        stale = "ranges are stale" in line and "docs/deploy.md#fresh-ranges-without-a-release" in line
         assert stale == (age > stale_after), line
     assert not [l for l in lines if "preset=cloudflare" in l]
