@@ -6,8 +6,8 @@
 //! allocation and reallocation in process-wide counters (the workspace forbids `unsafe`, so the
 //! wrapper cannot live here). The counters see every thread, so this binary has no test harness
 //! (whose thread allocates beside a test): its `main` runs the cases in sequence, alone. Each case
-//! builds its source and header map first, resolves once to check the answer (and warm up), then counts the allocations
-//! of `CALLS` more calls. Every case that allocates is named in the one failure.
+//! builds its source and header map first, resolves once to check the answer (and warm up), then
+//! counts the allocations of `CALLS` more calls. Every case that allocates is named in the one failure.
 
 // A test crate: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::panic)]
