@@ -13,6 +13,8 @@ use std::time::SystemTime;
 
 use ipnet::IpNet;
 
+use crate::networks::meet;
+
 /// A provider's published list of the addresses it connects to origins from, bundled as a dated
 /// snapshot. In a trusted-ranges list it is written by [name](Preset::name); only
 /// [trustable](Preset::trustable) presets may be trusted.
@@ -82,10 +84,11 @@ impl Preset {
         }
     }
 
-    /// Whether the list may be trusted as proxies that name the client. False for
-    /// [`GlobalAccelerator`](Preset::GlobalAccelerator): its edges forward at layer 4 and add no
-    /// header, so a peer in that list means the client address is lost, and the fix is to turn
-    /// on client IP preservation, not to trust the list.
+    /// Whether the list's hop appends its peer to X-Forwarded-For, so its networks may be
+    /// trusted as proxies. False for [`GlobalAccelerator`](Preset::GlobalAccelerator): its edges
+    /// forward at layer 4 and write no header, so a peer in that list means the client address
+    /// is lost, and the fix is to turn on client IP preservation, not to trust the list. Every
+    /// set of trusted ranges that overlaps such a list is refused, whatever it was called.
     ///
     /// ```
     /// use lambda_client_ip::Preset;
@@ -190,6 +193,32 @@ impl Preset {
     /// ```
     pub fn is_stale(self, now: SystemTime) -> bool {
         self.age_days(now) > Self::STALE_AFTER_DAYS
+    }
+}
+
+/// A place in a source that trusted ranges fill, and which bundled lists' networks may fill it:
+/// decided by what the ranges overlap, never by what they were called. A CDN's own header also
+/// needs its writer's list ([`Preset::header`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// Trusted proxies, so every set of trusted ranges: only a list whose hop writes
+    /// X-Forwarded-For, since a hop that writes nothing would be walked past.
+    Proxies,
+    /// The VPC link's subnets: none of the bundled lists, each shared by every customer of its
+    /// provider, any of whom could send a `Forwarded` through it.
+    VpcLink,
+    /// The writers of a header of your own proxy: none of the bundled lists, for the same reason.
+    OwnHeader,
+}
+
+impl Slot {
+    /// The first published network of a list the slot refuses that shares an address with `net`.
+    pub(crate) fn refuses(self, net: IpNet) -> Option<(Preset, IpNet)> {
+        let admits = |list: &Preset| matches!(self, Self::Proxies) && list.trustable();
+        let lists = Preset::ALL.into_iter().filter(|list| !admits(list));
+        lists
+            .into_iter()
+            .find_map(|list| Some((list, list.nets().find(|n| meet(*n, net))?)))
     }
 }
 

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use ipnet::{IpNet, Ipv4Net};
 
 use crate::names::near_miss;
-use crate::networks::not_public;
-use crate::preset::Preset;
+use crate::networks::{holds, meet, not_public};
+use crate::preset::{Preset, Slot};
 
 /// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
 /// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
@@ -145,19 +145,26 @@ impl TrustedRanges {
     }
 
     /// The set of ranges that each passed `check`, refused when together they cover every
-    /// public address of a family, however they are split: with the addresses no public client
-    /// has added, such a set merges into a single /0 (mapped ranges are stored as IPv4).
+    /// public address of a family, however they are split (with the addresses no public client
+    /// has added, such a set merges into a single /0; mapped ranges are stored as IPv4), then
+    /// when one overlaps a bundled list no trusted proxy can be ([`Slot::Proxies`]).
     fn merged(checked: Vec<IpNet>) -> Result<Self, PolicyError> {
         let nets = IpNet::aggregate(&checked);
         let mut with_special = nets.clone();
-        with_special.extend(not_public());
+        with_special.extend_from_slice(not_public());
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
-        match everything.map(|n| n.addr().is_ipv4()) {
-            Some(v4) => Err(PolicyError::Everything {
+        let edge = nets
+            .iter()
+            .find_map(|&n| Some((n, Slot::Proxies.refuses(n)?)));
+        match (everything.map(|n| n.addr().is_ipv4()), edge) {
+            (Some(v4), _) => Err(PolicyError::Everything {
                 family: if v4 { "IPv4" } else { "IPv6" },
             }),
-            None => Ok(Self { nets }),
+            (None, Some((range, (list, net)))) => {
+                Err(PolicyError::NoForwardedFor { range, list, net })
+            }
+            (None, None) => Ok(Self { nets }),
         }
     }
 
@@ -171,7 +178,6 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn overlaps(&self, other: &Self) -> bool {
-        let meet = |a: IpNet, b: IpNet| a.contains(&b.network()) || b.contains(&a.network());
         self.iter().any(|a| other.iter().any(|b| meet(a, b)))
     }
 
@@ -186,14 +192,7 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
-        // The networks are sorted and disjoint: only the last one starting at or before the
-        // address can hold it.
-        let ip = ip.to_canonical();
-        let after = self.nets.partition_point(|n| n.network() <= ip);
-        after
-            .checked_sub(1)
-            .and_then(|i| self.nets.get(i))
-            .is_some_and(|n| n.contains(&ip))
+        holds(&self.nets, ip)
     }
 
     /// The ranges after merging, IPv4 first, each in ascending order.
@@ -289,11 +288,6 @@ impl FromStr for TrustedRanges {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
             if let Ok(preset) = item.parse::<Preset>() {
-                if !preset.trustable() {
-                    return Err(fail(
-                        "is a list for diagnosis only: nothing may trust Global Accelerator's edge addresses (turn on client IP preservation)",
-                    ));
-                }
                 nets.extend(preset.nets());
                 continue;
             }
@@ -438,6 +432,21 @@ pub enum PolicyError {
         /// `IPv4` or `IPv6`.
         family: &'static str,
     },
+    /// A range overlapping a bundled list whose hop writes no X-Forwarded-For (Global
+    /// Accelerator's edges), whether it was named, written out or taken from
+    /// [`Preset::nets`], whole or in part: a proxy that writes nothing would be walked past
+    /// and the client's own entry believed.
+    #[error(
+        "the range {range} overlaps {net} of {list}, whose edges forward at layer 4 and write no X-Forwarded-For, so nothing names the client behind them: trust none of it, and turn on client IP preservation"
+    )]
+    NoForwardedFor {
+        /// The trusted range, as merged.
+        range: IpNet,
+        /// The list it overlaps.
+        list: Preset,
+        /// The list's published network it overlaps.
+        net: IpNet,
+    },
     /// A range that is not acceptable.
     #[error("item {index} ({item:?}) {reason}")]
     Range {
@@ -539,20 +548,68 @@ mod tests {
     }
 
     #[test]
-    fn a_preset_for_diagnosis_only_is_refused_with_its_reason() {
-        let err = "10.0.0.0/8, GlobalAccelerator"
+    fn a_network_that_writes_no_x_forwarded_for_is_refused_by_what_it_overlaps() {
+        let ga = Preset::GlobalAccelerator;
+        let first = ga.nets().next().unwrap();
+        let half = first
+            .subnets(first.prefix_len() + 1)
+            .unwrap()
+            .next()
+            .unwrap();
+        let wider = first.supernet().unwrap();
+        for (case, err) in [
+            (
+                "by name",
+                "10.0.0.0/8, GlobalAccelerator".parse::<TrustedRanges>(),
+            ),
+            ("written out", format!("10.0.0.0/8, {first}").parse()),
+            ("a sub-range", format!("10.0.0.0/8, {half}").parse()),
+            ("a wider range", format!("10.0.0.0/8, {wider}").parse()),
+            (
+                "mapped",
+                format!("10.0.0.0/8, ::ffff:{}/128", half.network()).parse(),
+            ),
+            ("typed, its nets", TrustedRanges::new(ga.nets())),
+            (
+                "typed, one net",
+                TrustedRanges::new(["10.0.0.0/8".parse().unwrap(), first]),
+            ),
+            ("from the preset", TrustedRanges::try_from(ga)),
+        ] {
+            let err = err.unwrap_err();
+            let list = Preset::GlobalAccelerator;
+            assert!(
+                matches!(err, PolicyError::NoForwardedFor { list: l, .. } if l == list),
+                "{case}: {err:?}"
+            );
+            let msg = err.to_string();
+            assert!(msg.contains("write no X-Forwarded-For"), "{case}: {msg}");
+            assert!(msg.contains("client IP preservation"), "{case}: {msg}");
+        }
+        let err = format!("10.0.0.0/8, {half}")
             .parse::<TrustedRanges>()
             .unwrap_err();
-        assert!(
-            matches!(err, PolicyError::Range { index: 2, .. }),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("client IP preservation"), "{err}");
+        let want = format!("the range {half} overlaps {first} of globalaccelerator, whose");
+        assert!(err.to_string().starts_with(&want), "{err}");
+        // Next to an edge, not on it: accepted.
+        let beside = first
+            .supernet()
+            .unwrap()
+            .subnets(first.prefix_len())
+            .unwrap();
+        let other = beside.filter(|n| *n != first).next().unwrap();
+        if !Preset::GlobalAccelerator.nets().any(|n| meet(n, other)) {
+            assert!(
+                other.to_string().parse::<TrustedRanges>().is_ok(),
+                "{other}"
+            );
+        }
     }
 
     #[test]
     fn ranges_that_together_cover_a_family_are_refused() {
-        let everything = |family| PolicyError::Everything { family }.to_string();
+        let count = |list: &str| list.parse::<TrustedRanges>().map(|r| r.len());
+        let everything = |family| Err(PolicyError::Everything { family });
         for (case, list, want) in [
             (
                 "Fail: IPv4 halves",
@@ -569,21 +626,49 @@ mod tests {
                 "0.0.0.0/1, ::ffff:128.0.0.0/97",
                 everything("IPv4"),
             ),
-            // An IPv6 half holds the IPv4-mapped space, so the first half is refused alone.
+            // 64:ff9b::/96 (NAT64) stands for public IPv4 hosts: global unicast without it is
+            // not every public address.
             (
-                "Fail: IPv6 halves",
-                "::/1, 8000::/1",
-                r#"item 1 ("::/1") covers every IPv4-mapped address, that is all of IPv4"#.into(),
+                "Fail: NAT64 in",
+                "2000::/3, 64:ff9b::/96",
+                everything("IPv6"),
+            ),
+            // Documentation space 3fff::/20 (RFC 9637) is not public: leaving it out still
+            // covers every public address.
+            (
+                "Fail: without 3fff::/20",
+                "2000::/4, 3000::/5, 3800::/6, 3c00::/7, 3e00::/8, 3f00::/9, 3f80::/10, 3fc0::/11, \
+                 3fe0::/12, 3ff0::/13, 3ff8::/14, 3ffc::/15, 3ffe::/16, 3fff:1000::/20, \
+                 3fff:2000::/19, 3fff:4000::/18, 3fff:8000::/17, 64:ff9b::/96",
+                everything("IPv6"),
+            ),
+        ] {
+            assert_eq!(count(list), want, "{case}");
+        }
+        // Short of everything, such sets still overlap Global Accelerator's edges.
+        for (case, list) in [
+            ("three quarters", "0.0.0.0/1, 128.0.0.0/2"),
+            ("NAT64 left out", "2000::/3"),
+            ("half of NAT64 left out", "2000::/3, 64:ff9b::/97"),
+            // 6to4 (2002::/16) is globally routed and public.
+            (
+                "6to4 left out",
+                "2000::/15, 2003::/16, 2004::/14, 2008::/13, 2010::/12, 2020::/11, 2040::/10, \
+                 2080::/9, 2100::/8, 2200::/7, 2400::/6, 2800::/5, 3000::/4, 64:ff9b::/96",
             ),
         ] {
             let err = list.parse::<TrustedRanges>().unwrap_err();
-            assert_eq!(err.to_string(), want, "{case}");
+            assert!(
+                matches!(err, PolicyError::NoForwardedFor { .. }),
+                "{case}: {err}"
+            );
         }
+        // An IPv6 half holds the IPv4-mapped space, so the first half is refused alone.
+        let err = "::/1, 8000::/1".parse::<TrustedRanges>().unwrap_err();
+        let want = r#"item 1 ("::/1") covers every IPv4-mapped address, that is all of IPv4"#;
+        assert_eq!(err.to_string(), want);
         // IPv6 space without the mapped addresses is not a family: 8000::/1 alone is accepted.
         assert!("8000::/1".parse::<TrustedRanges>().is_ok());
-        // Three quarters are not everything.
-        let ranges: TrustedRanges = "0.0.0.0/1, 128.0.0.0/2".parse().unwrap();
-        assert_eq!(ranges.len(), 2);
     }
 
     #[test]

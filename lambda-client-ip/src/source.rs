@@ -11,7 +11,7 @@ use http::HeaderName;
 use crate::error::SourceError;
 use crate::names::near_miss;
 use crate::networks::is_private;
-use crate::preset::Preset;
+use crate::preset::{Preset, Slot};
 use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
 
 /// Where the client address is read and why it is trusted: one validated value that every
@@ -203,6 +203,11 @@ impl Source {
         if matches!(&link, VpcLink::Subnets(subnets) if subnets.is_empty()) {
             return Err(SourceError::NoVpcLinkSubnet);
         }
+        if let VpcLink::Subnets(subnets) = &link
+            && let Some((list, net)) = subnets.iter().find_map(|s| Slot::VpcLink.refuses(s))
+        {
+            return Err(SourceError::VpcLinkShared { list, net });
+        }
         let (policy, writer) = (policy.into(), link);
         let evidence = Evidence::Forwarded { policy, writer };
         Ok(Self { evidence })
@@ -240,6 +245,13 @@ impl Source {
         }
         let header = HeaderName::from_bytes(lower.as_bytes())
             .map_err(|_| SourceError::NotAHeaderName { name: given() })?;
+        // An ALB that drops invalid header fields keeps only letters, digits and hyphens.
+        let kept = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+        if !lower.bytes().all(kept) {
+            let dashed = lower.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+            let name = given();
+            return Err(SourceError::DroppedByAlb { name, dashed });
+        }
         match lower.as_str() {
             "x-forwarded-for" | "forwarded" => Err(SourceError::Chain { header }),
             "fastly-client-ip" => Err(SourceError::ClientWritable { header }),
@@ -254,7 +266,7 @@ impl Source {
             return Err(SourceError::NoTrustedRange { header: name });
         }
         let writes = |p: &Preset| p.header() == Some(name.as_str());
-        let mut shared = Preset::ALL.into_iter().filter(|p| p.trustable());
+        let shared = trusted.iter().find_map(|net| Slot::OwnHeader.refuses(net));
         let (writer, format) = match Preset::ALL.into_iter().find(writes) {
             Some(cdn) if trusted.overlaps(preset_ranges(cdn)) => {
                 let format = match cdn {
@@ -264,8 +276,8 @@ impl Source {
                 (preset_ranges(cdn).clone(), format)
             }
             Some(cdn) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
-            None => match shared.find(|&cdn| trusted.overlaps(preset_ranges(cdn))) {
-                Some(cdn) => return Err(SourceError::SharedCdn { header: name, cdn }),
+            None => match shared {
+                Some((cdn, _)) => return Err(SourceError::SharedCdn { header: name, cdn }),
                 None => (trusted.clone(), Format::Address),
             },
         };
