@@ -16,8 +16,10 @@ use ipnet::IpNet;
 use crate::networks::meet;
 
 /// A provider's published list of the addresses it connects to origins from, bundled as a dated
-/// snapshot. In a trusted-ranges list it is written by [name](Preset::name); only
-/// [trustable](Preset::trustable) presets may be trusted.
+/// snapshot. In a trusted-ranges list it is written by [name](Preset::name). Which lists a slot
+/// of a source may hold is decided by what its ranges overlap, whatever they are called: only
+/// [trustable](Preset::trustable) lists may be trusted proxies, and none may be a VPC link's
+/// subnets or a header of your own.
 ///
 /// ```
 /// use lambda_client_ip::{Preset, TrustedRanges};
@@ -48,8 +50,9 @@ pub enum Preset {
     /// `globalaccelerator`: service `GLOBALACCELERATOR` of AWS's `ip-ranges.json`, only the
     /// entries with a named region: the edge (POP) addresses an accelerator connects from when
     /// client IP preservation is off. The `GLOBAL` entries, the accelerators' static addresses,
-    /// are left out. For diagnosis only: Global Accelerator names the client nowhere, so nothing
-    /// may trust this list (see [`trustable`](Preset::trustable)).
+    /// are left out. For diagnosis only: Global Accelerator names the client nowhere, so no set
+    /// of trusted ranges may overlap this list, however it is written (see
+    /// [`trustable`](Preset::trustable)).
     GlobalAccelerator,
 }
 

@@ -91,13 +91,22 @@ impl FromStr for ProxyCount {
 /// Built only from ranges that can be meant: a range with host bits set (`10.0.0.1/8` is a typo for
 /// `10.0.0.0/8` or `10.0.0.1/32`), a `/0` range (it trusts every address, so no client could ever
 /// be found), an IPv6 range that covers all of IPv4-mapped space, and any set whose ranges
-/// together cover every public address of IPv4 or of IPv6 (every address outside private,
-/// shared, loopback, link-local, documentation, benchmarking, multicast and reserved space; for
-/// IPv6, all of global unicast 2000::/3 but its special-purpose blocks), however they are split,
-/// are refused. IPv4-mapped
-/// addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`) is stored as
-/// the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are merged with
-/// `ipnet`'s aggregation; a lookup is a binary search.
+/// together cover every public address of IPv4 or of IPv6, however they are split, are refused.
+/// Public is what the crate's census of networks (`src/networks.txt`, IANA's special-purpose
+/// registries and private space, each row with its RFC) does not set aside: private, shared,
+/// loopback, link-local, documentation (3fff::/20 included), benchmarking, multicast and
+/// reserved space are not public; 6to4 (2002::/16) and NAT64's 64:ff9b::/96 are.
+///
+/// Every set is also classified by what it overlaps: a range sharing an address with a bundled
+/// list whose hop writes no X-Forwarded-For (Global Accelerator's edges, which forward at layer
+/// 4) is refused with [`PolicyError::NoForwardedFor`], whether it was named
+/// (`globalaccelerator`), written out, or taken from [`Preset::nets`], whole or in part: a hop
+/// that writes nothing would be walked past and the client's own entry believed. So no slot of a
+/// [`Source`](crate::Source) can hold those edges; turn on client IP preservation instead.
+///
+/// IPv4-mapped addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`)
+/// is stored as the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are
+/// merged with `ipnet`'s aggregation; a lookup is a binary search.
 ///
 /// ```
 /// use lambda_client_ip::TrustedRanges;
@@ -119,8 +128,10 @@ pub struct TrustedRanges {
 }
 
 impl TrustedRanges {
-    /// Builds the set from networks, refusing any that cannot be meant (see the type's docs).
-    /// The error's `index` is the network's position in `nets`, starting at 1.
+    /// Builds the set from networks, refusing any that cannot be meant and any set overlapping a
+    /// list whose hop writes no X-Forwarded-For (see the type's docs); the text
+    /// ([`FromStr`]) refuses exactly the same. A [`PolicyError::Range`]'s `index` is the
+    /// network's position in `nets`, starting at 1.
     ///
     /// ```
     /// use ipnet::IpNet;
@@ -257,11 +268,11 @@ impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
     /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
-    /// [presets](Preset) that may be trusted (`cloudfront`, `cloudflare`, `fastly`), mixed
-    /// freely. Items are trimmed. Refused: an empty item (a doubled or trailing comma); an octet
-    /// with a leading zero; a name one or two letters off a preset's (with the name meant);
-    /// `globalaccelerator`, kept for diagnosis only; and every range [`TrustedRanges::new`]
-    /// refuses.
+    /// [presets](Preset) (`cloudfront`, `cloudflare`, `fastly`), mixed freely; a name stands for
+    /// the preset's networks, checked like any other. Items are trimmed. Refused: an empty item
+    /// (a doubled or trailing comma); an octet with a leading zero; a name one or two letters off
+    /// a preset's (with the name meant); and every set [`TrustedRanges::new`] refuses, so
+    /// `globalaccelerator`, whose edges write no X-Forwarded-For, is refused as its CIDRs are.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
@@ -339,7 +350,8 @@ pub(crate) fn preset_ranges(preset: Preset) -> &'static TrustedRanges {
 impl TryFrom<Preset> for TrustedRanges {
     type Error = PolicyError;
 
-    /// A bundled preset's ranges; a preset kept for diagnosis only is refused, as in the text.
+    /// A bundled preset's ranges; a preset whose hop writes no X-Forwarded-For is refused, as in
+    /// the text.
     ///
     /// ```
     /// use lambda_client_ip::{Preset, TrustedRanges};

@@ -84,8 +84,14 @@ pub(crate) enum Evidence {
 
 /// The hop that writes RFC 7239 `Forwarded` and so must have delivered the request: API Gateway's
 /// VPC link, which an HTTP API uses to reach an internal ALB. The ALB appends the VPC link's
-/// private address to X-Forwarded-For; a caller that reaches the ALB any other way has a
-/// different peer, and its own `Forwarded` is never read.
+/// address to X-Forwarded-For; a caller that reaches the ALB any other way has a different peer,
+/// and its own `Forwarded` is never read.
+///
+/// The subnets you name may be any network of your own VPC, public ones included (AWS allows
+/// publicly routable and 198.18.0.0/15 VPC CIDRs), but no network of a bundled list: a CDN's or
+/// Global Accelerator's addresses carry every customer's requests, any of whom could send a
+/// `Forwarded` through them ([`Source::forwarded`] refuses them by what they overlap, however
+/// they were written). The default binding is private space only.
 ///
 /// ```
 /// use lambda_client_ip::VpcLink;
@@ -98,11 +104,14 @@ pub(crate) enum Evidence {
 #[non_exhaustive]
 pub enum VpcLink {
     /// The VPC link's subnets (`VPC_LINK_CIDRS`): the peer must lie inside them. The tight
-    /// binding: nothing else in the VPC can write a `Forwarded` that is believed.
+    /// binding: nothing else in the VPC can write a `Forwarded` that is believed. They may be
+    /// public, never a bundled list's.
     Subnets(TrustedRanges),
-    /// Any peer in private space: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or
-    /// fc00::/7. A public peer is never the writer, but any machine of the VPC that reaches the
-    /// ALB directly can write a `Forwarded` that is believed.
+    /// Any peer in private space, as the crate's census of networks defines it: 10.0.0.0/8,
+    /// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7 (not loopback, not link-local).
+    /// With this default a peer outside private space is never the writer (a VPC numbered from
+    /// public or 198.18.0.0/15 space names its subnets instead), and any machine of the VPC
+    /// that reaches the ALB directly can write a `Forwarded` that is believed.
     AnyPrivateAddress,
 }
 
@@ -179,7 +188,11 @@ impl Source {
     ///
     /// `Forwarded` is read only when the front door's peer (position 0 of X-Forwarded-For) is
     /// `link`. Any other caller gets what X-Forwarded-For vouches for: its own address under a
-    /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range.
+    /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range,
+    /// and subnets overlapping any bundled list ([`SourceError::VpcLinkShared`], naming the
+    /// list): a CDN's or Global Accelerator's network is shared by all its customers. A public
+    /// subnet is your own VPC's and is accepted. (A set of ranges overlapping Global
+    /// Accelerator's edges cannot even be built: see [`TrustedRanges`].)
     ///
     /// ```
     /// use http::HeaderMap;
@@ -217,10 +230,15 @@ impl Source {
     ///
     /// Refused: a name that is not a header name or is a chain (`x-forwarded-for`, `forwarded`);
     /// a near miss of a known header (`cf_connecting_ip`, `HTTP_X_REAL_IP`, `cf-conecting-ip`),
-    /// with the name meant; no trusted range; a CDN's header when no trusted range is that CDN's;
-    /// any other header when a trusted range is a shared CDN's (every customer of the CDN could
-    /// send it through); `Fastly-Client-IP`, which Fastly keeps when a client sends it;
-    /// `CF-Connecting-IPv6`, read by every source for a Pseudo IPv4.
+    /// with the name meant; any other name with a character other than ASCII letters, digits
+    /// and hyphens ([`SourceError::DroppedByAlb`], naming the hyphenated form: an ALB with
+    /// `routing.http.drop_invalid_header_fields.enabled` drops such a header, so it would never
+    /// arrive and every request would be refused); no trusted range; a CDN's header when no
+    /// trusted range is that CDN's; any other header when a trusted range overlaps a bundled
+    /// list (every customer of the CDN could send it through); `Fastly-Client-IP`, which Fastly
+    /// keeps when a client sends it; `CF-Connecting-IPv6`, read by every source for a Pseudo
+    /// IPv4. Which networks may fill each slot is decided by what the ranges overlap, never by
+    /// what they were called.
     ///
     /// ```
     /// use lambda_client_ip::{Source, SourceError};
@@ -231,6 +249,8 @@ impl Source {
     /// let err = Source::header("CF_CONNECTING_IP", "cloudflare".parse()?).unwrap_err();
     /// assert!(matches!(&err, SourceError::Misspelled { meant, .. } if meant == "cf-connecting-ip"));
     /// assert!(err.to_string().contains(r#"(did you mean "cf-connecting-ip"?)"#));
+    /// let err = Source::header("x_client_ip", "10.0.0.0/8".parse()?).unwrap_err();
+    /// assert!(err.to_string().ends_with(r#"name it "x-client-ip"."#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn header(name: &str, trusted: TrustedRanges) -> Result<Self, SourceError> {
