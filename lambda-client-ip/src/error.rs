@@ -223,8 +223,8 @@ pub enum SourceError {
     /// invalid header fields (`routing.http.drop_invalid_header_fields.enabled`) drops the header,
     /// so it could never be read and every request would be refused.
     DroppedByAlb {
-        /// The name as given, cut to 64 characters.
-        name: String,
+        /// The header's name.
+        header: HeaderName,
         /// The name with hyphens for the characters the ALB refuses (`x-client-ip`).
         dashed: String,
     },
@@ -335,14 +335,13 @@ impl SourceError {
 impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = match self {
-            Self::NotAHeaderName { name }
-            | Self::Misspelled { name, .. }
-            | Self::DroppedByAlb { name, .. } => name.as_str(),
+            Self::NotAHeaderName { name } | Self::Misspelled { name, .. } => name.as_str(),
             Self::Chain { header }
             | Self::ClientWritable { header }
             | Self::NoTrustedRange { header }
             | Self::WriterNotTrusted { header, .. }
-            | Self::SharedCdn { header, .. } => header.as_str(),
+            | Self::SharedCdn { header, .. }
+            | Self::DroppedByAlb { header, .. } => header.as_str(),
             Self::PseudoIpv4Header => "cf-connecting-ipv6",
             Self::NoVpcLinkSubnet | Self::VpcLinkShared { .. } => "",
         };

@@ -27,17 +27,14 @@ fn facts(column: usize, value: &str) -> &'static [IpNet] {
 /// otherwise, merged.
 fn rows_where(column: usize, value: &str) -> Vec<IpNet> {
     let row = |line: &str| {
-        let columns: Vec<&str> = line.split_whitespace().collect();
-        Some((
-            columns.first()?.parse().ok()?,
-            *columns.get(column)? == value,
-        ))
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let net = cells.first()?.parse().ok()?;
+        Some((net, *cells.get(column)? == value))
     };
     let rows: Vec<(IpNet, bool)> = CENSUS.lines().filter_map(row).collect();
     let mut nets = Vec::new();
     for &(net, _) in rows.iter().filter(|(_, reads)| *reads) {
-        let inside =
-            |(hole, reads): &&(IpNet, bool)| !reads && hole.prefix_len() > net.prefix_len();
+        let inside = |(h, reads): &&(IpNet, bool)| !reads && h.prefix_len() > net.prefix_len();
         let holes: Vec<IpNet> = rows.iter().filter(inside).map(|(hole, _)| *hole).collect();
         carve(net, &holes, &mut nets);
     }
@@ -59,10 +56,8 @@ fn carve(net: IpNet, holes: &[IpNet], out: &mut Vec<IpNet>) {
 pub(crate) fn holds(nets: &[IpNet], ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
     let after = nets.partition_point(|n| n.network() <= ip);
-    after
-        .checked_sub(1)
-        .and_then(|i| nets.get(i))
-        .is_some_and(|n| n.contains(&ip))
+    let last = after.checked_sub(1).and_then(|i| nets.get(i));
+    last.is_some_and(|n| n.contains(&ip))
 }
 
 /// Whether two networks share an address.

@@ -202,7 +202,6 @@ impl Preset {
 /// A place in a source that trusted ranges fill, and which bundled lists' networks may fill it:
 /// decided by what the ranges overlap, never by what they were called. A CDN's own header also
 /// needs its writer's list ([`Preset::header`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Slot {
     /// Trusted proxies, so every set of trusted ranges: only a list whose hop writes
     /// X-Forwarded-For, since a hop that writes nothing would be walked past.
@@ -214,14 +213,17 @@ pub(crate) enum Slot {
     OwnHeader,
 }
 
+/// A network, a bundled list it overlaps, and the list's published network it overlaps.
+pub(crate) type Overlap = (IpNet, Preset, IpNet);
+
 impl Slot {
-    /// The first published network of a list the slot refuses that shares an address with `net`.
-    pub(crate) fn refuses(self, net: IpNet) -> Option<(Preset, IpNet)> {
+    /// The first of `nets` that shares an address with a list the slot refuses, the list, and
+    /// the list's published network it overlaps.
+    pub(crate) fn refuses(self, mut nets: impl Iterator<Item = IpNet>) -> Option<Overlap> {
         let admits = |list: &Preset| matches!(self, Self::Proxies) && list.trustable();
         let lists = Preset::ALL.into_iter().filter(|list| !admits(list));
-        lists
-            .into_iter()
-            .find_map(|list| Some((list, list.nets().find(|n| meet(*n, net))?)))
+        let refused = |n: IpNet, list: Preset| Some((n, list, list.nets().find(|m| meet(*m, n))?));
+        nets.find_map(|n| lists.clone().find_map(|list| refused(n, list)))
     }
 }
 

@@ -75,11 +75,8 @@ impl FromStr for ProxyCount {
     /// assert_eq!(err.to_string(), r#""+1" is not a whole number from 0 to 30"#);
     /// ```
     fn from_str(s: &str) -> Result<Self, PolicyError> {
-        let digits = s.trim();
-        let count = digits
-            .parse::<u8>()
-            .ok()
-            .filter(|_| !digits.starts_with('+'));
+        let text = s.trim();
+        let count = text.parse::<u8>().ok().filter(|_| !text.starts_with('+'));
         count.and_then(Self::new).ok_or_else(|| PolicyError::Count {
             value: s.to_owned(),
         })
@@ -165,17 +162,13 @@ impl TrustedRanges {
         with_special.extend_from_slice(not_public());
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
-        let edge = nets
-            .iter()
-            .find_map(|&n| Some((n, Slot::Proxies.refuses(n)?)));
-        match (everything.map(|n| n.addr().is_ipv4()), edge) {
-            (Some(v4), _) => Err(PolicyError::Everything {
-                family: if v4 { "IPv4" } else { "IPv6" },
-            }),
-            (None, Some((range, (list, net)))) => {
-                Err(PolicyError::NoForwardedFor { range, list, net })
-            }
-            (None, None) => Ok(Self { nets }),
+        if let Some(v4) = everything.map(|n| n.addr().is_ipv4()) {
+            let family = if v4 { "IPv4" } else { "IPv6" };
+            return Err(PolicyError::Everything { family });
+        }
+        match Slot::Proxies.refuses(nets.iter().copied()) {
+            Some((range, list, net)) => Err(PolicyError::NoForwardedFor { range, list, net }),
+            None => Ok(Self { nets }),
         }
     }
 

@@ -145,16 +145,7 @@ pub(crate) enum Format {
 }
 
 /// The headers whose names a single-address header's near misses are checked against.
-const KNOWN_HEADERS: [&str; 8] = [
-    "x-forwarded-for",
-    "forwarded",
-    "fastly-client-ip",
-    "cf-connecting-ipv6",
-    "cloudfront-viewer-address",
-    "cf-connecting-ip",
-    "true-client-ip",
-    "x-real-ip",
-];
+const KNOWN_HEADERS: &str = include_str!("headers.txt");
 
 impl Default for Source {
     /// X-Forwarded-For with no proxy in front: the client is the peer the front door saw.
@@ -217,7 +208,7 @@ impl Source {
             return Err(SourceError::NoVpcLinkSubnet);
         }
         if let VpcLink::Subnets(subnets) = &link
-            && let Some((list, net)) = subnets.iter().find_map(|s| Slot::VpcLink.refuses(s))
+            && let Some((_, list, net)) = Slot::VpcLink.refuses(subnets.iter())
         {
             return Err(SourceError::VpcLinkShared { list, net });
         }
@@ -256,10 +247,11 @@ impl Source {
     pub fn header(name: &str, trusted: TrustedRanges) -> Result<Self, SourceError> {
         let lower = name.trim().to_ascii_lowercase();
         let given = || name.chars().take(64).collect::<String>();
-        if lower == "cf-connecting-ipv6" {
-            return Err(SourceError::PseudoIpv4Header);
-        }
-        if let Some(meant) = near_miss(name, &KNOWN_HEADERS) {
+        let known: Vec<&str> = KNOWN_HEADERS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        if let Some(meant) = near_miss(name, &known) {
             let (name, meant) = (given(), HeaderName::from_static(meant));
             return Err(SourceError::Misspelled { name, meant });
         }
@@ -269,12 +261,12 @@ impl Source {
         let kept = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
         if !lower.bytes().all(kept) {
             let dashed = lower.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-            let name = given();
-            return Err(SourceError::DroppedByAlb { name, dashed });
+            return Err(SourceError::DroppedByAlb { header, dashed });
         }
         match lower.as_str() {
             "x-forwarded-for" | "forwarded" => Err(SourceError::Chain { header }),
             "fastly-client-ip" => Err(SourceError::ClientWritable { header }),
+            "cf-connecting-ipv6" => Err(SourceError::PseudoIpv4Header),
             _ => Self::bound(header, trusted),
         }
     }
@@ -286,7 +278,7 @@ impl Source {
             return Err(SourceError::NoTrustedRange { header: name });
         }
         let writes = |p: &Preset| p.header() == Some(name.as_str());
-        let shared = trusted.iter().find_map(|net| Slot::OwnHeader.refuses(net));
+        let shared = Slot::OwnHeader.refuses(trusted.iter());
         let (writer, format) = match Preset::ALL.into_iter().find(writes) {
             Some(cdn) if trusted.overlaps(preset_ranges(cdn)) => {
                 let format = match cdn {
@@ -297,7 +289,7 @@ impl Source {
             }
             Some(cdn) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
             None => match shared {
-                Some((cdn, _)) => return Err(SourceError::SharedCdn { header: name, cdn }),
+                Some((_, cdn, _)) => return Err(SourceError::SharedCdn { header: name, cdn }),
                 None => (trusted.clone(), Format::Address),
             },
         };
