@@ -312,7 +312,7 @@ impl SourceError {
                     f,
                     "{set} is not accepted: {ranges} holds ranges of {cdn}, a CDN every customer of which can send {header} through it; read "
                 )?;
-                if let Some(own) = cdn.header() {
+                if let Some((own, _)) = cdn.header() {
                     write!(f, "{read_header}{own}, the header {cdn} writes, or ")?;
                 }
                 write!(f, "{xff} with {trust}{cdn}.")

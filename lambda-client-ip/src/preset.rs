@@ -102,11 +102,12 @@ impl Preset {
         !matches!(self, Self::GlobalAccelerator)
     }
 
-    /// The single-address header the CDN writes on every request, overwriting a client's.
-    pub(crate) const fn header(self) -> Option<&'static str> {
+    /// The single-address header the list's hop writes on every request, overwriting a
+    /// client's, and how it writes the address.
+    pub(crate) const fn header(self) -> Option<(&'static str, Format)> {
         match self {
-            Self::CloudFront => Some("cloudfront-viewer-address"),
-            Self::Cloudflare => Some("cf-connecting-ip"),
+            Self::CloudFront => Some(("cloudfront-viewer-address", Format::ViewerAddress)),
+            Self::Cloudflare => Some(("cf-connecting-ip", Format::Address)),
             _ => None,
         }
     }
@@ -197,6 +198,15 @@ impl Preset {
     pub fn is_stale(self, now: SystemTime) -> bool {
         self.age_days(now) > Self::STALE_AFTER_DAYS
     }
+}
+
+/// How a header writes its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// An address, as X-Forwarded-For's entries.
+    Address,
+    /// `ip:port` with the port required and IPv6 unbracketed (`CloudFront-Viewer-Address`).
+    ViewerAddress,
 }
 
 /// A place in a source that trusted ranges fill, and which bundled lists' networks may fill it:

@@ -11,7 +11,7 @@ use http::HeaderName;
 use crate::error::SourceError;
 use crate::names::near_miss;
 use crate::networks::is_private;
-use crate::preset::{Preset, Slot};
+use crate::preset::{Format, Preset, Slot};
 use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
 
 /// Where the client address is read and why it is trusted: one validated value that every
@@ -133,15 +133,6 @@ pub(crate) struct Header {
     /// themselves for a header of your own proxy.
     pub(crate) writer: TrustedRanges,
     pub(crate) format: Format,
-}
-
-/// How a header writes its address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// An address, as X-Forwarded-For's entries.
-    Address,
-    /// `ip:port` with the port required and IPv6 unbracketed (`CloudFront-Viewer-Address`).
-    ViewerAddress,
 }
 
 /// The headers whose names a single-address header's near misses are checked against.
@@ -277,17 +268,13 @@ impl Source {
         if trusted.is_empty() {
             return Err(SourceError::NoTrustedRange { header: name });
         }
-        let writes = |p: &Preset| p.header() == Some(name.as_str());
+        let writes = |p: Preset| Some((p, p.header().filter(|h| h.0 == name.as_str())?.1));
         let shared = Slot::OwnHeader.refuses(trusted.iter());
-        let (writer, format) = match Preset::ALL.into_iter().find(writes) {
-            Some(cdn) if trusted.overlaps(preset_ranges(cdn)) => {
-                let format = match cdn {
-                    Preset::CloudFront => Format::ViewerAddress,
-                    _ => Format::Address,
-                };
+        let (writer, format) = match Preset::ALL.into_iter().find_map(writes) {
+            Some((cdn, format)) if trusted.overlaps(preset_ranges(cdn)) => {
                 (preset_ranges(cdn).clone(), format)
             }
-            Some(cdn) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
+            Some((cdn, _)) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
             None => match shared {
                 Some((_, cdn, _)) => return Err(SourceError::SharedCdn { header: name, cdn }),
                 None => (trusted.clone(), Format::Address),

@@ -21,6 +21,9 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
     map
 }
 
+/// A kind of evidence: its name, the source that reads it, and a request's headers.
+type Case<'a> = (&'a str, Source, Vec<(&'a str, String)>);
+
 /// `ip` as each kind of evidence carries it: the answer, or the refusal's code.
 fn answers(ip: &str) -> Vec<(&'static str, Result<String, String>)> {
     let bracketed = if ip.contains(':') {
@@ -30,7 +33,7 @@ fn answers(ip: &str) -> Vec<(&'static str, Result<String, String>)> {
     };
     let count = || ProxyCount::new(0).unwrap();
     let link = VpcLink::Subnets("10.0.1.0/24".parse().unwrap());
-    let cases: Vec<(&str, Source, Vec<(&str, String)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "x-forwarded-for",
             Source::default(),
