@@ -49,7 +49,9 @@ pub fn meant(ip: IpAddr) -> Option<IpAddr> {
     let ip = canonical(ip);
     let no_client = match ip {
         IpAddr::V4(a) => a.octets()[0] == 0 || a.is_multicast() || class_e(ip),
-        IpAddr::V6(a) => a.is_unspecified() || a.is_multicast() || a.segments()[..4] == [0x100, 0, 0, 0],
+        IpAddr::V6(a) => {
+            a.is_unspecified() || a.is_multicast() || a.segments()[..4] == [0x100, 0, 0, 0]
+        }
     };
     (!no_client).then_some(ip)
 }
