@@ -249,9 +249,8 @@ impl Source {
         let header = HeaderName::from_bytes(lower.as_bytes())
             .map_err(|_| SourceError::NotAHeaderName { name: given() })?;
         // An ALB that drops invalid header fields keeps only letters, digits and hyphens.
-        let kept = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
-        if !lower.bytes().all(kept) {
-            let dashed = lower.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let dashed = lower.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+        if dashed != lower {
             return Err(SourceError::DroppedByAlb { header, dashed });
         }
         match lower.as_str() {
