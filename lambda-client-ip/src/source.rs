@@ -135,7 +135,9 @@ pub(crate) struct Header {
     pub(crate) format: Format,
 }
 
-/// The headers whose names a single-address header's near misses are checked against.
+/// The headers whose names a single-address header's near misses are checked against, one a
+/// line: the headers proxies write (a name one or two letters off one of them, with underscores
+/// for hyphens, or with a CGI `http_` prefix, is refused with the name meant).
 const KNOWN_HEADERS: &str = include_str!("headers.txt");
 
 impl Default for Source {
@@ -238,10 +240,7 @@ impl Source {
     pub fn header(name: &str, trusted: TrustedRanges) -> Result<Self, SourceError> {
         let lower = name.trim().to_ascii_lowercase();
         let given = || name.chars().take(64).collect::<String>();
-        let known: Vec<&str> = KNOWN_HEADERS
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .collect();
+        let known: Vec<&str> = KNOWN_HEADERS.lines().collect();
         if let Some(meant) = near_miss(name, &known) {
             let (name, meant) = (given(), HeaderName::from_static(meant));
             return Err(SourceError::Misspelled { name, meant });
