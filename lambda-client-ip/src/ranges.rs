@@ -560,59 +560,8 @@ mod tests {
     }
 
     #[test]
-    fn a_network_that_writes_no_x_forwarded_for_is_refused_by_what_it_overlaps() {
-        let ga = Preset::GlobalAccelerator;
-        let first = ga.nets().next().unwrap();
-        let half = first
-            .subnets(first.prefix_len() + 1)
-            .unwrap()
-            .next()
-            .unwrap();
-        let wider = first.supernet().unwrap();
-        for (case, err) in [
-            (
-                "by name",
-                "10.0.0.0/8, GlobalAccelerator".parse::<TrustedRanges>(),
-            ),
-            ("written out", format!("10.0.0.0/8, {first}").parse()),
-            ("a sub-range", format!("10.0.0.0/8, {half}").parse()),
-            ("a wider range", format!("10.0.0.0/8, {wider}").parse()),
-            (
-                "mapped",
-                format!("10.0.0.0/8, ::ffff:{}/128", half.network()).parse(),
-            ),
-            ("typed, its nets", TrustedRanges::new(ga.nets())),
-            (
-                "typed, one net",
-                TrustedRanges::new(["10.0.0.0/8".parse().unwrap(), first]),
-            ),
-            ("from the preset", TrustedRanges::try_from(ga)),
-        ] {
-            let err = err.unwrap_err();
-            let list = Preset::GlobalAccelerator;
-            assert!(
-                matches!(err, PolicyError::NoForwardedFor { list: l, .. } if l == list),
-                "{case}: {err:?}"
-            );
-            let msg = err.to_string();
-            assert!(msg.contains("write no X-Forwarded-For"), "{case}: {msg}");
-            assert!(msg.contains("client IP preservation"), "{case}: {msg}");
-        }
-        let err = format!("10.0.0.0/8, {half}")
-            .parse::<TrustedRanges>()
-            .unwrap_err();
-        let want = format!("the range {half} overlaps {first} of globalaccelerator, whose");
-        assert!(err.to_string().starts_with(&want), "{err}");
-        // Next to an edge, not on it: accepted.
-        let beside: IpNet = "3.2.47.0/24".parse().unwrap();
-        assert!(!Preset::GlobalAccelerator.nets().any(|n| meet(n, beside)));
-        assert!(TrustedRanges::new([beside]).is_ok());
-    }
-
-    #[test]
     fn ranges_that_together_cover_a_family_are_refused() {
-        let count = |list: &str| list.parse::<TrustedRanges>().map(|r| r.len());
-        let everything = |family| Err(PolicyError::Everything { family });
+        let everything = |family| PolicyError::Everything { family }.to_string();
         for (case, list, want) in [
             (
                 "Fail: IPv4 halves",
@@ -629,49 +578,23 @@ mod tests {
                 "0.0.0.0/1, ::ffff:128.0.0.0/97",
                 everything("IPv4"),
             ),
-            // 64:ff9b::/96 (NAT64) stands for public IPv4 hosts: global unicast without it is
-            // not every public address.
+            // An IPv6 half holds the IPv4-mapped space, so the first half is refused alone.
             (
-                "Fail: NAT64 in",
-                "2000::/3, 64:ff9b::/96",
-                everything("IPv6"),
-            ),
-            // Documentation space 3fff::/20 (RFC 9637) is not public: leaving it out still
-            // covers every public address.
-            (
-                "Fail: without 3fff::/20",
-                "2000::/4, 3000::/5, 3800::/6, 3c00::/7, 3e00::/8, 3f00::/9, 3f80::/10, 3fc0::/11, \
-                 3fe0::/12, 3ff0::/13, 3ff8::/14, 3ffc::/15, 3ffe::/16, 3fff:1000::/20, \
-                 3fff:2000::/19, 3fff:4000::/18, 3fff:8000::/17, 64:ff9b::/96",
-                everything("IPv6"),
-            ),
-        ] {
-            assert_eq!(count(list), want, "{case}");
-        }
-        // Short of everything, such sets still overlap Global Accelerator's edges.
-        for (case, list) in [
-            ("three quarters", "0.0.0.0/1, 128.0.0.0/2"),
-            ("NAT64 left out", "2000::/3"),
-            ("half of NAT64 left out", "2000::/3, 64:ff9b::/97"),
-            // 6to4 (2002::/16) is globally routed and public.
-            (
-                "6to4 left out",
-                "2000::/15, 2003::/16, 2004::/14, 2008::/13, 2010::/12, 2020::/11, 2040::/10, \
-                 2080::/9, 2100::/8, 2200::/7, 2400::/6, 2800::/5, 3000::/4, 64:ff9b::/96",
+                "Fail: IPv6 halves",
+                "::/1, 8000::/1",
+                r#"item 1 ("::/1") covers every IPv4-mapped address, that is all of IPv4"#.into(),
             ),
         ] {
             let err = list.parse::<TrustedRanges>().unwrap_err();
-            assert!(
-                matches!(err, PolicyError::NoForwardedFor { .. }),
-                "{case}: {err}"
-            );
+            assert_eq!(err.to_string(), want, "{case}");
         }
-        // An IPv6 half holds the IPv4-mapped space, so the first half is refused alone.
-        let err = "::/1, 8000::/1".parse::<TrustedRanges>().unwrap_err();
-        let want = r#"item 1 ("::/1") covers every IPv4-mapped address, that is all of IPv4"#;
-        assert_eq!(err.to_string(), want);
         // IPv6 space without the mapped addresses is not a family: 8000::/1 alone is accepted.
         assert!("8000::/1".parse::<TrustedRanges>().is_ok());
+        // Three quarters are not everything, but overlap Global Accelerator's edges.
+        let err = "0.0.0.0/1, 128.0.0.0/2"
+            .parse::<TrustedRanges>()
+            .unwrap_err();
+        assert!(matches!(err, PolicyError::NoForwardedFor { .. }), "{err}");
     }
 
     #[test]
