@@ -132,7 +132,8 @@ pub(crate) struct Header {
     /// Where the writer connects from: the CDN's published ranges, or the trusted ranges
     /// themselves for a header of your own proxy.
     pub(crate) writer: TrustedRanges,
-    pub(crate) format: Format,
+    /// How the writer writes the address, the form a refusal speaks of.
+    pub(crate) form: Format,
 }
 
 /// The headers whose names a single-address header's near misses are checked against, one a
@@ -268,9 +269,9 @@ impl Source {
         }
         let writes = |p: Preset| Some((p, p.header().filter(|h| h.0 == name.as_str())?.1));
         let shared = Slot::OwnHeader.refuses(trusted.iter());
-        let (writer, format) = match Preset::ALL.into_iter().find_map(writes) {
-            Some((cdn, format)) if trusted.overlaps(preset_ranges(cdn)) => {
-                (preset_ranges(cdn).clone(), format)
+        let (writer, form) = match Preset::ALL.into_iter().find_map(writes) {
+            Some((cdn, form)) if trusted.overlaps(preset_ranges(cdn)) => {
+                (preset_ranges(cdn).clone(), form)
             }
             Some((cdn, _)) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
             None => match shared {
@@ -278,11 +279,7 @@ impl Source {
                 None => (trusted.clone(), Format::Address),
             },
         };
-        let header = Header {
-            name,
-            writer,
-            format,
-        };
+        let header = Header { name, writer, form };
         let evidence = Evidence::Header { header, trusted };
         Ok(Self { evidence })
     }

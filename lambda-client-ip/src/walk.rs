@@ -389,7 +389,7 @@ fn read_header(map: &HeaderMap, h: &Header, position: usize, by: IpAddr, rule: R
         header: header(),
         value,
     };
-    let (ip, port) = match one_address(map, &h.name, h.format) {
+    let (ip, port) = match one_address(map, &h.name, h.form) {
         Single::Found(ip, port) => (ip, port),
         Single::Absent => return Err(ResolveError::HeaderMissing { header: header() }),
         Single::Repeated => return Err(ResolveError::HeaderRepeated { header: header() }),
