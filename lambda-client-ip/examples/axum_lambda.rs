@@ -145,12 +145,19 @@ mod tests {
         (status, serde_json::from_slice(&body).unwrap())
     }
 
+    /// Held by every test that runs the app, one at a time: the OpenTelemetry test sets a
+    /// subscriber for its thread, and tracing registers a callsite with the subscribers present
+    /// when it is first hit, so another test hitting the request span at that moment could leave
+    /// it disabled for the subscriber (tracing's callsite interest cache).
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
     fn ok(ip: &str) -> (StatusCode, Value) {
         (StatusCode::OK, json!({ "client_ip": ip }))
     }
 
     #[tokio::test]
     async fn every_front_door_answers_the_address_it_vouches_for() {
+        let _serial = SERIAL.lock().await;
         let cases = [
             (
                 "ALB, single-value headers: the entry the ALB appended",
@@ -208,6 +215,7 @@ mod tests {
 
     #[tokio::test]
     async fn ranges_skip_the_proxies_they_name() {
+        let _serial = SERIAL.lock().await;
         for list in ["203.0.113.0/24, 130.176.0.0/16", "203.0.113.10, cloudfront"] {
             let source = env(&[("TRUSTED_PROXY_CIDRS", list)]);
             for event in [
@@ -229,6 +237,7 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_are_a_400_with_a_code_and_a_message() {
+        let _serial = SERIAL.lock().await;
         let (status, body) = invoke(count("2"), REST_EDGE).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(
@@ -264,6 +273,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_forwarded_for_api_gateway_reports_the_peer() {
+        let _serial = SERIAL.lock().await;
         // An HTTP API event without X-Forwarded-For: `sourceIp` stands in as position 0.
         let mut event: Value = serde_json::from_str(HTTP_API).unwrap();
         event["headers"]
@@ -281,6 +291,7 @@ mod tests {
 
     #[tokio::test]
     async fn on_a_socket_the_same_app_answers_the_peer_not_a_forged_chain() {
+        let _serial = SERIAL.lock().await;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -303,6 +314,7 @@ mod tests {
     /// `client.address`; a refusal's code as `error.type`.
     #[tokio::test]
     async fn the_request_span_is_exported_with_the_client_as_attributes() {
+        let _serial = SERIAL.lock().await;
         use opentelemetry::KeyValue;
         use opentelemetry_sdk::trace::InMemorySpanExporter;
 

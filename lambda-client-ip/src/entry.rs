@@ -22,7 +22,9 @@ pub(crate) fn shorten(bytes: &[u8]) -> String {
 ///
 /// Accepted, surrounded by spaces or tabs or not: `IPv4`, `IPv4:port`, IPv6 in any case,
 /// `[IPv6]`, `[IPv6]:port`, IPv6 with a zone (`fe80::1%eth0`, zone dropped). Refused: addresses
-/// that cannot be a client (`0.0.0.0`, `::`, broadcast, multicast, class E `240.0.0.0/4`),
+/// that cannot be a client, the one rule every answer is held to, read from the crate's census
+/// of networks ("this network" `0.0.0.0/8`, `::`, multicast, `240.0.0.0/4` with broadcast, and
+/// discard-only `100::/64`; loopback, link-local and documentation space can be a client),
 /// hostnames, `unknown`, obfuscated tokens (`_hidden`), leading-zero or short IPv4 forms, inner
 /// whitespace, ports outside 1 to 65535, zones with characters outside RFC 6874's unreserved set,
 /// and bytes that are not UTF-8.
@@ -38,6 +40,8 @@ pub(crate) fn shorten(bytes: &[u8]) -> String {
 /// assert_eq!(ip("unknown"), None);
 /// assert_eq!(ip("254.252.239.103"), None); // class E: a Pseudo IPv4, never a TCP client
 /// assert_eq!(ip("224.0.0.1"), None);
+/// assert_eq!(ip("0.1.2.3"), None); // "this network", RFC 791
+/// assert_eq!(ip("::1"), Some(("::1".into(), None))); // loopback: a same-host proxy's peer
 /// assert_eq!(parse_entry(b"192.0.2.\xff"), None);
 /// ```
 pub fn parse_entry(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {

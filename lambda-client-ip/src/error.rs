@@ -6,6 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use http::HeaderName;
+use ipnet::IpNet;
 
 use crate::preset::Preset;
 
@@ -218,6 +219,24 @@ pub enum SourceError {
     },
     /// [`VpcLink::Subnets`](crate::VpcLink::Subnets) with no range.
     NoVpcLinkSubnet,
+    /// A name with a character other than ASCII letters, digits and hyphens: an ALB that drops
+    /// invalid header fields (`routing.http.drop_invalid_header_fields.enabled`) drops the header,
+    /// so it could never be read and every request would be refused.
+    DroppedByAlb {
+        /// The header's name.
+        header: HeaderName,
+        /// The name with hyphens for the characters the ALB refuses (`x-client-ip`).
+        dashed: String,
+    },
+    /// A VPC link subnet overlapping a bundled list: a network shared by every customer of its
+    /// provider (a CDN, or Global Accelerator's edges), any of whom could send a `Forwarded`
+    /// through it that would be believed.
+    VpcLinkShared {
+        /// The list it overlaps.
+        list: Preset,
+        /// The list's published network it overlaps.
+        net: IpNet,
+    },
 }
 
 /// How a refusal names what was set: a typed constructor's arguments, or environment variables.
@@ -235,6 +254,8 @@ pub(crate) struct Words<'a> {
     pub(crate) read_header: &'a str,
     /// What comes before a preset's name to trust it.
     pub(crate) trust: &'a str,
+    /// The VPC link's subnets: `VpcLink::Subnets`, or `VPC_LINK_CIDRS`.
+    pub(crate) link: &'a str,
 }
 
 const TYPED: Words<'static> = Words {
@@ -244,6 +265,7 @@ const TYPED: Words<'static> = Words {
     xff: "X-Forwarded-For (Source::x_forwarded_for)",
     read_header: "the header ",
     trust: "the preset ",
+    link: "VpcLink::Subnets",
 };
 
 impl SourceError {
@@ -256,6 +278,7 @@ impl SourceError {
             xff,
             read_header,
             trust,
+            link,
         } = w;
         match self {
             Self::NotAHeaderName { .. } => write!(f, "{set} is not accepted: it is not a header name."),
@@ -289,13 +312,21 @@ impl SourceError {
                     f,
                     "{set} is not accepted: {ranges} holds ranges of {cdn}, a CDN every customer of which can send {header} through it; read "
                 )?;
-                if let Some(own) = cdn.header() {
+                if let Some((own, _)) = cdn.header() {
                     write!(f, "{read_header}{own}, the header {cdn} writes, or ")?;
                 }
                 write!(f, "{xff} with {trust}{cdn}.")
             }
             Self::NoVpcLinkSubnet => f.write_str(
                 "VpcLink::Subnets with no range is not accepted: name at least one subnet of the VPC link.",
+            ),
+            Self::DroppedByAlb { dashed, .. } => write!(
+                f,
+                "{set} is not accepted: an ALB drops every header whose name holds a character other than letters, digits and hyphens (routing.http.drop_invalid_header_fields.enabled), so it would never arrive and every request would be refused; name it {dashed:?}."
+            ),
+            Self::VpcLinkShared { list, net } => write!(
+                f,
+                "{link} is not accepted: it overlaps {net} of {list}, a network every customer of {list} shares, any of whom could send a Forwarded through it that would be believed; name the VPC link's own subnets."
             ),
         }
     }
@@ -309,9 +340,10 @@ impl fmt::Display for SourceError {
             | Self::ClientWritable { header }
             | Self::NoTrustedRange { header }
             | Self::WriterNotTrusted { header, .. }
-            | Self::SharedCdn { header, .. } => header.as_str(),
+            | Self::SharedCdn { header, .. }
+            | Self::DroppedByAlb { header, .. } => header.as_str(),
             Self::PseudoIpv4Header => "cf-connecting-ipv6",
-            Self::NoVpcLinkSubnet => "",
+            Self::NoVpcLinkSubnet | Self::VpcLinkShared { .. } => "",
         };
         let set = format!("The header {header:?}");
         self.write(f, &Words { set: &set, ..TYPED })

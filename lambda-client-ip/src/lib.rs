@@ -9,11 +9,11 @@
 #![cfg_attr(feature = "tower_governor", doc = include_str!("links/tower_governor.md"))]
 #![doc = include_str!("../README.md")]
 
-// The layers, each importing only those before it (tests/layout.rs checks): networks (private
-// and special-purpose space) and names (near misses); entry and forwarded (parsing one entry);
-// preset and ranges (the trusted networks); error; source (the evidence and its constructors);
-// walk (the per-request resolver); lists (a ranges file); setting (the environment text);
-// explain (the setup aid).
+// The layers, each importing only those before it (tests/layout.rs checks): networks (the census
+// of networks, networks.txt) and names (near misses); entry and forwarded (parsing one entry);
+// preset (the bundled lists, and which of them each trust slot takes) and ranges (the trusted
+// networks); error; source (the evidence and its constructors); walk (the per-request resolver);
+// lists (a ranges file); setting (the environment text); explain (the setup aid).
 mod entry;
 mod error;
 mod forwarded;

@@ -1,48 +1,88 @@
-//! The networks an address or a range is recognised by, each defined once: private space, the
-//! special-purpose space no public client connects from, and the addresses no TCP client has.
+//! The census of networks: what an address or a range is, each network defined once, as data.
+//!
+//! `networks.txt` holds IANA's special-purpose registries of both families and private space as
+//! one table, each row with its RFC and three facts: private (a VPC numbers its machines from
+//! it), public (it counts towards every public address) and client (an address in it can open a
+//! connection). A more specific row overrides the rows around it (64:ff9b::/96 is public inside
+//! the non-public ::/3). Every rule on what an address is reads this table: [`is_private`],
+//! [`can_be_client`] and [`not_public`].
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
+use std::sync::OnceLock;
 
 use ipnet::IpNet;
 
-/// Private space, as a VPC's machines have it: RFC 1918's 10.0.0.0/8, 172.16.0.0/12 and
-/// 192.168.0.0/16, the shared address space 100.64.0.0/10 (RFC 6598), and IPv6 unique local
-/// addresses, fc00::/7 (RFC 4193).
-pub(crate) const PRIVATE: [IpNet; 5] = [
-    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)), 8),
-    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(172, 16, 0, 0)), 12),
-    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(192, 168, 0, 0)), 16),
-    IpNet::new_assert(IpAddr::V4(Ipv4Addr::new(100, 64, 0, 0)), 10),
-    IpNet::new_assert(IpAddr::V6(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0)), 7),
-];
+/// The table, read once.
+const CENSUS: &str = include_str!("networks.txt");
 
-/// Special-purpose space besides private space (IANA's registries): "this network", loopback,
-/// link-local, IETF protocol assignments, the three documentation blocks, 6to4 relay anycast,
-/// benchmarking, multicast and reserved (224.0.0.0/3); IPv6 outside global unicast 2000::/3, and
-/// the IETF protocol and documentation blocks inside it.
-const SPECIAL: &str = "0.0.0.0/8 127.0.0.0/8 169.254.0.0/16 192.0.0.0/24 192.0.2.0/24 \
-    192.88.99.0/24 198.18.0.0/15 198.51.100.0/24 203.0.113.0/24 224.0.0.0/3 \
-    ::/3 4000::/2 8000::/1 2001::/23 2001:db8::/32";
+/// The addresses whose fact in `column` (2: private, 3: public, 4: client) reads `value`, sorted
+/// and disjoint, worked out once per column (each column is always asked with the same value).
+fn facts(column: usize, value: &str) -> &'static [IpNet] {
+    static SETS: [OnceLock<Vec<IpNet>>; 5] = [const { OnceLock::new() }; 5];
+    SETS.get(column)
+        .map_or(&[], |set| set.get_or_init(|| rows_where(column, value)))
+}
 
-/// Whether `ip` lies in [`PRIVATE`] space (IPv4-mapped addresses as IPv4).
-pub(crate) fn is_private(ip: IpAddr) -> bool {
+/// Each row whose fact in `column` reads `value`, less the more specific rows that read
+/// otherwise, merged.
+fn rows_where(column: usize, value: &str) -> Vec<IpNet> {
+    let row = |line: &str| {
+        let cells: Vec<&str> = line.split_whitespace().collect();
+        let net = cells.first()?.parse().ok()?;
+        Some((net, *cells.get(column)? == value))
+    };
+    let rows: Vec<(IpNet, bool)> = CENSUS.lines().filter_map(row).collect();
+    let mut nets = Vec::new();
+    for &(net, _) in rows.iter().filter(|(_, reads)| *reads) {
+        let inside = |(h, reads): &&(IpNet, bool)| !reads && h.prefix_len() > net.prefix_len();
+        let holes: Vec<IpNet> = rows.iter().filter(inside).map(|(hole, _)| *hole).collect();
+        carve(net, &holes, &mut nets);
+    }
+    IpNet::aggregate(&nets)
+}
+
+/// `net` less `holes`, as the fewest networks, pushed onto `out`.
+fn carve(net: IpNet, holes: &[IpNet], out: &mut Vec<IpNet>) {
+    if !holes.iter().any(|hole| meet(*hole, net)) {
+        out.push(net);
+    } else if !holes.iter().any(|hole| hole.contains(&net)) {
+        let halves = net.subnets(net.prefix_len() + 1).into_iter().flatten();
+        halves.for_each(|half| carve(half, holes, out));
+    }
+}
+
+/// Whether `ip` lies in one of `nets`, sorted and disjoint (IPv4-mapped addresses as IPv4): only
+/// the last network starting at or before the address can hold it.
+pub(crate) fn holds(nets: &[IpNet], ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
-    PRIVATE.iter().any(|net| net.contains(&ip))
+    let after = nets.partition_point(|n| n.network() <= ip);
+    let last = after.checked_sub(1).and_then(|i| nets.get(i));
+    last.is_some_and(|n| n.contains(&ip))
 }
 
-/// Every network no public client connects from: private and special-purpose space.
-pub(crate) fn not_public() -> impl Iterator<Item = IpNet> {
-    let special = SPECIAL
-        .split_whitespace()
-        .filter_map(|net| net.parse().ok());
-    PRIVATE.into_iter().chain(special)
+/// Whether two networks share an address.
+pub(crate) fn meet(a: IpNet, b: IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
 }
 
-/// Whether a TCP client can have this address. The unspecified addresses, broadcast, multicast
-/// and IPv4 class E (240.0.0.0/4, reserved; Cloudflare's Pseudo IPv4 hands them out) never open a
-/// connection, so an entry holding one is invalid wherever it stands.
+/// Whether `ip` lies in private space, as a VPC's machines have it: RFC 1918's 10.0.0.0/8,
+/// 172.16.0.0/12 and 192.168.0.0/16, the shared address space 100.64.0.0/10 (RFC 6598), and IPv6
+/// unique local addresses, fc00::/7 (RFC 4193). Loopback and link-local are not private space.
+pub(crate) fn is_private(ip: IpAddr) -> bool {
+    holds(facts(2, "yes"), ip)
+}
+
+/// Every network no public client connects from: the rows not public, sorted and disjoint.
+pub(crate) fn not_public() -> &'static [IpNet] {
+    facts(3, "no")
+}
+
+/// Whether a client can have this address, the one rule every answer is held to: not in "this
+/// network" 0.0.0.0/8, ::, multicast, 240.0.0.0/4 (reserved and broadcast; Cloudflare's Pseudo
+/// IPv4 hands them out) or discard-only 100::/64. Loopback, link-local, documentation and
+/// benchmarking space can be a client (a same-host proxy, VPC Lattice, tests).
 pub(crate) fn can_be_client(ip: IpAddr) -> bool {
-    !(ip.is_unspecified() || ip.is_multicast() || is_class_e(ip))
+    !holds(facts(4, "no"), ip)
 }
 
 /// 240.0.0.0/4, broadcast included.
@@ -54,9 +94,30 @@ pub(crate) fn is_class_e(ip: IpAddr) -> bool {
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn every_row_of_the_census_is_read() {
+        let data = CENSUS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
+        for line in data {
+            let columns: Vec<&str> = line.split_whitespace().collect();
+            let net: IpNet = columns[0].parse().unwrap();
+            assert_eq!(net.trunc(), net, "{line}");
+            assert!(columns[1].parse::<u16>().is_ok(), "an RFC number: {line}");
+            for fact in &columns[2..5] {
+                assert!(matches!(*fact, "yes" | "no"), "{line}");
+            }
+            assert!(columns.len() > 5, "a name: {line}");
+        }
+    }
+
     #[test]
     fn private_space_is_the_five_networks_a_vpc_can_number_from() {
-        for (ip, want) in [
+        for (address, want) in [
             ("10.1.2.3", true),
             ("172.31.255.255", true),
             ("172.32.0.1", false),
@@ -65,15 +126,85 @@ mod tests {
             ("100.128.0.1", false),
             ("fd00::1", true),
             ("::ffff:10.0.0.1", true),
+            ("127.0.0.1", false),
+            ("169.254.171.1", false),
             ("2001:db8::1", false),
             ("8.8.8.8", false),
         ] {
-            assert_eq!(is_private(ip.parse().unwrap()), want, "{ip}");
+            assert_eq!(is_private(ip(address)), want, "{address}");
+        }
+        assert_eq!(facts(2, "yes").len(), 5);
+    }
+
+    #[test]
+    fn a_client_can_have_any_address_but_the_census_s_no_client_rows() {
+        for (address, want) in [
+            ("8.8.8.8", true),
+            ("0.0.0.0", false),
+            ("0.1.2.3", false),
+            ("127.0.0.1", true),
+            ("::1", true),
+            ("169.254.171.5", true),
+            ("fe80::1", true),
+            ("192.0.2.1", true),
+            ("3fff::1", true),
+            ("198.18.0.1", true),
+            ("224.0.0.1", false),
+            ("::ffff:224.0.0.1", false),
+            ("239.255.255.255", false),
+            ("240.0.0.1", false),
+            ("255.255.255.255", false),
+            ("::", false),
+            ("ff02::1", false),
+            ("100::1", false),
+            ("100:0:0:1::1", true),
+            ("2002:c000:204::1", true),
+            ("64:ff9b::c000:201", true),
+            ("2001:db8::1", true),
+        ] {
+            assert_eq!(can_be_client(ip(address)), want, "{address}");
         }
     }
 
     #[test]
-    fn every_special_network_parses() {
-        assert_eq!(not_public().count(), PRIVATE.len() + 15);
+    fn not_public_is_the_special_space_less_its_public_rows() {
+        let not_public = |address| holds(not_public(), ip(address));
+        for (address, want) in [
+            ("10.0.0.1", true),
+            ("127.0.0.1", true),
+            ("192.0.2.1", true),
+            ("198.19.255.255", true),
+            ("198.20.0.1", false),
+            ("192.88.99.1", true),
+            ("8.8.8.8", false),
+            ("3fff::1", true),
+            ("3fff:1000::1", false),
+            ("2001:db8::1", true),
+            ("2001:1ff::1", true),
+            ("2001:200::1", false),
+            // 6to4 and NAT64: public, the decisions the census states.
+            ("2002::1", false),
+            ("64:ff9b::c000:201", false),
+            ("64:ff9b::1:0:0", true),
+            ("64:ff9b:1::1", true),
+            ("::2", true),
+            ("4000::1", true),
+            ("fc00::1", true),
+            ("2600::1", false),
+        ] {
+            assert_eq!(not_public(address), want, "{address}");
+        }
+        let nets = super::not_public();
+        assert!(nets.windows(2).all(|w| w[0].broadcast() < w[1].network()));
+    }
+
+    #[test]
+    fn carving_leaves_exactly_the_holes_out() {
+        let mut out = Vec::new();
+        let holes = ["64:ff9b::/96".parse().unwrap()];
+        carve("::/3".parse().unwrap(), &holes, &mut out);
+        assert_eq!(out.len(), 96 - 3);
+        assert!(!holds(&IpNet::aggregate(&out), ip("64:ff9b::1")));
+        assert!(holds(&IpNet::aggregate(&out), ip("64:ff9b:0:0:0:1::")));
     }
 }

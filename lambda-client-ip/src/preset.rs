@@ -14,9 +14,13 @@ use std::time::SystemTime;
 
 use ipnet::IpNet;
 
+use crate::networks::meet;
+
 /// A provider's published list of the addresses it connects to origins from, bundled as a dated
-/// snapshot. In a trusted-ranges list it is written by [name](Preset::name); only
-/// [trustable](Preset::trustable) presets may be trusted.
+/// snapshot. In a trusted-ranges list it is written by [name](Preset::name). Which lists a slot
+/// of a source may hold is decided by what its ranges overlap, whatever they are called: only
+/// [trustable](Preset::trustable) lists may be trusted proxies, and none may be a VPC link's
+/// subnets or a header of your own.
 ///
 /// ```
 /// use lambda_client_ip::{Preset, TrustedRanges};
@@ -47,8 +51,9 @@ pub enum Preset {
     /// `globalaccelerator`: service `GLOBALACCELERATOR` of AWS's `ip-ranges.json`, only the
     /// entries with a named region: the edge (POP) addresses an accelerator connects from when
     /// client IP preservation is off. The `GLOBAL` entries, the accelerators' static addresses,
-    /// are left out. For diagnosis only: Global Accelerator names the client nowhere, so nothing
-    /// may trust this list (see [`trustable`](Preset::trustable)).
+    /// are left out. For diagnosis only: Global Accelerator names the client nowhere, so no set
+    /// of trusted ranges may overlap this list, however it is written (see
+    /// [`trustable`](Preset::trustable)).
     GlobalAccelerator,
 }
 
@@ -83,10 +88,11 @@ impl Preset {
         }
     }
 
-    /// Whether the list may be trusted as proxies that name the client. False for
-    /// [`GlobalAccelerator`](Preset::GlobalAccelerator): its edges forward at layer 4 and add no
-    /// header, so a peer in that list means the client address is lost, and the fix is to turn
-    /// on client IP preservation, not to trust the list.
+    /// Whether the list's hop appends its peer to X-Forwarded-For, so its networks may be
+    /// trusted as proxies. False for [`GlobalAccelerator`](Preset::GlobalAccelerator): its edges
+    /// forward at layer 4 and write no header, so a peer in that list means the client address
+    /// is lost, and the fix is to turn on client IP preservation, not to trust the list. Every
+    /// set of trusted ranges that overlaps such a list is refused, whatever it was called.
     ///
     /// ```
     /// use lambda_client_ip::Preset;
@@ -97,11 +103,12 @@ impl Preset {
         !matches!(self, Self::GlobalAccelerator)
     }
 
-    /// The single-address header the CDN writes on every request, overwriting a client's.
-    pub(crate) const fn header(self) -> Option<&'static str> {
+    /// The single-address header the list's hop writes on every request, overwriting a
+    /// client's, and how it writes the address.
+    pub(crate) const fn header(self) -> Option<(&'static str, Format)> {
         match self {
-            Self::CloudFront => Some("cloudfront-viewer-address"),
-            Self::Cloudflare => Some("cf-connecting-ip"),
+            Self::CloudFront => Some(("cloudfront-viewer-address", Format::ViewerAddress)),
+            Self::Cloudflare => Some(("cf-connecting-ip", Format::Address)),
             _ => None,
         }
     }
@@ -202,6 +209,43 @@ pub(crate) fn dated(text: &'static str) -> (&'static str, u64) {
         .unwrap_or_default();
     let day = rest.split(|c: char| !c.is_ascii_digit()).next();
     (date, day.and_then(|d| d.parse().ok()).unwrap_or(0))
+}
+
+/// How a header writes its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// An address, as X-Forwarded-For's entries.
+    Address,
+    /// `ip:port` with the port required and IPv6 unbracketed (`CloudFront-Viewer-Address`).
+    ViewerAddress,
+}
+
+/// A place in a source that trusted ranges fill, and which bundled lists' networks may fill it:
+/// decided by what the ranges overlap, never by what they were called. A CDN's own header also
+/// needs its writer's list ([`Preset::header`]).
+pub(crate) enum Slot {
+    /// Trusted proxies, so every set of trusted ranges: only a list whose hop writes
+    /// X-Forwarded-For, since a hop that writes nothing would be walked past.
+    Proxies,
+    /// The VPC link's subnets: none of the bundled lists, each shared by every customer of its
+    /// provider, any of whom could send a `Forwarded` through it.
+    VpcLink,
+    /// The writers of a header of your own proxy: none of the bundled lists, for the same reason.
+    OwnHeader,
+}
+
+/// A network, a bundled list it overlaps, and the list's published network it overlaps.
+pub(crate) type Overlap = (IpNet, Preset, IpNet);
+
+impl Slot {
+    /// The first of `nets` that shares an address with a list the slot refuses, the list, and
+    /// the list's published network it overlaps.
+    pub(crate) fn refuses(self, mut nets: impl Iterator<Item = IpNet>) -> Option<Overlap> {
+        let admits = |list: &Preset| matches!(self, Self::Proxies) && list.trustable();
+        let lists = Preset::ALL.into_iter().filter(|list| !admits(list));
+        let refused = |n: IpNet, list: Preset| Some((n, list, list.nets().find(|m| meet(*m, n))?));
+        nets.find_map(|n| lists.clone().find_map(|list| refused(n, list)))
+    }
 }
 
 impl fmt::Display for Preset {

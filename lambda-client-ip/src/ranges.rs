@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use ipnet::{IpNet, Ipv4Net};
 
 use crate::names::near_miss;
-use crate::networks::not_public;
-use crate::preset::Preset;
+use crate::networks::{holds, meet, not_public};
+use crate::preset::{Preset, Slot};
 
 /// The largest hop count a [`ProxyCount`] accepts. An ALB refuses (HTTP 463) a request whose
 /// incoming X-Forwarded-For holds more than 30 addresses, so a larger count could never be met.
@@ -75,11 +75,8 @@ impl FromStr for ProxyCount {
     /// assert_eq!(err.to_string(), r#""+1" is not a whole number from 0 to 30"#);
     /// ```
     fn from_str(s: &str) -> Result<Self, PolicyError> {
-        let digits = s.trim();
-        let count = digits
-            .parse::<u8>()
-            .ok()
-            .filter(|_| !digits.starts_with('+'));
+        let text = s.trim();
+        let count = text.parse::<u8>().ok().filter(|_| !text.starts_with('+'));
         count.and_then(Self::new).ok_or_else(|| PolicyError::Count {
             value: s.to_owned(),
         })
@@ -89,15 +86,25 @@ impl FromStr for ProxyCount {
 /// A set of trusted address ranges: your proxies, or a CDN's published list.
 ///
 /// Built only from ranges that can be meant: a range with host bits set (`10.0.0.1/8` is a typo for
-/// `10.0.0.0/8` or `10.0.0.1/32`), a `/0` range (it trusts every address, so no client could ever
-/// be found), an IPv6 range that covers all of IPv4-mapped space, and any set whose ranges
-/// together cover every public address of IPv4 or of IPv6 (every address outside private,
-/// shared, loopback, link-local, documentation, benchmarking, multicast and reserved space; for
-/// IPv6, all of global unicast 2000::/3 but its special-purpose blocks), however they are split,
-/// are refused. IPv4-mapped
-/// addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`) is stored as
-/// the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are merged with
-/// `ipnet`'s aggregation; a lookup is a binary search.
+/// `10.0.0.0/8` or `10.0.0.1/32`), an IPv6 range that covers all of IPv4-mapped space, and any
+/// set whose ranges together cover every public address of IPv4 or of IPv6 (a `/0` among
+/// them: it trusts every address, so no client could ever be found), however they are split,
+/// are refused.
+/// Public is what the crate's census of networks (`src/networks.txt`, IANA's special-purpose
+/// registries and private space, each row with its RFC) does not set aside: private, shared,
+/// loopback, link-local, documentation (3fff::/20 included), benchmarking, multicast and
+/// reserved space are not public; 6to4 (2002::/16) and NAT64's 64:ff9b::/96 are.
+///
+/// Every set is also classified by what it overlaps: a range sharing an address with a bundled
+/// list whose hop writes no X-Forwarded-For (Global Accelerator's edges, which forward at layer
+/// 4) is refused with [`PolicyError::NoForwardedFor`], whether it was named
+/// (`globalaccelerator`), written out, or taken from [`Preset::nets`], whole or in part: a hop
+/// that writes nothing would be walked past and the client's own entry believed. So no slot of a
+/// [`Source`](crate::Source) can hold those edges; turn on client IP preservation instead.
+///
+/// IPv4-mapped addresses are looked up as IPv4, so an IPv4-mapped range (`::ffff:10.0.0.0/104`)
+/// is stored as the IPv4 range it stands for (`10.0.0.0/8`). Overlapping and adjacent ranges are
+/// merged with `ipnet`'s aggregation; a lookup is a binary search.
 ///
 /// ```
 /// use lambda_client_ip::TrustedRanges;
@@ -119,8 +126,10 @@ pub struct TrustedRanges {
 }
 
 impl TrustedRanges {
-    /// Builds the set from networks, refusing any that cannot be meant (see the type's docs).
-    /// The error's `index` is the network's position in `nets`, starting at 1.
+    /// Builds the set from networks, refusing any that cannot be meant and any set overlapping a
+    /// list whose hop writes no X-Forwarded-For (see the type's docs); the text
+    /// ([`FromStr`]) refuses exactly the same. A [`PolicyError::Range`]'s `index` is the
+    /// network's position in `nets`, starting at 1.
     ///
     /// ```
     /// use ipnet::IpNet;
@@ -145,18 +154,21 @@ impl TrustedRanges {
     }
 
     /// The set of ranges that each passed `check`, refused when together they cover every
-    /// public address of a family, however they are split: with the addresses no public client
-    /// has added, such a set merges into a single /0 (mapped ranges are stored as IPv4).
+    /// public address of a family, however they are split (with the addresses no public client
+    /// has added, such a set merges into a single /0; mapped ranges are stored as IPv4), then
+    /// when one overlaps a bundled list no trusted proxy can be ([`Slot::Proxies`]).
     fn merged(checked: Vec<IpNet>) -> Result<Self, PolicyError> {
         let nets = IpNet::aggregate(&checked);
         let mut with_special = nets.clone();
-        with_special.extend(not_public());
+        with_special.extend_from_slice(not_public());
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
-        match everything.map(|n| n.addr().is_ipv4()) {
-            Some(v4) => Err(PolicyError::Everything {
-                family: if v4 { "IPv4" } else { "IPv6" },
-            }),
+        if let Some(v4) = everything.map(|n| n.addr().is_ipv4()) {
+            let family = if v4 { "IPv4" } else { "IPv6" };
+            return Err(PolicyError::Everything { family });
+        }
+        match Slot::Proxies.refuses(nets.iter().copied()) {
+            Some((range, list, net)) => Err(PolicyError::NoForwardedFor { range, list, net }),
             None => Ok(Self { nets }),
         }
     }
@@ -171,7 +183,6 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn overlaps(&self, other: &Self) -> bool {
-        let meet = |a: IpNet, b: IpNet| a.contains(&b.network()) || b.contains(&a.network());
         self.iter().any(|a| other.iter().any(|b| meet(a, b)))
     }
 
@@ -186,14 +197,7 @@ impl TrustedRanges {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn contains(&self, ip: IpAddr) -> bool {
-        // The networks are sorted and disjoint: only the last one starting at or before the
-        // address can hold it.
-        let ip = ip.to_canonical();
-        let after = self.nets.partition_point(|n| n.network() <= ip);
-        after
-            .checked_sub(1)
-            .and_then(|i| self.nets.get(i))
-            .is_some_and(|n| n.contains(&ip))
+        holds(&self.nets, ip)
     }
 
     /// The ranges after merging, IPv4 first, each in ascending order.
@@ -232,21 +236,18 @@ impl TrustedRanges {
 }
 
 /// The range a network stands for, or why it is refused.
+/// (A `/0`, and all of IPv4-mapped space, are refused with the set, as covering every public
+/// address.)
 fn check(net: IpNet) -> Result<IpNet, &'static str> {
-    const EVERYTHING: &str = "trusts every address, so no client could ever be found";
     if net.trunc() != net {
         return Err("has host bits set; write the network address");
-    }
-    if net.prefix_len() == 0 {
-        return Err(EVERYTHING);
     }
     let IpNet::V6(v6) = net else { return Ok(net) };
     let len = v6.prefix_len();
     match v6.network().to_ipv4_mapped() {
-        // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too.
-        Some(_) if len == 96 => Err(EVERYTHING),
-        // At most 32 bits are left, so the IPv4 range always exists.
-        Some(v4) if len > 96 => Ok(Ipv4Net::new(v4, len - 96).map_or(net, IpNet::V4)),
+        // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too; at
+        // most 32 bits are left, so the IPv4 range always exists.
+        Some(v4) if len >= 96 => Ok(Ipv4Net::new(v4, len - 96).map_or(net, IpNet::V4)),
         _ if v6.contains(&std::net::Ipv6Addr::from(0xffff_0000_0000_u128)) => {
             Err("covers every IPv4-mapped address, that is all of IPv4")
         }
@@ -258,11 +259,11 @@ impl FromStr for TrustedRanges {
     type Err = PolicyError;
 
     /// A comma-separated list of CIDRs, bare addresses (a range of one) and the names of bundled
-    /// [presets](Preset) that may be trusted (`cloudfront`, `cloudflare`, `fastly`), mixed
-    /// freely. Items are trimmed. Refused: an empty item (a doubled or trailing comma); an octet
-    /// with a leading zero; a name one or two letters off a preset's (with the name meant);
-    /// `globalaccelerator`, kept for diagnosis only; and every range [`TrustedRanges::new`]
-    /// refuses.
+    /// [presets](Preset) (`cloudfront`, `cloudflare`, `fastly`), mixed freely; a name stands for
+    /// the preset's networks, checked like any other. Items are trimmed. Refused: an empty item
+    /// (a doubled or trailing comma); an octet with a leading zero; a name one or two letters off
+    /// a preset's (with the name meant); and every set [`TrustedRanges::new`] refuses, so
+    /// `globalaccelerator`, whose edges write no X-Forwarded-For, is refused as its CIDRs are.
     ///
     /// ```
     /// use lambda_client_ip::TrustedRanges;
@@ -289,11 +290,6 @@ impl FromStr for TrustedRanges {
                 return Err(fail("is empty (check for a doubled or trailing comma)"));
             }
             if let Ok(preset) = item.parse::<Preset>() {
-                if !preset.trustable() {
-                    return Err(fail(
-                        "is a list for diagnosis only: nothing may trust Global Accelerator's edge addresses (turn on client IP preservation)",
-                    ));
-                }
                 nets.extend(preset.nets());
                 continue;
             }
@@ -345,7 +341,8 @@ pub(crate) fn preset_ranges(preset: Preset) -> &'static TrustedRanges {
 impl TryFrom<Preset> for TrustedRanges {
     type Error = PolicyError;
 
-    /// A bundled preset's ranges; a preset kept for diagnosis only is refused, as in the text.
+    /// A bundled preset's ranges; a preset whose hop writes no X-Forwarded-For is refused, as in
+    /// the text.
     ///
     /// ```
     /// use lambda_client_ip::{Preset, TrustedRanges};
@@ -438,6 +435,21 @@ pub enum PolicyError {
         /// `IPv4` or `IPv6`.
         family: &'static str,
     },
+    /// A range overlapping a bundled list whose hop writes no X-Forwarded-For (Global
+    /// Accelerator's edges), whether it was named, written out or taken from
+    /// [`Preset::nets`], whole or in part: a proxy that writes nothing would be walked past
+    /// and the client's own entry believed.
+    #[error(
+        "the range {range} overlaps {net} of {list}, whose edges forward at layer 4 and write no X-Forwarded-For, so nothing names the client behind them: trust none of it, and turn on client IP preservation"
+    )]
+    NoForwardedFor {
+        /// The trusted range, as merged.
+        range: IpNet,
+        /// The list it overlaps.
+        list: Preset,
+        /// The list's published network it overlaps.
+        net: IpNet,
+    },
     /// A range that is not acceptable.
     #[error("item {index} ({item:?}) {reason}")]
     Range {
@@ -492,12 +504,21 @@ mod tests {
             ),
             ("Fail: empty item", "10.0.0.0/8,", "item 2 (\"\") is empty"),
             ("Fail: host bits", "10.0.0.1/8", "host bits"),
-            ("Fail: IPv4 /0", "0.0.0.0/0", "trusts every address"),
-            ("Fail: IPv6 /0", "::/0", "trusts every address"),
+            (
+                "Fail: IPv4 /0",
+                "0.0.0.0/0",
+                "cover every public address of IPv4",
+            ),
+            ("Fail: IPv6 /0", "::/0", "covers every IPv4-mapped address"),
             (
                 "Fail: all of mapped space",
                 "::ffff:0:0/96",
-                "trusts every address",
+                "cover every public address of IPv4",
+            ),
+            (
+                "Fail: global unicast and NAT64",
+                "2000::/3, 64:ff9b::/96",
+                "of IPv6",
             ),
             ("Fail: covers mapped space", "::/64", "IPv4-mapped"),
             ("Fail: control character", "10.0.0.0/8\u{9b}", "\\u{9b}"),
@@ -539,18 +560,6 @@ mod tests {
     }
 
     #[test]
-    fn a_preset_for_diagnosis_only_is_refused_with_its_reason() {
-        let err = "10.0.0.0/8, GlobalAccelerator"
-            .parse::<TrustedRanges>()
-            .unwrap_err();
-        assert!(
-            matches!(err, PolicyError::Range { index: 2, .. }),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("client IP preservation"), "{err}");
-    }
-
-    #[test]
     fn ranges_that_together_cover_a_family_are_refused() {
         let everything = |family| PolicyError::Everything { family }.to_string();
         for (case, list, want) in [
@@ -581,9 +590,11 @@ mod tests {
         }
         // IPv6 space without the mapped addresses is not a family: 8000::/1 alone is accepted.
         assert!("8000::/1".parse::<TrustedRanges>().is_ok());
-        // Three quarters are not everything.
-        let ranges: TrustedRanges = "0.0.0.0/1, 128.0.0.0/2".parse().unwrap();
-        assert_eq!(ranges.len(), 2);
+        // Three quarters are not everything, but overlap Global Accelerator's edges.
+        let err = "0.0.0.0/1, 128.0.0.0/2"
+            .parse::<TrustedRanges>()
+            .unwrap_err();
+        assert!(matches!(err, PolicyError::NoForwardedFor { .. }), "{err}");
     }
 
     #[test]

@@ -126,6 +126,7 @@ impl fmt::Display for Worded<'_> {
             xff: &format!("X-Forwarded-For (unset {HEADER_VAR})"),
             read_header: &format!("{HEADER_VAR}="),
             trust: &format!("{CIDRS_VAR}="),
+            link: LINK_VAR,
         };
         self.error.write(f, &words)
     }

@@ -11,7 +11,7 @@ use http::HeaderName;
 use crate::error::SourceError;
 use crate::names::near_miss;
 use crate::networks::is_private;
-use crate::preset::Preset;
+use crate::preset::{Format, Preset, Slot};
 use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
 
 /// Where the client address is read and why it is trusted: one validated value that every
@@ -84,8 +84,14 @@ pub(crate) enum Evidence {
 
 /// The hop that writes RFC 7239 `Forwarded` and so must have delivered the request: API Gateway's
 /// VPC link, which an HTTP API uses to reach an internal ALB. The ALB appends the VPC link's
-/// private address to X-Forwarded-For; a caller that reaches the ALB any other way has a
-/// different peer, and its own `Forwarded` is never read.
+/// address to X-Forwarded-For; a caller that reaches the ALB any other way has a different peer,
+/// and its own `Forwarded` is never read.
+///
+/// The subnets you name may be any network of your own VPC, public ones included (AWS allows
+/// publicly routable and 198.18.0.0/15 VPC CIDRs), but no network of a bundled list: a CDN's or
+/// Global Accelerator's addresses carry every customer's requests, any of whom could send a
+/// `Forwarded` through them ([`Source::forwarded`] refuses them by what they overlap, however
+/// they were written). The default binding is private space only.
 ///
 /// ```
 /// use lambda_client_ip::VpcLink;
@@ -98,11 +104,14 @@ pub(crate) enum Evidence {
 #[non_exhaustive]
 pub enum VpcLink {
     /// The VPC link's subnets (`VPC_LINK_CIDRS`): the peer must lie inside them. The tight
-    /// binding: nothing else in the VPC can write a `Forwarded` that is believed.
+    /// binding: nothing else in the VPC can write a `Forwarded` that is believed. They may be
+    /// public, never a bundled list's.
     Subnets(TrustedRanges),
-    /// Any peer in private space: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or
-    /// fc00::/7. A public peer is never the writer, but any machine of the VPC that reaches the
-    /// ALB directly can write a `Forwarded` that is believed.
+    /// Any peer in private space, as the crate's census of networks defines it: 10.0.0.0/8,
+    /// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10 or fc00::/7 (not loopback, not link-local).
+    /// With this default a peer outside private space is never the writer (a VPC numbered from
+    /// public or 198.18.0.0/15 space names its subnets instead), and any machine of the VPC
+    /// that reaches the ALB directly can write a `Forwarded` that is believed.
     AnyPrivateAddress,
 }
 
@@ -123,29 +132,14 @@ pub(crate) struct Header {
     /// Where the writer connects from: the CDN's published ranges, or the trusted ranges
     /// themselves for a header of your own proxy.
     pub(crate) writer: TrustedRanges,
-    pub(crate) format: Format,
+    /// How the writer writes the address, the form a refusal speaks of.
+    pub(crate) form: Format,
 }
 
-/// How a header writes its address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// An address, as X-Forwarded-For's entries.
-    Address,
-    /// `ip:port` with the port required and IPv6 unbracketed (`CloudFront-Viewer-Address`).
-    ViewerAddress,
-}
-
-/// The headers whose names a single-address header's near misses are checked against.
-const KNOWN_HEADERS: [&str; 8] = [
-    "x-forwarded-for",
-    "forwarded",
-    "fastly-client-ip",
-    "cf-connecting-ipv6",
-    "cloudfront-viewer-address",
-    "cf-connecting-ip",
-    "true-client-ip",
-    "x-real-ip",
-];
+/// The headers whose names a single-address header's near misses are checked against, one a
+/// line: the headers proxies write (a name one or two letters off one of them, with underscores
+/// for hyphens, or with a CGI `http_` prefix, is refused with the name meant).
+const KNOWN_HEADERS: &str = include_str!("headers.txt");
 
 impl Default for Source {
     /// X-Forwarded-For with no proxy in front: the client is the peer the front door saw.
@@ -179,7 +173,11 @@ impl Source {
     ///
     /// `Forwarded` is read only when the front door's peer (position 0 of X-Forwarded-For) is
     /// `link`. Any other caller gets what X-Forwarded-For vouches for: its own address under a
-    /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range.
+    /// count, or the walk past `policy`'s ranges. Refused: [`VpcLink::Subnets`] with no range,
+    /// and subnets overlapping any bundled list ([`SourceError::VpcLinkShared`], naming the
+    /// list): a CDN's or Global Accelerator's network is shared by all its customers. A public
+    /// subnet is your own VPC's and is accepted. (A set of ranges overlapping Global
+    /// Accelerator's edges cannot even be built: see [`TrustedRanges`].)
     ///
     /// ```
     /// use http::HeaderMap;
@@ -203,6 +201,11 @@ impl Source {
         if matches!(&link, VpcLink::Subnets(subnets) if subnets.is_empty()) {
             return Err(SourceError::NoVpcLinkSubnet);
         }
+        if let VpcLink::Subnets(subnets) = &link
+            && let Some((_, list, net)) = Slot::VpcLink.refuses(subnets.iter())
+        {
+            return Err(SourceError::VpcLinkShared { list, net });
+        }
         let (policy, writer) = (policy.into(), link);
         let evidence = Evidence::Forwarded { policy, writer };
         Ok(Self { evidence })
@@ -212,10 +215,15 @@ impl Source {
     ///
     /// Refused: a name that is not a header name or is a chain (`x-forwarded-for`, `forwarded`);
     /// a near miss of a known header (`cf_connecting_ip`, `HTTP_X_REAL_IP`, `cf-conecting-ip`),
-    /// with the name meant; no trusted range; a CDN's header when no trusted range is that CDN's;
-    /// any other header when a trusted range is a shared CDN's (every customer of the CDN could
-    /// send it through); `Fastly-Client-IP`, which Fastly keeps when a client sends it;
-    /// `CF-Connecting-IPv6`, read by every source for a Pseudo IPv4.
+    /// with the name meant; any other name with a character other than ASCII letters, digits
+    /// and hyphens ([`SourceError::DroppedByAlb`], naming the hyphenated form: an ALB with
+    /// `routing.http.drop_invalid_header_fields.enabled` drops such a header, so it would never
+    /// arrive and every request would be refused); no trusted range; a CDN's header when no
+    /// trusted range is that CDN's; any other header when a trusted range overlaps a bundled
+    /// list (every customer of the CDN could send it through); `Fastly-Client-IP`, which Fastly
+    /// keeps when a client sends it; `CF-Connecting-IPv6`, read by every source for a Pseudo
+    /// IPv4. Which networks may fill each slot is decided by what the ranges overlap, never by
+    /// what they were called.
     ///
     /// ```
     /// use lambda_client_ip::{Source, SourceError};
@@ -226,23 +234,29 @@ impl Source {
     /// let err = Source::header("CF_CONNECTING_IP", "cloudflare".parse()?).unwrap_err();
     /// assert!(matches!(&err, SourceError::Misspelled { meant, .. } if meant == "cf-connecting-ip"));
     /// assert!(err.to_string().contains(r#"(did you mean "cf-connecting-ip"?)"#));
+    /// let err = Source::header("x_client_ip", "10.0.0.0/8".parse()?).unwrap_err();
+    /// assert!(err.to_string().ends_with(r#"name it "x-client-ip"."#));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn header(name: &str, trusted: TrustedRanges) -> Result<Self, SourceError> {
         let lower = name.trim().to_ascii_lowercase();
         let given = || name.chars().take(64).collect::<String>();
-        if lower == "cf-connecting-ipv6" {
-            return Err(SourceError::PseudoIpv4Header);
-        }
-        if let Some(meant) = near_miss(name, &KNOWN_HEADERS) {
+        let known: Vec<&str> = KNOWN_HEADERS.lines().collect();
+        if let Some(meant) = near_miss(name, &known) {
             let (name, meant) = (given(), HeaderName::from_static(meant));
             return Err(SourceError::Misspelled { name, meant });
         }
         let header = HeaderName::from_bytes(lower.as_bytes())
             .map_err(|_| SourceError::NotAHeaderName { name: given() })?;
+        // An ALB that drops invalid header fields keeps only letters, digits and hyphens.
+        let dashed = lower.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+        if dashed != lower {
+            return Err(SourceError::DroppedByAlb { header, dashed });
+        }
         match lower.as_str() {
             "x-forwarded-for" | "forwarded" => Err(SourceError::Chain { header }),
             "fastly-client-ip" => Err(SourceError::ClientWritable { header }),
+            "cf-connecting-ipv6" => Err(SourceError::PseudoIpv4Header),
             _ => Self::bound(header, trusted),
         }
     }
@@ -253,27 +267,19 @@ impl Source {
         if trusted.is_empty() {
             return Err(SourceError::NoTrustedRange { header: name });
         }
-        let writes = |p: &Preset| p.header() == Some(name.as_str());
-        let mut shared = Preset::ALL.into_iter().filter(|p| p.trustable());
-        let (writer, format) = match Preset::ALL.into_iter().find(writes) {
-            Some(cdn) if trusted.overlaps(preset_ranges(cdn)) => {
-                let format = match cdn {
-                    Preset::CloudFront => Format::ViewerAddress,
-                    _ => Format::Address,
-                };
-                (preset_ranges(cdn).clone(), format)
+        let writes = |p: Preset| Some((p, p.header().filter(|h| h.0 == name.as_str())?.1));
+        let shared = Slot::OwnHeader.refuses(trusted.iter());
+        let (writer, form) = match Preset::ALL.into_iter().find_map(writes) {
+            Some((cdn, form)) if trusted.overlaps(preset_ranges(cdn)) => {
+                (preset_ranges(cdn).clone(), form)
             }
-            Some(cdn) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
-            None => match shared.find(|&cdn| trusted.overlaps(preset_ranges(cdn))) {
-                Some(cdn) => return Err(SourceError::SharedCdn { header: name, cdn }),
+            Some((cdn, _)) => return Err(SourceError::WriterNotTrusted { header: name, cdn }),
+            None => match shared {
+                Some((_, cdn, _)) => return Err(SourceError::SharedCdn { header: name, cdn }),
                 None => (trusted.clone(), Format::Address),
             },
         };
-        let header = Header {
-            name,
-            writer,
-            format,
-        };
+        let header = Header { name, writer, form };
         let evidence = Evidence::Header { header, trusted };
         Ok(Self { evidence })
     }

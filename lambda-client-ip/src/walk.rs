@@ -28,9 +28,9 @@ use crate::entry::{parse_any, parse_viewer_address, shorten};
 use crate::error::ResolveError;
 use crate::forwarded::{RSplit, parse_element, split_from_right};
 use crate::networks::{can_be_client, is_class_e};
-use crate::preset::Preset;
+use crate::preset::{Format, Preset};
 use crate::ranges::{TrustPolicy, TrustedRanges, preset_ranges};
-use crate::source::{Evidence, Format, Header, Source};
+use crate::source::{Evidence, Header, Source};
 
 /// A client address the trusted part of the request vouches for.
 ///
@@ -389,7 +389,7 @@ fn read_header(map: &HeaderMap, h: &Header, position: usize, by: IpAddr, rule: R
         header: header(),
         value,
     };
-    let (ip, port) = match one_address(map, &h.name, h.format) {
+    let (ip, port) = match one_address(map, &h.name, h.form) {
         Single::Found(ip, port) => (ip, port),
         Single::Absent => return Err(ResolveError::HeaderMissing { header: header() }),
         Single::Repeated => return Err(ResolveError::HeaderRepeated { header: header() }),

@@ -175,7 +175,8 @@ fn count_case() -> impl Strategy<Value = CountCase> {
 }
 
 /// Trusted networks, valid by construction: IPv4 (also written IPv4-mapped) and IPv6 networks,
-/// never `/0`, never host bits, no IPv6 network reaching into IPv4-mapped space.
+/// never `/0`, never host bits, no IPv6 network reaching into IPv4-mapped space, none
+/// overlapping Global Accelerator's edges (which write no X-Forwarded-For).
 fn nets() -> impl Strategy<Value = Vec<IpNet>> {
     let v6 = prop_oneof![
         any::<u128>().prop_map(|bits| Ipv6Addr::from(bits | 1u128 << 127)),
@@ -187,7 +188,20 @@ fn nets() -> impl Strategy<Value = Vec<IpNet>> {
             .prop_map(|(a, p)| IpNet::V6(Ipv6Net::new(a.to_ipv6_mapped(), 96 + p).unwrap().trunc())),
         2 => (v6, 16u8..=128).prop_map(|(a, p)| IpNet::V6(Ipv6Net::new(a, p).unwrap().trunc())),
     ];
-    vec(net, 1..5)
+    let edge = |net: &IpNet| !overlaps_an_edge(net);
+    vec(net.prop_filter("a Global Accelerator edge", edge), 1..5)
+}
+
+/// Whether `net` (IPv4-mapped as IPv4) shares an address with one of Global Accelerator's edges:
+/// two networks share one when either holds the other's first address.
+fn overlaps_an_edge(net: &IpNet) -> bool {
+    Preset::GlobalAccelerator.nets().any(|edge| {
+        let first = match edge.network() {
+            IpAddr::V4(a) => [IpAddr::V4(a), IpAddr::V6(a.to_ipv6_mapped())],
+            v6 => [v6, v6],
+        };
+        edge.contains(&net.network().to_canonical()) || first.iter().any(|a| net.contains(a))
+    })
 }
 
 /// An address inside one of `nets`.

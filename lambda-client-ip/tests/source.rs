@@ -305,8 +305,8 @@ fn from_lookup_refusals_name_the_variable_and_the_value() {
             &["cover every public address of IPv4"],
         ),
         (
-            "Fail: all of global unicast IPv6",
-            &[("TRUSTED_PROXY_CIDRS", "2000::/4, 3000::/4")],
+            "Fail: all of global unicast IPv6 and NAT64's prefix",
+            &[("TRUSTED_PROXY_CIDRS", "2000::/4, 3000::/4, 64:ff9b::/96")],
             &["cover every public address of IPv6"],
         ),
         (

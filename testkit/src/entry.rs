@@ -43,10 +43,17 @@ pub fn class_e(ip: IpAddr) -> bool {
 }
 
 /// The address a canonical answer gives for `ip`, or `None` when no TCP client can have it: the
-/// unspecified addresses, multicast and class E are no client's.
+/// census's rows with no client, written out here apart from it: "this network" 0.0.0.0/8, the
+/// unspecified `::`, multicast, class E and discard-only 100::/64 (RFC 6666) are no client's.
 pub fn meant(ip: IpAddr) -> Option<IpAddr> {
     let ip = canonical(ip);
-    (!(ip.is_unspecified() || ip.is_multicast() || class_e(ip))).then_some(ip)
+    let no_client = match ip {
+        IpAddr::V4(a) => a.octets()[0] == 0 || a.is_multicast() || class_e(ip),
+        IpAddr::V6(a) => {
+            a.is_unspecified() || a.is_multicast() || a.segments()[..4] == [0x100, 0, 0, 0]
+        }
+    };
+    (!no_client).then_some(ip)
 }
 
 /// IPv4 as a proxy writes it, with a port or not.
