@@ -6,13 +6,14 @@
 // A test crate: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::collections::HashMap;
+mod support;
+
+use support::{count, lookup, ranges};
+
 use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{
-    Peer, ProxyCount, SettingError, Source, SourceError, TrustedRanges, VpcLink,
-};
+use lambda_client_ip::{Peer, Source, SourceError, TrustedRanges, VpcLink};
 
 /// A Cloudflare edge (104.16.0.0/13), a CloudFront origin-facing address (130.176.0.0/18), a
 /// Fastly edge (151.101.0.0/16).
@@ -29,22 +30,6 @@ type Pairs<'a> = Vec<(&'a str, &'a str)>;
 
 /// The address and its position, or the refusal's code.
 type Answer = Result<(String, usize), String>;
-
-fn lookup(vars: &[(&str, &str)]) -> Result<Source, SettingError> {
-    let env: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    Source::from_lookup(|k| env.get(k).cloned())
-}
-
-fn ranges(list: &str) -> TrustedRanges {
-    list.parse().unwrap()
-}
-
-fn count(n: u8) -> ProxyCount {
-    ProxyCount::new(n).unwrap()
-}
 
 /// A request's headers, each pair appended in order.
 fn headers(pairs: &[(&str, &str)]) -> HeaderMap {

@@ -6,28 +6,12 @@
 // A test crate: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::collections::HashMap;
+mod support;
+
+use support::{count, lookup, ranges};
 
 use http::{HeaderMap, HeaderValue};
-use lambda_client_ip::{
-    ANY_PRIVATE_ADDRESS, Peer, ProxyCount, SettingError, Source, TrustedRanges, VpcLink,
-};
-
-fn lookup(vars: &[(&str, &str)]) -> Result<Source, SettingError> {
-    let env: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    Source::from_lookup(|k| env.get(k).cloned())
-}
-
-fn ranges(list: &str) -> TrustedRanges {
-    list.parse().unwrap()
-}
-
-fn count(n: u8) -> ProxyCount {
-    ProxyCount::new(n).unwrap()
-}
+use lambda_client_ip::{ANY_PRIVATE_ADDRESS, Peer, SettingError, Source, VpcLink};
 
 /// The answer to a `Forwarded` request whose ALB peer is `peer`.
 fn answer(source: &Source, forwarded: &str, peer: &str) -> String {
