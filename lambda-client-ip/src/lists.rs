@@ -1,5 +1,6 @@
 //! Fresh published lists without a release: a ranges file whose lists replace the bundled
-//! snapshots of their presets for the whole process, read once at start.
+//! snapshots of their presets for the whole process, read once at start; or, on a long-running
+//! server, lists fetched now and then, each made trusted ranges for a source swapped in.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -8,6 +9,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::preset::{INSTALLED, Preset, dated};
+use crate::ranges::{PolicyError, TrustedRanges};
 
 /// The published lists a ranges file holds, validated as the bundled snapshots are: every range
 /// a canonical CIDR (host bits clear), no list empty, none older than the snapshot it replaces.
@@ -162,6 +164,30 @@ impl RangesFile {
         self.lists.iter().map(|list| list.preset)
     }
 
+    /// The list the file holds for `preset` as trusted ranges, built by [`TrustedRanges::new`]
+    /// and so refused exactly as any trusted ranges are (a set covering every public address, a
+    /// network of a hop that writes no X-Forwarded-For); `None` when the file holds no list for
+    /// `preset`. Nothing is installed: a long-running server builds a
+    /// [`Source::x_forwarded_for`](crate::Source::x_forwarded_for) from it, with its own proxies,
+    /// and swaps that into a `SharedSource` (feature `tower`; the `refresh_ranges` example).
+    ///
+    /// ```
+    /// use std::time::SystemTime;
+    /// use lambda_client_ip::{Preset, RangesFile};
+    ///
+    /// let file = RangesFile::parse("173.245.48.0/20\n2400:cb00::/32\n", SystemTime::now())?;
+    /// let ranges = file.ranges(Preset::Cloudflare).unwrap()?;
+    /// assert!(ranges.contains("173.245.48.1".parse()?));
+    /// assert!(file.ranges(Preset::Fastly).is_none());
+    /// let everything = RangesFile::parse("0.0.0.0/1\n128.0.0.0/1\n", SystemTime::now())?;
+    /// assert!(everything.ranges(Preset::Cloudflare).unwrap().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ranges(&self, preset: Preset) -> Option<Result<TrustedRanges, PolicyError>> {
+        let list = self.lists.iter().find(|list| list.preset == preset)?;
+        Some(TrustedRanges::new(list.nets.iter().copied()))
+    }
+
     /// Replaces, for the rest of the process, the bundled snapshot of every preset the file
     /// holds: every source built afterwards, the preset's [`published`](Preset::published) date
     /// and its staleness follow the file. Refused when other lists were installed already, and
@@ -180,10 +206,8 @@ impl RangesFile {
     pub fn install(&self) -> Result<(), RangesFileError> {
         let snapshots: Vec<(Preset, String)> = self.lists.iter().map(List::snapshot).collect();
         let same = |set: &Vec<(Preset, &str)>| {
-            let theirs = set.iter().map(|(preset, text)| (*preset, *text));
-            theirs.eq(snapshots
-                .iter()
-                .map(|(preset, text)| (*preset, text.as_str())))
+            let ours = snapshots.iter().map(|(p, text)| (*p, text.as_str()));
+            set.iter().copied().eq(ours)
         };
         let installed = match INSTALLED.get() {
             Some(set) => same(set),
