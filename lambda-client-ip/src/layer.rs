@@ -36,6 +36,13 @@
 //! that names the feature to enable. (The one answer a feature can withdraw: a request carrying
 //! two kinds of peer, which no server produces, becomes a wiring error once both are readable.)
 //!
+//! # A source replaced while serving
+//! [`ClientIpLayer::new`] resolves with one source for the life of the layer.
+//! [`ClientIpLayer::shared`] reads, for each request, the source a [`SharedSource`] holds at that
+//! moment, without a lock: a long-running server keeps its trusted ranges fresh by storing a new
+//! source built from freshly fetched lists, and keeps the last good one when a fetch fails (see
+//! [`SharedSource`] and the `refresh_ranges` example).
+//!
 //! # OpenTelemetry
 //! The layer records the outcome on the span current when it runs, under the names of
 //! OpenTelemetry's HTTP semantic conventions: `client.address` (the resolved client, never the
