@@ -36,13 +36,6 @@
 //! that names the feature to enable. (The one answer a feature can withdraw: a request carrying
 //! two kinds of peer, which no server produces, becomes a wiring error once both are readable.)
 //!
-//! # A source replaced while serving
-//! [`ClientIpLayer::new`] resolves with one source for the life of the layer.
-//! [`ClientIpLayer::shared`] reads, for each request, the source a [`SharedSource`] holds at that
-//! moment, without a lock: a long-running server keeps its trusted ranges fresh by storing a new
-//! source built from freshly fetched lists, and keeps the last good one when a fetch fails (see
-//! [`SharedSource`] and the `refresh_ranges` example).
-//!
 //! # OpenTelemetry
 //! The layer records the outcome on the span current when it runs, under the names of
 //! OpenTelemetry's HTTP semantic conventions: `client.address` (the resolved client, never the
@@ -100,16 +93,19 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
-use arc_swap::ArcSwap;
 use http::{Extensions, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::{ClientIp, Peer, ResolveError, Source};
+
+// Its own file, the layer's code apart from the swap.
+#[path = "shared.rs"]
+mod shared;
+pub use shared::SharedSource;
 
 /// Resolves the client address of every request into its extensions (see the [module
 /// docs](crate::layer)). `Default` resolves with `Source::default()`: the front door's peer, no
@@ -128,57 +124,10 @@ impl ClientIpLayer {
         Self::shared(SharedSource::new(source))
     }
 
-    /// Resolves each request with the source `shared` holds when the request arrives, so a
-    /// long-running server can [`store`](SharedSource::store) a new one while it serves; the
-    /// peer as for [`new`](Self::new).
+    /// Resolves each request with the source `source` holds when the request arrives, so a
+    /// long-running server can [`store`](SharedSource::store) another while it serves.
     pub fn shared(source: SharedSource) -> Self {
         Self { source }
-    }
-}
-
-/// A [`Source`] a long-running server replaces while it serves: [`ClientIpLayer::shared`] reads
-/// the current one for each request, without a lock and without allocating (an
-/// [`arc_swap::ArcSwap`] load), and [`store`](Self::store) swaps in another. A request
-/// already being resolved finishes with the source it started with; the next one reads the new
-/// one. Clones share the source.
-///
-/// Its use: trusted ranges kept fresh without a restart. A refresher task fetches a ranges file
-/// now and then, builds a source from its lists (`RangesFile::ranges`, feature `lists`) and
-/// stores it, and on any failure stores nothing, so the last good source stays in force and no
-/// request fails (see the `refresh_ranges` example). Swapping covers the sources built from
-/// ranges ([`Source::x_forwarded_for`], [`Source::forwarded`]); a CDN's header
-/// ([`Source::header`]) is bound to its writer by the lists in force when it was built, which
-/// a ranges file changes only when installed at start.
-///
-/// ```
-/// use lambda_client_ip::layer::SharedSource;
-/// use lambda_client_ip::{ClientIpLayer, ProxyCount, Source};
-///
-/// let shared = SharedSource::new(Source::default());
-/// let layer = ClientIpLayer::shared(shared.clone());
-/// // Later, while `layer` serves: every request from now on reads X-Forwarded-For behind one proxy.
-/// shared.store(Source::x_forwarded_for(ProxyCount::new(1).unwrap()));
-/// assert_eq!(shared.load().to_string(), Source::x_forwarded_for(ProxyCount::new(1).unwrap()).to_string());
-/// # drop(layer);
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct SharedSource(Arc<ArcSwap<Source>>);
-
-impl SharedSource {
-    /// Holds `source` until another is stored.
-    pub fn new(source: Source) -> Self {
-        Self(Arc::new(ArcSwap::from_pointee(source)))
-    }
-
-    /// Replaces the source: every request that arrives afterwards, through every layer built on
-    /// this one or a clone of it, is resolved with `source`.
-    pub fn store(&self, source: Source) {
-        self.0.store(Arc::new(source));
-    }
-
-    /// The source in force now.
-    pub fn load(&self) -> Arc<Source> {
-        self.0.load_full()
     }
 }
 
@@ -298,7 +247,7 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let resolved = recorded_peer(request.extensions()).and_then(|peer| {
-            let source = self.layer.source.0.load();
+            let source = self.layer.source.current();
             let resolved = source.resolve(request.headers(), peer);
             resolved.map_err(ClientIpRejection::Refused)
         });
