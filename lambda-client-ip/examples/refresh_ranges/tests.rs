@@ -154,19 +154,26 @@ async fn a_slow_refresh_times_out_and_requests_are_answered_meanwhile() {
 
 #[tokio::test]
 async fn a_malformed_refresh_keeps_the_last_good_lists() {
-    let (next, refresher, app) = refreshed().await;
+    let (next, mut refresher, app) = refreshed().await;
     let everything = "0.0.0.0/1\n128.0.0.0/1\n".to_owned();
     let not_cloudflare = "# fastly: x\n# published: 2099-01-01\n151.101.0.0/16\n".to_owned();
+    let older = "# cloudflare: x\n# published: 2020-01-01\n104.16.0.0/13\n".to_owned();
     for body in [
         "<html><body>502 Bad Gateway</body></html>".to_owned(),
+        "\u{1b}[31m<html>\r\n".to_owned(),
         String::new(),
         "{\"error\": \"throttled\"}".to_owned(),
         everything,
         not_cloudflare,
+        older,
     ] {
         *next.lock().unwrap() = ok(body.clone());
         let failure = refresher.refresh().await.unwrap_err();
         assert_eq!(failure.kind(), "list", "{body}: {failure}");
+        // Logged with its reason, and nothing the server sent as a raw control character.
+        let line = refresher.report(&Err(failure)).unwrap();
+        assert!(!line.contains(char::is_control), "{line}");
+        refresher.logged = None;
         assert_eq!(
             ask(app).await,
             ("HTTP/1.1 200 OK".into(), CLIENT.into()),
