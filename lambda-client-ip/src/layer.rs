@@ -93,7 +93,6 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
@@ -103,12 +102,17 @@ use tower_service::Service;
 
 use crate::{ClientIp, Peer, ResolveError, Source};
 
+// Its own file, the layer's code apart from the swap.
+#[path = "shared.rs"]
+mod shared;
+pub use shared::SharedSource;
+
 /// Resolves the client address of every request into its extensions (see the [module
 /// docs](crate::layer)). `Default` resolves with `Source::default()`: the front door's peer, no
 /// proxy in front of it (Lambda behind a front door, or a socket server with no proxy).
 #[derive(Debug, Clone, Default)]
 pub struct ClientIpLayer {
-    source: Arc<Source>,
+    source: SharedSource,
 }
 
 impl ClientIpLayer {
@@ -117,9 +121,13 @@ impl ClientIpLayer {
     /// `MockConnectInfo<SocketAddr>` (feature `axum`), or a [`SocketPeer`]. None, or more than
     /// one of these kinds, is a wiring error ([`ClientIpRejection::NoPeer`]).
     pub fn new(source: Source) -> Self {
-        Self {
-            source: Arc::new(source),
-        }
+        Self::shared(SharedSource::new(source))
+    }
+
+    /// Resolves each request with the source `source` holds when the request arrives, so a
+    /// long-running server can [`store`](SharedSource::store) another while it serves.
+    pub fn shared(source: SharedSource) -> Self {
+        Self { source }
     }
 }
 
@@ -239,7 +247,8 @@ where
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let resolved = recorded_peer(request.extensions()).and_then(|peer| {
-            let resolved = self.layer.source.resolve(request.headers(), peer);
+            let source = self.layer.source.current();
+            let resolved = source.resolve(request.headers(), peer);
             resolved.map_err(ClientIpRejection::Refused)
         });
         record(&resolved);

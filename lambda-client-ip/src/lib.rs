@@ -61,4 +61,4 @@ pub use governor::ClientIpKey;
 #[cfg(feature = "lambda_http")]
 pub use lambda::RequestClientIp;
 #[cfg(feature = "tower")]
-pub use layer::{ClientIpLayer, ClientIpRejection, ClientIpService};
+pub use layer::{ClientIpLayer, ClientIpRejection, ClientIpService, SharedSource};

@@ -1,5 +1,6 @@
 //! Fresh published lists without a release: a ranges file whose lists replace the bundled
-//! snapshots of their presets for the whole process, read once at start.
+//! snapshots of their presets for the whole process, read once at start; or, on a long-running
+//! server, lists fetched now and then, each made trusted ranges for a source swapped in.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -8,6 +9,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::preset::{INSTALLED, Preset, dated};
+use crate::ranges::{PolicyError, TrustedRanges};
 
 /// The published lists a ranges file holds, validated as the bundled snapshots are: every range
 /// a canonical CIDR (host bits clear), no list empty, none older than the snapshot it replaces.
@@ -162,6 +164,23 @@ impl RangesFile {
         self.lists.iter().map(|list| list.preset)
     }
 
+    /// The list the file holds for `preset` as trusted ranges (`None` when it holds none), built
+    /// by [`TrustedRanges::new`] and so refused as any trusted ranges are. Nothing is installed: a
+    /// long-running server builds a source of it for a `SharedSource` (the `refresh_ranges`
+    /// example).
+    ///
+    /// ```
+    /// # use lambda_client_ip::{Preset, RangesFile};
+    /// let file = RangesFile::parse("0.0.0.0/1\n128.0.0.0/1\n", std::time::SystemTime::now())?;
+    /// assert!(file.ranges(Preset::Fastly).is_none());
+    /// assert!(file.ranges(Preset::Cloudflare).unwrap().is_err()); // every public address
+    /// # Ok::<(), lambda_client_ip::RangesFileError>(())
+    /// ```
+    pub fn ranges(&self, preset: Preset) -> Option<Result<TrustedRanges, PolicyError>> {
+        let list = self.lists.iter().find(|list| list.preset == preset)?;
+        Some(TrustedRanges::new(list.nets.iter().copied()))
+    }
+
     /// Replaces, for the rest of the process, the bundled snapshot of every preset the file
     /// holds: every source built afterwards, the preset's [`published`](Preset::published) date
     /// and its staleness follow the file. Refused when other lists were installed already, and
@@ -180,10 +199,8 @@ impl RangesFile {
     pub fn install(&self) -> Result<(), RangesFileError> {
         let snapshots: Vec<(Preset, String)> = self.lists.iter().map(List::snapshot).collect();
         let same = |set: &Vec<(Preset, &str)>| {
-            let theirs = set.iter().map(|(preset, text)| (*preset, *text));
-            theirs.eq(snapshots
-                .iter()
-                .map(|(preset, text)| (*preset, text.as_str())))
+            let ours = snapshots.iter().map(|(p, text)| (*p, text.as_str()));
+            set.iter().copied().eq(ours)
         };
         let installed = match INSTALLED.get() {
             Some(set) => same(set),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 /// The layers, lowest first; a module may import only modules listed before it.
-const LAYERS: [&str; 16] = [
+const LAYERS: [&str; 17] = [
     "networks",
     "names",
     "entry",
@@ -23,6 +23,7 @@ const LAYERS: [&str; 16] = [
     "lists",
     "setting",
     "explain",
+    "shared",
     "layer",
     "lambda",
     "axum",
