@@ -105,10 +105,10 @@ impl Preset {
 
     /// The single-address header the list's hop writes on every request, overwriting a
     /// client's, and how it writes the address.
-    pub(crate) const fn header(self) -> Option<(&'static str, Format)> {
+    pub(crate) const fn header(self) -> Option<&'static (&'static str, Format)> {
         match self {
-            Self::CloudFront => Some(("cloudfront-viewer-address", Format::ViewerAddress)),
-            Self::Cloudflare => Some(("cf-connecting-ip", Format::Address)),
+            Self::CloudFront => Some(&("cloudfront-viewer-address", Format::ViewerAddress)),
+            Self::Cloudflare => Some(&("cf-connecting-ip", Format::Address)),
             _ => None,
         }
     }
