@@ -11,10 +11,8 @@ const ECHO_LIMIT: usize = 64;
 /// Request text made safe to quote: not UTF-8 replaced by U+FFFD, cut to 64 characters.
 /// (Control characters are escaped where it is written out, by `Debug` formatting.)
 pub(crate) fn shorten(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(trim(bytes))
-        .chars()
-        .take(ECHO_LIMIT)
-        .collect()
+    let text = String::from_utf8_lossy(trim(bytes));
+    text.chars().take(ECHO_LIMIT).collect()
 }
 
 /// Parses one X-Forwarded-For entry into a canonical address and the port it carries, or `None`
@@ -72,28 +70,21 @@ pub(crate) fn parse_any(entry: &[u8]) -> Option<(IpAddr, Option<u16>)> {
         if p.contains(':') {
             (IpAddr::V6(parse_v6(s)?), None)
         } else {
-            (
-                IpAddr::V4(host.parse::<Ipv4Addr>().ok()?),
-                Some(port(p.as_bytes())?),
-            )
+            let v4 = host.parse::<Ipv4Addr>().ok()?;
+            (IpAddr::V4(v4), Some(port(p.as_bytes())?))
         }
     };
     Some((ip.to_canonical(), port))
 }
 
+/// An IPv6 address, with a zone of RFC 6874's unreserved characters or none (the zone dropped).
 fn parse_v6(s: &str) -> Option<Ipv6Addr> {
-    let host = match s.split_once('%') {
-        Some((host, zone)) => {
-            let unreserved =
-                |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-            if zone.is_empty() || zone.len() > 64 || !zone.bytes().all(unreserved) {
-                return None;
-            }
-            host
-        }
-        None => s,
+    let Some((host, zone)) = s.split_once('%') else {
+        return s.parse().ok();
     };
-    host.parse().ok()
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let valid = !zone.is_empty() && zone.len() <= 64 && zone.bytes().all(unreserved);
+    valid.then(|| host.parse().ok()).flatten()
 }
 
 /// The fast path for the common entry, `IPv4` or `IPv4:port`, read from the bytes as they are;
@@ -154,10 +145,8 @@ pub(crate) fn parse_viewer_address(value: &[u8]) -> Option<(IpAddr, Option<u16>)
     let with_port = parse_any(value).filter(|(_, port)| port.is_some());
     with_port.or_else(|| {
         let (host, digits) = std::str::from_utf8(trim(value)).ok()?.rsplit_once(':')?;
-        Some((
-            IpAddr::V6(host.parse().ok()?).to_canonical(),
-            Some(port(digits.as_bytes())?),
-        ))
+        let ip = IpAddr::V6(host.parse().ok()?).to_canonical();
+        Some((ip, Some(port(digits.as_bytes())?)))
     })
 }
 

@@ -168,7 +168,7 @@ impl ResolveError {
 /// assert!(err.to_string().starts_with(r#"The header "cf-connecting-ip" is written by cloudflare"#));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SourceError {
     /// The name is not an HTTP header name.
@@ -269,66 +269,49 @@ const TYPED: Words<'static> = Words {
 };
 
 impl SourceError {
-    /// The refusal in `words`, one sentence.
+    /// The refusal in `words`, one sentence: its text in `source_errors.txt`, each `{name}` in it
+    /// replaced by the phrase or the refused value of that name.
     pub(crate) fn write(&self, f: &mut fmt::Formatter<'_>, w: &Words<'_>) -> fmt::Result {
-        let Words {
-            set,
-            ranges,
-            need_ranges,
-            xff,
-            read_header,
-            trust,
-            link,
-        } = w;
-        match self {
-            Self::NotAHeaderName { .. } => write!(f, "{set} is not accepted: it is not a header name."),
-            Self::Misspelled { meant, .. } => write!(
-                f,
-                "{set} is not accepted: it is not a header any proxy writes (did you mean {:?}?).",
-                meant.as_str()
-            ),
-            Self::Chain { .. } => write!(
-                f,
-                "{set} is not accepted: it is a chain, not a single-address header; read it with Source::x_forwarded_for or Source::forwarded."
-            ),
-            Self::ClientWritable { .. } => write!(
-                f,
-                "{set} is not accepted: Fastly keeps a value the client sent, so anyone can choose it; read {xff} with {trust}fastly instead."
-            ),
-            Self::PseudoIpv4Header => write!(
-                f,
-                "{set} is not accepted: every source reads it for Cloudflare's Pseudo IPv4 addresses (did you mean \"cf-connecting-ip\"?)."
-            ),
-            Self::NoTrustedRange { .. } => write!(
-                f,
-                "{set} needs {need_ranges}: the header is believed only from a peer inside the proxy's ranges, or anyone who reaches the front door could write it."
-            ),
-            Self::WriterNotTrusted { cdn, .. } => write!(
-                f,
-                "{set} is written by {cdn} and is evidence only when {cdn} delivered the request, but {ranges} holds none of {cdn}'s ranges: add the preset {cdn}, or behind several CDNs read {xff} with every CDN's preset."
-            ),
-            Self::SharedCdn { header, cdn } => {
-                write!(
-                    f,
-                    "{set} is not accepted: {ranges} holds ranges of {cdn}, a CDN every customer of which can send {header} through it; read "
-                )?;
-                if let Some((own, _)) = cdn.header() {
-                    write!(f, "{read_header}{own}, the header {cdn} writes, or ")?;
-                }
-                write!(f, "{xff} with {trust}{cdn}.")
+        let (key, values): (&str, &[(&str, &dyn fmt::Display)]) = match self {
+            Self::NotAHeaderName { .. } => ("not-a-header-name", &[]),
+            Self::Misspelled { meant, .. } => ("misspelled", &[("meant", meant)]),
+            Self::Chain { .. } => ("chain", &[]),
+            Self::ClientWritable { .. } => ("client-writable", &[]),
+            Self::PseudoIpv4Header => ("pseudo-ipv4-header", &[]),
+            Self::NoTrustedRange { .. } => ("no-trusted-range", &[]),
+            Self::WriterNotTrusted { cdn, .. } => ("writer-not-trusted", &[("cdn", cdn)]),
+            Self::SharedCdn { header, cdn } => match cdn.header() {
+                Some((own, _)) => (
+                    "shared-cdn-with-header",
+                    &[("header", header), ("cdn", cdn), ("own", own)],
+                ),
+                None => ("shared-cdn", &[("header", header), ("cdn", cdn)]),
+            },
+            Self::NoVpcLinkSubnet => ("no-vpc-link-subnet", &[]),
+            Self::DroppedByAlb { dashed, .. } => ("dropped-by-alb", &[("dashed", dashed)]),
+            Self::VpcLinkShared { list, net } => {
+                ("vpc-link-shared", &[("list", list), ("net", net)])
             }
-            Self::NoVpcLinkSubnet => f.write_str(
-                "VpcLink::Subnets with no range is not accepted: name at least one subnet of the VPC link.",
-            ),
-            Self::DroppedByAlb { dashed, .. } => write!(
-                f,
-                "{set} is not accepted: an ALB drops every header whose name holds a character other than letters, digits and hyphens (routing.http.drop_invalid_header_fields.enabled), so it would never arrive and every request would be refused; name it {dashed:?}."
-            ),
-            Self::VpcLinkShared { list, net } => write!(
-                f,
-                "{link} is not accepted: it overlaps {net} of {list}, a network every customer of {list} shares, any of whom could send a Forwarded through it that would be believed; name the VPC link's own subnets."
-            ),
+        };
+        let words: [(&str, &dyn fmt::Display); 7] = [
+            ("set", &w.set),
+            ("ranges", &w.ranges),
+            ("need_ranges", &w.need_ranges),
+            ("xff", &w.xff),
+            ("read_header", &w.read_header),
+            ("trust", &w.trust),
+            ("link", &w.link),
+        ];
+        let mut lines = include_str!("source_errors.txt").lines();
+        let sentence = lines.find_map(|line| line.strip_prefix(key)?.strip_prefix(": "));
+        // Split at its braces, a sentence alternates text and names: text, name, text, …
+        for (i, piece) in sentence.unwrap_or_default().split(['{', '}']).enumerate() {
+            match values.iter().chain(&words).find(|(n, _)| *n == piece) {
+                Some((_, value)) if i % 2 == 1 => value.fmt(f)?,
+                _ => f.write_str(piece)?,
+            }
         }
+        Ok(())
     }
 }
 
@@ -350,4 +333,54 @@ impl fmt::Display for SourceError {
     }
 }
 
-impl std::error::Error for SourceError {}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_refusal_has_its_sentence_with_every_name_filled() {
+        let known = "set ranges need_ranges xff read_header trust link meant cdn header own dashed list net";
+        for line in include_str!("source_errors.txt").lines() {
+            let names = line.split(['{', '}']).skip(1).step_by(2);
+            for name in names.filter(|_| !line.starts_with('#')) {
+                assert!(known.split(' ').any(|k| k == name), "{name}: {line}");
+            }
+        }
+        let (h, name) = (
+            || HeaderName::from_static("x-real-ip"),
+            || "x_real_ip".to_owned(),
+        );
+        let mut every = vec![
+            SourceError::NotAHeaderName { name: name() },
+            SourceError::Misspelled {
+                name: name(),
+                meant: h(),
+            },
+            SourceError::Chain { header: h() },
+            SourceError::ClientWritable { header: h() },
+            SourceError::PseudoIpv4Header,
+            SourceError::NoTrustedRange { header: h() },
+            SourceError::NoVpcLinkSubnet,
+            SourceError::DroppedByAlb {
+                header: h(),
+                dashed: name(),
+            },
+        ];
+        // Each list, with a header of its own and without.
+        for cdn in Preset::ALL {
+            let net = "10.0.0.0/8".parse().unwrap();
+            every.push(SourceError::WriterNotTrusted { header: h(), cdn });
+            every.push(SourceError::SharedCdn { header: h(), cdn });
+            every.push(SourceError::VpcLinkShared { list: cdn, net });
+        }
+        for error in every {
+            let message = error.to_string();
+            let found = ["The header \"", "VpcLink::Subnets "].map(|s| message.starts_with(s));
+            assert!(found.contains(&true), "{error:?}: {message}");
+            assert!(
+                message.ends_with('.') && !message.contains(['{', '}']),
+                "{message}"
+            );
+        }
+    }
+}

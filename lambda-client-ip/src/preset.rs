@@ -14,6 +14,7 @@ use std::time::SystemTime;
 
 use ipnet::IpNet;
 
+use crate::entry::shorten;
 use crate::networks::meet;
 
 /// A provider's published list of the addresses it connects to origins from, bundled as a dated
@@ -32,11 +33,8 @@ use crate::networks::meet;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize),
-    serde(rename_all = "lowercase")
-)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum Preset {
     /// `cloudfront`: service `CLOUDFRONT_ORIGIN_FACING` of AWS's `ip-ranges.json`, the addresses
@@ -105,10 +103,10 @@ impl Preset {
 
     /// The single-address header the list's hop writes on every request, overwriting a
     /// client's, and how it writes the address.
-    pub(crate) const fn header(self) -> Option<(&'static str, Format)> {
+    pub(crate) const fn header(self) -> Option<&'static (&'static str, Format)> {
         match self {
-            Self::CloudFront => Some(("cloudfront-viewer-address", Format::ViewerAddress)),
-            Self::Cloudflare => Some(("cf-connecting-ip", Format::Address)),
+            Self::CloudFront => Some(&("cloudfront-viewer-address", Format::ViewerAddress)),
+            Self::Cloudflare => Some(&("cf-connecting-ip", Format::Address)),
             _ => None,
         }
     }
@@ -153,9 +151,8 @@ impl Preset {
     /// assert_eq!(Preset::Cloudflare.age_days(SystemTime::UNIX_EPOCH), 0);
     /// ```
     pub fn age_days(self, now: SystemTime) -> u64 {
-        let today = now
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() / 86_400);
+        let since_epoch = now.duration_since(SystemTime::UNIX_EPOCH);
+        let today = since_epoch.map_or(0, |d| d.as_secs() / 86_400);
         today.saturating_sub(dated(self.snapshot()).1)
     }
 
@@ -166,11 +163,9 @@ impl Preset {
     /// assert!(Preset::Cloudflare.nets().any(|n| n.to_string() == "104.16.0.0/13"));
     /// ```
     pub fn nets(self) -> impl Iterator<Item = IpNet> {
-        // Every line was checked by the generator and is checked again by this crate's tests.
-        self.snapshot()
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| line.parse().ok())
+        // Every line but the comments (`#`, which parse as no range) was checked by the generator
+        // and is checked again by this crate's tests.
+        self.snapshot().lines().filter_map(|line| line.parse().ok())
     }
 
     /// A snapshot more than this many days old is stale: the provider may have added ranges
@@ -204,9 +199,8 @@ pub(crate) static INSTALLED: OnceLock<Vec<(Preset, &'static str)>> = OnceLock::n
 pub(crate) fn dated(text: &'static str) -> (&'static str, u64) {
     let mut lines = text.lines();
     let line = lines.find_map(|l| l.strip_prefix("# published: "));
-    let (date, rest) = line
-        .and_then(|l| l.split_once(" (day "))
-        .unwrap_or_default();
+    let split = line.and_then(|l| l.split_once(" (day "));
+    let (date, rest) = split.unwrap_or_default();
     let day = rest.split(|c: char| !c.is_ascii_digit()).next();
     (date, day.and_then(|d| d.parse().ok()).unwrap_or(0))
 }
@@ -282,12 +276,11 @@ impl FromStr for Preset {
     /// ```
     fn from_str(text: &str) -> Result<Self, UnknownPreset> {
         let name = text.trim();
-        Self::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| UnknownPreset {
-                name: name.chars().take(64).collect(),
-            })
+        let named = |p: &Self| p.name().eq_ignore_ascii_case(name);
+        let found = Self::ALL.into_iter().find(named);
+        found.ok_or_else(|| UnknownPreset {
+            name: shorten(name.as_bytes()),
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //! an environment variable holds ([`FromStr`]), with an error that names the offending item.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -159,8 +159,7 @@ impl TrustedRanges {
     /// when one overlaps a bundled list no trusted proxy can be ([`Slot::Proxies`]).
     fn merged(checked: Vec<IpNet>) -> Result<Self, PolicyError> {
         let nets = IpNet::aggregate(&checked);
-        let mut with_special = nets.clone();
-        with_special.extend_from_slice(not_public());
+        let with_special = [&nets, not_public()].concat();
         let merged = IpNet::aggregate(&with_special);
         let everything = merged.iter().find(|n| n.prefix_len() == 0);
         if let Some(v4) = everything.map(|n| n.addr().is_ipv4()) {
@@ -244,13 +243,12 @@ fn check(net: IpNet) -> Result<IpNet, &'static str> {
     }
     let IpNet::V6(v6) = net else { return Ok(net) };
     let len = v6.prefix_len();
+    let covers_mapped = v6.contains(&Ipv6Addr::from(0xffff_0000_0000_u128));
     match v6.network().to_ipv4_mapped() {
         // Mapped addresses are looked up as IPv4, so a mapped range is stored as IPv4 too; at
         // most 32 bits are left, so the IPv4 range always exists.
         Some(v4) if len >= 96 => Ok(Ipv4Net::new(v4, len - 96).map_or(net, IpNet::V4)),
-        _ if v6.contains(&std::net::Ipv6Addr::from(0xffff_0000_0000_u128)) => {
-            Err("covers every IPv4-mapped address, that is all of IPv4")
-        }
+        _ if covers_mapped => Err("covers every IPv4-mapped address, that is all of IPv4"),
         _ => Ok(net),
     }
 }
@@ -333,9 +331,8 @@ pub(crate) fn preset_ranges(preset: Preset) -> &'static TrustedRanges {
     let merged = || TrustedRanges {
         nets: IpNet::aggregate(&preset.nets().collect()),
     };
-    LISTS
-        .get(preset as usize)
-        .map_or(&NONE, |list| list.get_or_init(merged))
+    let list = LISTS.get(preset as usize);
+    list.map_or(&NONE, |list| list.get_or_init(merged))
 }
 
 impl TryFrom<Preset> for TrustedRanges {

@@ -248,7 +248,7 @@ impl Source {
     /// ```
     pub fn start_warning(&self) -> Option<&'static str> {
         let loose = VpcLink::AnyPrivateAddress;
-        matches!(&self.evidence, Evidence::Forwarded { writer, .. } if *writer == loose)
+        matches!(&self.evidence, Evidence::Forwarded { link, .. } if *link == loose)
             .then_some(INSIDERS_CAN_FORGE)
     }
 }

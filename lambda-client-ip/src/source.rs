@@ -70,11 +70,8 @@ pub struct Source {
 pub(crate) enum Evidence {
     /// Every entry the walk passes was appended by a trusted proxy.
     XForwardedFor(TrustPolicy),
-    /// `Forwarded`, believed only when `writer` is the front door's peer.
-    Forwarded {
-        policy: TrustPolicy,
-        writer: VpcLink,
-    },
+    /// `Forwarded`, believed only when `link` is the front door's peer.
+    Forwarded { policy: TrustPolicy, link: VpcLink },
     /// A single-address header, believed only when its writer delivered the request.
     Header {
         header: Header,
@@ -206,8 +203,8 @@ impl Source {
         {
             return Err(SourceError::VpcLinkShared { list, net });
         }
-        let (policy, writer) = (policy.into(), link);
-        let evidence = Evidence::Forwarded { policy, writer };
+        let policy = policy.into();
+        let evidence = Evidence::Forwarded { policy, link };
         Ok(Self { evidence })
     }
 

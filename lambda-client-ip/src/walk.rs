@@ -21,7 +21,7 @@ use std::fmt;
 use std::iter::Rev;
 use std::net::IpAddr;
 
-use http::header::ValueIter;
+use http::header::{FORWARDED, ValueIter};
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::entry::{parse_any, parse_viewer_address, shorten};
@@ -120,12 +120,12 @@ pub(crate) enum Chain {
 }
 
 impl Chain {
-    /// The header's name, built once, so a lookup parses no name on every request.
+    /// The header's name, built once, so a lookup parses no name on every request (`http`
+    /// defines `Forwarded`'s).
     pub(crate) fn header(self) -> &'static HeaderName {
-        static XFF: HeaderName = HeaderName::from_static("x-forwarded-for");
-        static FORWARDED: HeaderName = HeaderName::from_static("forwarded");
+        static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
         match self {
-            Self::XForwardedFor => &XFF,
+            Self::XForwardedFor => &X_FORWARDED_FOR,
             Self::Forwarded => &FORWARDED,
         }
     }
@@ -291,10 +291,10 @@ impl Source {
                 header: Some(header),
                 ..plan(Chain::XForwardedFor, Rule::Ranges(trusted))
             },
-            Evidence::Forwarded { policy, writer } => {
+            Evidence::Forwarded { policy, link } => {
                 let front = hops(headers, peer, Chain::XForwardedFor).next();
                 let parsed = front.and_then(|hop| hop.parsed);
-                if parsed.is_some_and(|(ip, _)| writer.delivered(ip)) {
+                if parsed.is_some_and(|(ip, _)| link.delivered(ip)) {
                     return plan(Chain::Forwarded, policy.into());
                 }
                 // A caller that did not come through the VPC link: its own address under a
@@ -331,9 +331,7 @@ impl Source {
     pub(crate) fn read(&self, headers: &HeaderMap, peer: Peer, plan: Plan<'_>) -> Resolved {
         match self.walk(headers, peer, plan)? {
             Found::Client(client) => Ok(client),
-            Found::Writer(header, position, by) => {
-                read_header(headers, header, position + 1, by, plan.rule)
-            }
+            Found::Writer(header, at, by) => read_header(headers, header, at + 1, by, plan.rule),
         }
     }
 
@@ -385,25 +383,20 @@ impl Source {
 /// The single-address header `h`, whose writer `by` delivered the request; it stands at `at`.
 fn read_header(map: &HeaderMap, h: &Header, position: usize, by: IpAddr, rule: Rule) -> Resolved {
     let header = || h.name.clone();
-    let invalid = |value| ResolveError::HeaderInvalid {
-        header: header(),
-        value,
-    };
+    let invalid = |header, value| ResolveError::HeaderInvalid { header, value };
     let (ip, port) = match one_address(map, &h.name, h.form) {
         Single::Found(ip, port) => (ip, port),
         Single::Absent => return Err(ResolveError::HeaderMissing { header: header() }),
         Single::Repeated => return Err(ResolveError::HeaderRepeated { header: header() }),
-        Single::Invalid(value) => return Err(invalid(shorten(value))),
+        Single::Invalid(value) => return Err(invalid(header(), shorten(value))),
     };
     if is_class_e(ip) && from_cloudflare(by) {
         pseudo_ipv4(map, position, ip, rule)
     } else if !can_be_client(ip) {
-        Err(invalid(ip.to_string()))
+        Err(invalid(header(), ip.to_string()))
     } else if rule.trusts(ip) {
-        Err(ResolveError::HeaderTrusted {
-            header: header(),
-            address: ip,
-        })
+        let (header, address) = (header(), ip);
+        Err(ResolveError::HeaderTrusted { header, address })
     } else {
         Ok(ClientIp { ip, port, position })
     }
@@ -416,9 +409,7 @@ fn pseudo_ipv4(headers: &HeaderMap, position: usize, pseudo: IpAddr, rule: Rule)
     match one_address(headers, &CF_CONNECTING_IPV6, Format::Address) {
         Single::Absent => Err(ResolveError::PseudoIpv4 { address: pseudo }),
         Single::Repeated => Err(ResolveError::Ipv6HeaderRepeated),
-        Single::Invalid(value) => Err(ResolveError::Ipv6HeaderInvalid {
-            value: shorten(value),
-        }),
+        Single::Invalid(v) => Err(ResolveError::Ipv6HeaderInvalid { value: shorten(v) }),
         Single::Found(ip, _) if !ip.is_ipv6() || !can_be_client(ip) => {
             let value = ip.to_string();
             Err(ResolveError::Ipv6HeaderInvalid { value })
