@@ -51,13 +51,14 @@ fn carve(net: IpNet, holes: &[IpNet], out: &mut Vec<IpNet>) {
     }
 }
 
-/// Whether `ip` lies in one of `nets`, sorted and disjoint (IPv4-mapped addresses as IPv4): only
-/// the last network starting at or before the address can hold it.
+/// Whether `ip` lies in one of `nets`, sorted and disjoint, each its own network address
+/// (IPv4-mapped addresses as IPv4): only the last network starting at or before the address can
+/// hold it, and it does when it ends at or after it (every IPv4 address sorts before IPv6).
 pub(crate) fn holds(nets: &[IpNet], ip: IpAddr) -> bool {
     let ip = ip.to_canonical();
-    let after = nets.partition_point(|n| n.network() <= ip);
+    let after = nets.partition_point(|n| n.addr() <= ip);
     let last = after.checked_sub(1).and_then(|i| nets.get(i));
-    last.is_some_and(|n| n.contains(&ip))
+    last.is_some_and(|n| ip <= n.broadcast())
 }
 
 /// Whether two networks share an address.
