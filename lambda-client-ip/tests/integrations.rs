@@ -287,7 +287,7 @@ async fn the_governor_key_groups_ipv4_clients_by_a_prefix_beside_ipv6() {
 fn the_governor_key_refuses_a_prefix_longer_than_its_family() {
     use lambda_client_ip::governor::PrefixLenError;
 
-    // 0.4.0's `ClientIpKey::ipv6_prefix(200)` silently keyed each address.
+    // 0.3.0's `ClientIpKey::ipv6_prefix(200)` silently keyed each address.
     let key = ClientIpKey::default();
     assert_eq!(key.with_ipv4_prefix(33), Err(PrefixLenError::Ipv4(33)));
     assert_eq!(key.with_ipv6_prefix(129), Err(PrefixLenError::Ipv6(129)));
@@ -372,7 +372,7 @@ async fn an_app_tested_with_mock_connect_info_answers_the_mocked_peer() {
     use axum::extract::connect_info::MockConnectInfo;
 
     // As axum teaches: the Router served with `into_make_service_with_connect_info`, tested with
-    // `MockConnectInfo`. 0.4.0 answered every such request 500 client_ip_no_peer.
+    // `MockConnectInfo`. 0.3.0 answered every such request 500 client_ip_no_peer.
     let mocked = SocketAddr::from(([192, 0, 2, 1], 5000));
     let app = app(Source::default()).layer(MockConnectInfo(mocked));
     let (status, _, body) = send(app.clone(), request(Some("6.6.6.6"))).await;
