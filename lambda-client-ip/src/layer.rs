@@ -103,7 +103,6 @@ use tower_service::Service;
 use crate::{ClientIp, Peer, ResolveError, Source};
 
 // Its own file, the layer's code apart from the swap.
-#[path = "shared.rs"]
 mod shared;
 pub use shared::SharedSource;
 

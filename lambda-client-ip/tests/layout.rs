@@ -23,7 +23,7 @@ const LAYERS: [&str; 17] = [
     "lists",
     "setting",
     "explain",
-    "shared",
+    "layer/shared",
     "layer",
     "lambda",
     "axum",
