@@ -27,26 +27,22 @@
 //! slow and a malformed one: `cargo test -p lambda-client-ip --example refresh_ranges --features
 //! tower,lists`.
 
-use std::convert::Infallible;
 use std::fmt;
-use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
 use hyper::header::{CONNECTION, HOST};
-use hyper::server::conn::http1;
-use hyper::{Request, Response, StatusCode, Uri};
+use hyper::{Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use lambda_client_ip::layer::SocketPeer;
-use lambda_client_ip::{
-    ClientIp, ClientIpLayer, ClientIpRejection, Preset, RangesFile, SharedSource, Source,
-    TrustedRanges,
-};
+use lambda_client_ip::{ClientIpLayer, Preset, RangesFile, SharedSource, Source, TrustedRanges};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{MissedTickBehavior, timeout};
-use tower::ServiceBuilder;
+
+// The hyper_server example's server: the peer `accept()` returned, recorded before the layer.
+#[path = "../hyper_server/server.rs"]
+mod server;
+use server::serve;
 
 /// How often the lists are fetched.
 const EVERY: Duration = Duration::from_secs(300);
@@ -221,46 +217,6 @@ async fn fetch(url: &Uri) -> Result<String, Failure> {
     let body = Limited::new(response.into_body(), MAX_LIST).collect().await;
     let body = body.map_err(|e| broken(&*e))?.to_bytes();
     String::from_utf8(body.to_vec()).map_err(|e| Failure::List(e.to_string()))
-}
-
-/// Serves every connection `listener` accepts with `layer`, each request recorded as coming from
-/// the peer `accept()` returned.
-async fn serve(listener: TcpListener, layer: ClientIpLayer) -> std::io::Result<()> {
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        tokio::spawn(serve_connection(stream, peer, layer.clone()));
-    }
-}
-
-/// Serves the requests of one accepted connection, each recorded as coming from `peer`.
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, layer: ClientIpLayer) {
-    let service = ServiceBuilder::new()
-        .map_request(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(SocketPeer(peer));
-            request
-        })
-        .layer(layer)
-        .service_fn(answer);
-    let connection = http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-    if let Err(err) = connection.await {
-        eprintln!("connection from {peer}: {err}");
-    }
-}
-
-/// The client address the layer resolved, or its refusal.
-async fn answer(request: Request<Incoming>) -> Result<Response<String>, Infallible> {
-    let resolved = request
-        .extensions()
-        .get::<Result<ClientIp, ClientIpRejection>>();
-    let (status, body) = match resolved {
-        Some(Ok(client)) => (StatusCode::OK, client.to_string()),
-        Some(Err(err)) => (err.status(), err.code().to_owned()),
-        None => (StatusCode::INTERNAL_SERVER_ERROR, "no layer".to_owned()),
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    Ok(response)
 }
 
 #[cfg(test)]

@@ -1,66 +1,23 @@
 //! `ClientIpLayer` on a plain hyper server, no axum: the server records the peer of each
 //! connection it accepts as a `SocketPeer` in every request's extensions, before the layer runs,
-//! and the layer reads it as the socket peer. Only the library's `tower` feature is needed.
+//! and the layer reads it as the socket peer (`server.rs`). Only the library's `tower` feature is
+//! needed.
 //!
 //! Serves on 127.0.0.1 only: `cargo run -p lambda-client-ip --example hyper_server --features
 //! tower`, then `curl -H 'x-forwarded-for: 6.6.6.6' http://127.0.0.1:3001/` answers 127.0.0.1,
 //! not the forged entry. Its test sends a real request over loopback: `cargo test -p
 //! lambda-client-ip --example hyper_server --features tower`.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
+use lambda_client_ip::{ClientIpLayer, Source};
+use tokio::net::TcpListener;
 
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use lambda_client_ip::layer::SocketPeer;
-use lambda_client_ip::{ClientIp, ClientIpLayer, ClientIpRejection, Source};
-use tokio::net::{TcpListener, TcpStream};
-use tower::ServiceBuilder;
+// The server itself, which the refresh_ranges example serves with too.
+mod server;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:3001").await?;
-    let layer = ClientIpLayer::new(Source::default());
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        tokio::spawn(serve_connection(stream, peer, layer.clone()));
-    }
-}
-
-/// Serves the requests of one accepted connection, each recorded as coming from `peer`.
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, layer: ClientIpLayer) {
-    let service = ServiceBuilder::new()
-        // The peer `accept()` returned, never anything the request says; before the layer.
-        .map_request(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(SocketPeer(peer));
-            request
-        })
-        .layer(layer)
-        .service_fn(answer);
-    let connection = http1::Builder::new()
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-    if let Err(err) = connection.await {
-        eprintln!("connection from {peer}: {err}");
-    }
-}
-
-/// The client address the layer resolved, or its refusal: a 400 for the request's doing, a 500
-/// for the server's.
-async fn answer(request: Request<Incoming>) -> Result<Response<String>, Infallible> {
-    let resolved = request
-        .extensions()
-        .get::<Result<ClientIp, ClientIpRejection>>();
-    let (status, body) = match resolved {
-        Some(Ok(client)) => (StatusCode::OK, client.to_string()),
-        Some(Err(err)) => (err.status(), err.code().to_owned()),
-        None => (StatusCode::INTERNAL_SERVER_ERROR, "no layer".to_owned()),
-    };
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    Ok(response)
+    server::serve(listener, ClientIpLayer::new(Source::default())).await
 }
 
 #[cfg(test)]
@@ -70,7 +27,11 @@ mod tests {
 
     use lambda_client_ip::ProxyCount;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
 
+    use std::net::SocketAddr;
+
+    use super::server::serve_connection;
     use super::*;
 
     /// Serves one connection on loopback with `source`, sends it a request carrying `xff`, and
